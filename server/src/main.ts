@@ -1,0 +1,39 @@
+/** The Ortak process: read settings, start the server, stop cleanly on SIGTERM/SIGINT. */
+import { ConfigError, loadConfig } from './config.js'
+import { createLogger } from './log.js'
+import { createOrtakServer, databaseFile } from './server.js'
+
+let config
+try {
+  config = loadConfig(process.argv.slice(2), process.env)
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error
+  process.stderr.write(`ortak: ${error.message}\n`)
+  process.exit(2)
+}
+
+const log = createLogger(config.logLevel)
+const server = createOrtakServer(config, log)
+const { host, port } = await server.listen()
+log.info({ host, port, database: databaseFile(config.dataDir) }, `Ortak listening on http://${host}:${port}`)
+
+let isStopping = false
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (isStopping) return
+    isStopping = true
+    log.info({ signal }, 'shutting down')
+    // A shutdown that hangs must still end the process; clients reconnect either way.
+    setTimeout(() => {
+      log.error('shutdown took longer than 10 s; exiting')
+      process.exit(1)
+    }, 10_000).unref()
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  })
+}

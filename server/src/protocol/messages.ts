@@ -1,0 +1,177 @@
+/**
+ * The y-websocket wire protocol as pure functions: one WebSocket binary
+ * frame holds one message, a varUint message type followed by its body.
+ * Decoding validates the whole frame (see update-guard.ts) so the room
+ * only ever sees well-formed messages.
+ */
+import * as encoding from 'lib0/encoding'
+import { FrameReader, MalformedFrame } from './reader.js'
+import { checkStateVector, checkUpdate } from './update-guard.js'
+
+export const MESSAGE_SYNC = 0
+export const MESSAGE_AWARENESS = 1
+export const MESSAGE_AUTH = 2
+export const MESSAGE_QUERY_AWARENESS = 3
+/**
+ * Ortak's own message: "the server has durably stored the first N document
+ * messages you sent on this connection". Sent only to connections that
+ * asked for it with `?ack=1`; stock y-websocket clients never see it.
+ */
+export const MESSAGE_STORED = 100
+
+export const SYNC_STEP_1 = 0
+export const SYNC_STEP_2 = 1
+export const SYNC_UPDATE = 2
+
+/** WebSocket close codes used for bad input. */
+export const CLOSE_PROTOCOL_ERROR = 1002
+export const CLOSE_UNSUPPORTED_DATA = 1003
+export const CLOSE_INVALID_PAYLOAD = 1007
+export const CLOSE_MESSAGE_TOO_BIG = 1009
+export const CLOSE_INTERNAL_ERROR = 1011
+export const CLOSE_SERVICE_RESTART = 1012
+
+export type ClientMessage =
+  | { type: 'sync-step-1'; stateVector: Uint8Array }
+  | { type: 'sync-step-2'; update: Uint8Array }
+  | { type: 'update'; update: Uint8Array }
+  | { type: 'awareness'; update: Uint8Array }
+  | { type: 'query-awareness' }
+
+/** A frame that must close its connection: the close code and a reason a developer can act on. */
+export class ProtocolError extends Error {
+  constructor(readonly closeCode: number, message: string) {
+    super(message)
+  }
+}
+
+/** Decodes and validates one frame from a client. Throws ProtocolError. */
+export function decodeClientMessage(frame: Uint8Array): ClientMessage {
+  if (frame.length === 0) throw new ProtocolError(CLOSE_PROTOCOL_ERROR, 'empty frame')
+  const reader = new FrameReader(frame)
+  let messageType: number
+  try {
+    messageType = reader.varUint()
+  } catch (error) {
+    throw new ProtocolError(CLOSE_PROTOCOL_ERROR, `message type: ${(error as Error).message}`)
+  }
+  switch (messageType) {
+    case MESSAGE_SYNC:
+      return decodeSync(reader)
+    case MESSAGE_AWARENESS: {
+      const update = body(reader, 'awareness update', CLOSE_PROTOCOL_ERROR)
+      checkAwarenessUpdate(update)
+      return { type: 'awareness', update }
+    }
+    case MESSAGE_QUERY_AWARENESS:
+      if (reader.remaining !== 0) throw new ProtocolError(CLOSE_PROTOCOL_ERROR, 'query-awareness message has a body')
+      return { type: 'query-awareness' }
+    case MESSAGE_AUTH:
+      throw new ProtocolError(CLOSE_PROTOCOL_ERROR, 'auth messages are sent by the server only')
+    default:
+      throw new ProtocolError(CLOSE_PROTOCOL_ERROR, `unknown message type ${messageType}`)
+  }
+}
+
+function decodeSync(reader: FrameReader): ClientMessage {
+  let syncType: number
+  try {
+    syncType = reader.varUint()
+  } catch (error) {
+    throw new ProtocolError(CLOSE_PROTOCOL_ERROR, `sync message type: ${(error as Error).message}`)
+  }
+  if (syncType === SYNC_STEP_1) {
+    const stateVector = body(reader, 'state vector', CLOSE_PROTOCOL_ERROR)
+    try {
+      checkStateVector(stateVector)
+    } catch (error) {
+      throw new ProtocolError(CLOSE_INVALID_PAYLOAD, `state vector could not be decoded: ${(error as Error).message}`)
+    }
+    return { type: 'sync-step-1', stateVector }
+  }
+  if (syncType === SYNC_STEP_2 || syncType === SYNC_UPDATE) {
+    const update = body(reader, 'update', CLOSE_INVALID_PAYLOAD)
+    try {
+      checkUpdate(update)
+    } catch (error) {
+      throw new ProtocolError(CLOSE_INVALID_PAYLOAD, `update could not be decoded: ${(error as Error).message}`)
+    }
+    return { type: syncType === SYNC_STEP_2 ? 'sync-step-2' : 'update', update }
+  }
+  throw new ProtocolError(CLOSE_PROTOCOL_ERROR, `unknown sync message type ${syncType}`)
+}
+
+/** The varUint8Array body of a message, which must end the frame. */
+function body(reader: FrameReader, what: string, closeCode: number): Uint8Array {
+  try {
+    const bytes = reader.varBytes()
+    reader.expectEnd(what)
+    return bytes
+  } catch (error) {
+    throw new ProtocolError(closeCode, `${what}: ${(error as Error).message}`)
+  }
+}
+
+/** y-protocols' awareness update: entries of client id, clock and a JSON state. */
+function checkAwarenessUpdate(update: Uint8Array): void {
+  const reader = new FrameReader(update)
+  try {
+    const entries = reader.count(3)
+    for (let i = 0; i < entries; i++) {
+      reader.varUint()
+      reader.varUint()
+      JSON.parse(reader.varString())
+    }
+    reader.expectEnd('awareness update')
+  } catch (error) {
+    const reason = error instanceof MalformedFrame ? error.message : 'state is not valid JSON'
+    throw new ProtocolError(CLOSE_INVALID_PAYLOAD, `awareness update could not be decoded: ${reason}`)
+  }
+}
+
+/** Reads the client ids and clocks of an already validated awareness update. */
+export function awarenessEntries(update: Uint8Array): Array<{ clientId: number; clock: number; isRemoval: boolean }> {
+  const reader = new FrameReader(update)
+  const entries = reader.count(3)
+  const out = []
+  for (let i = 0; i < entries; i++) {
+    const clientId = reader.varUint()
+    const clock = reader.varUint()
+    const state = reader.varString()
+    out.push({ clientId, clock, isRemoval: state === 'null' })
+  }
+  return out
+}
+
+function message(type: number, write: (encoder: encoding.Encoder) => void): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, type)
+  write(encoder)
+  return encoding.toUint8Array(encoder)
+}
+
+export const encodeSyncStep1 = (stateVector: Uint8Array): Uint8Array =>
+  message(MESSAGE_SYNC, (e) => {
+    encoding.writeVarUint(e, SYNC_STEP_1)
+    encoding.writeVarUint8Array(e, stateVector)
+  })
+
+export const encodeSyncStep2 = (update: Uint8Array): Uint8Array =>
+  message(MESSAGE_SYNC, (e) => {
+    encoding.writeVarUint(e, SYNC_STEP_2)
+    encoding.writeVarUint8Array(e, update)
+  })
+
+export const encodeUpdate = (update: Uint8Array): Uint8Array =>
+  message(MESSAGE_SYNC, (e) => {
+    encoding.writeVarUint(e, SYNC_UPDATE)
+    encoding.writeVarUint8Array(e, update)
+  })
+
+export const encodeAwareness = (update: Uint8Array): Uint8Array =>
+  message(MESSAGE_AWARENESS, (e) => encoding.writeVarUint8Array(e, update))
+
+export const encodeQueryAwareness = (): Uint8Array => message(MESSAGE_QUERY_AWARENESS, () => {})
+
+export const encodeStored = (count: number): Uint8Array =>
+  message(MESSAGE_STORED, (e) => encoding.writeVarUint(e, count))

@@ -1,0 +1,78 @@
+/**
+ * A bounds-checked reader over one binary frame. lib0's decoder trusts its
+ * input; this one refuses to read past the end, refuses integers beyond
+ * 2^53, and lets callers check a count against the bytes that remain, so
+ * every loop driven by client data is bounded by the frame's length.
+ */
+export class MalformedFrame extends Error {}
+
+const textDecoder = new TextDecoder('utf-8', { fatal: true })
+
+export class FrameReader {
+  pos = 0
+  constructor(readonly bytes: Uint8Array) {}
+
+  get remaining(): number {
+    return this.bytes.length - this.pos
+  }
+
+  uint8(): number {
+    if (this.pos >= this.bytes.length) throw new MalformedFrame('unexpected end of frame')
+    return this.bytes[this.pos++]!
+  }
+
+  varUint(): number {
+    let value = 0
+    let multiplier = 1
+    for (let shift = 0; shift < 56; shift += 7) {
+      const byte = this.uint8()
+      value += (byte & 0x7f) * multiplier
+      if (byte < 0x80) {
+        if (value > Number.MAX_SAFE_INTEGER) break
+        return value
+      }
+      multiplier *= 128
+    }
+    throw new MalformedFrame('integer out of range')
+  }
+
+  /** lib0's signed varint: the first byte carries a sign bit and 6 value bits. */
+  varInt(): void {
+    let byte = this.uint8()
+    for (let i = 0; byte >= 0x80; i++) {
+      if (i > 8) throw new MalformedFrame('integer out of range')
+      byte = this.uint8()
+    }
+  }
+
+  /** A count of items that each take at least `minBytesEach` bytes: refuse counts the frame cannot hold. */
+  count(minBytesEach = 1): number {
+    const n = this.varUint()
+    if (n * minBytesEach > this.remaining) throw new MalformedFrame(`count ${n} exceeds the ${this.remaining} bytes left`)
+    return n
+  }
+
+  fixed(length: number): Uint8Array {
+    if (length > this.remaining) throw new MalformedFrame(`length ${length} exceeds the ${this.remaining} bytes left`)
+    const view = this.bytes.subarray(this.pos, this.pos + length)
+    this.pos += length
+    return view
+  }
+
+  varBytes(): Uint8Array {
+    return this.fixed(this.varUint())
+  }
+
+  varString(): string {
+    try {
+      return textDecoder.decode(this.varBytes())
+    } catch (error) {
+      if (error instanceof MalformedFrame) throw error
+      throw new MalformedFrame('string is not valid UTF-8')
+    }
+  }
+
+  expectEnd(what: string): void {
+    if (this.remaining !== 0) throw new MalformedFrame(`${this.remaining} unexpected bytes after the ${what}`)
+  }
+}
