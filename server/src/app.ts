@@ -31,6 +31,16 @@ export function createApp({ registry, log, editorDir, maxPayloadBytes }: AppCont
 
   app.get('/healthz', (c) => c.json({ status: 'ok', ...registry.stats }))
 
+  // URL normalisation turns `/ws/..` into `/`: an upgrade that ends up anywhere but /ws/<room> is refused.
+  app.use('*', async (c, next) => {
+    const isUpgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket'
+    if (isUpgrade && !c.req.path.startsWith('/ws')) {
+      log.warn({ path: c.req.path }, 'refused WebSocket upgrade: not a room path')
+      return c.text('WebSocket upgrades are accepted at /ws/<room> only (a relative path like .. is not a room)', 400)
+    }
+    await next()
+  })
+
   app.get('/ws', (c) => c.text('room name is empty: connect to /ws/<room>', 400))
   app.get(
     '/ws/*',

@@ -76,12 +76,13 @@ export class WriteBatcher {
     } catch (error) {
       failure = error instanceof Error ? error : new Error(String(error))
     }
-    this.isFlushing = false
+    // Still "flushing" while the callbacks run: a whenIdle() they call waits until all have run.
     for (let i = 0; i < batch.length; i++) {
       const entry = batch[i]!
       if (seqs) entry.onStored(seqs[i]!)
       else entry.onFailed(failure!)
     }
+    this.isFlushing = false
     if (this.queue.length > 0) this.schedule()
     else this.runIdleCallbacks()
   }
