@@ -1,0 +1,84 @@
+/**
+ * `<ortak-editor>`: the editor as a custom element, for pages without a
+ * build step. It mounts when it enters the document and is destroyed when
+ * it leaves; changing an attribute remounts it.
+ *
+ *   <ortak-editor url="wss://ortak.example.com/ws" room="notes" user-name="Ada" user-color="#c2255c"></ortak-editor>
+ *
+ * Without `url` it uses `defaultUrl` (the standalone script passes the `/ws`
+ * endpoint of the server it came from); without `user-name`/`user-color` the
+ * user gets a friendly random name and colour.
+ */
+import { createEditor, type OrtakEditor } from './create-editor.js'
+import { randomUser } from './user.js'
+
+const observedAttributes = ['url', 'room', 'user-name', 'user-color', 'token', 'offline'] as const
+
+/** Defines `<ortak-editor>` (or `tagName`); `defaultUrl` is used when the element has no `url`. Safe to call twice. */
+export function defineOrtakEditorElement(tagName = 'ortak-editor', defaultUrl = '/ws'): void {
+  if (customElements.get(tagName)) return
+
+  class OrtakEditorElement extends HTMLElement {
+    static readonly observedAttributes = observedAttributes
+    /** The mounted editor's handle, while the element is in the document. */
+    editor: OrtakEditor | null = null
+    private readonly fallbackUser = randomUser()
+    // Between connectedCallback and disconnectedCallback. When a page defines the element after it is
+    // in the document, attributeChangedCallback runs for every attribute before connectedCallback.
+    private isActive = false
+
+    connectedCallback(): void {
+      this.isActive = true
+      this.mount()
+    }
+
+    disconnectedCallback(): void {
+      this.isActive = false
+      this.unmount()
+    }
+
+    attributeChangedCallback(name: string, oldValue: string | null, newValue: string | null): void {
+      if (oldValue === newValue || !this.isActive) return
+      // A new name or colour is only news for the others; anything else is another document or server.
+      if (this.editor && (name === 'user-name' || name === 'user-color')) {
+        this.editor.setUser(this.user())
+        return
+      }
+      this.unmount()
+      this.mount()
+    }
+
+    private user(): { name: string; color: string } {
+      return {
+        name: this.getAttribute('user-name') ?? this.fallbackUser.name,
+        color: this.getAttribute('user-color') ?? this.fallbackUser.color,
+      }
+    }
+
+    private mount(): void {
+      const room = this.getAttribute('room')
+      if (!room) {
+        this.textContent = 'ortak-editor: set the room attribute to the document to open.'
+        console.error('<ortak-editor> needs a room attribute')
+        return
+      }
+      this.textContent = ''
+      const token = this.getAttribute('token')
+      this.editor = createEditor(this, {
+        url: this.getAttribute('url') ?? defaultUrl,
+        room,
+        user: this.user(),
+        offline: this.getAttribute('offline') !== 'false',
+        ...(token === null ? {} : { token }),
+      })
+      this.dispatchEvent(new CustomEvent('ortak-ready', { detail: this.editor, bubbles: true }))
+    }
+
+    private unmount(): void {
+      this.editor?.destroy()
+      this.editor = null
+    }
+  }
+
+  customElements.define(tagName, OrtakEditorElement)
+}

@@ -1,0 +1,5 @@
+export { createEditor, type EditorEvents, type EditorOptions, type OrtakEditor } from './create-editor.js'
+export { defineOrtakEditorElement } from './element.js'
+export type { Person } from './presence.js'
+export type { ConnectionState, EditorStatus } from './status.js'
+export { randomUser, userColors, type User } from './user.js'

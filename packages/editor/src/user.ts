@@ -1,0 +1,42 @@
+/**
+ * Who is editing: a display name and a colour. The colour must be
+ * `#rrggbb`: y-prosemirror appends an alpha to it for selections, and it is
+ * written into style attributes, so anything else from another client is
+ * replaced rather than trusted.
+ */
+export interface User {
+  name: string
+  color: string
+}
+
+const rgbHex = /^#[0-9a-fA-F]{6}$/
+const MAX_NAME_LENGTH = 60
+const FALLBACK_COLOR = '#6b7280'
+
+export const isValidColor = (color: unknown): color is string => typeof color === 'string' && rgbHex.test(color)
+
+/** Checks the local user given to createEditor; throws a RangeError naming the problem. */
+export function checkUser(user: User): User {
+  if (typeof user?.name !== 'string' || user.name.trim() === '') throw new RangeError('user.name must be a non-empty string')
+  if (!isValidColor(user.color)) throw new RangeError(`user.color must be a #rrggbb colour, got ${JSON.stringify(user.color)}`)
+  return { name: user.name.trim().slice(0, MAX_NAME_LENGTH), color: user.color }
+}
+
+/** A remote user as announced in awareness, made safe to render whatever the other client sent. */
+export function readRemoteUser(value: unknown, clientId: number): User {
+  const user = (typeof value === 'object' && value !== null ? value : {}) as { name?: unknown; color?: unknown }
+  const name = typeof user.name === 'string' && user.name.trim() !== '' ? user.name.trim().slice(0, MAX_NAME_LENGTH) : `Guest ${clientId % 1000}`
+  return { name, color: isValidColor(user.color) ? user.color : FALLBACK_COLOR }
+}
+
+const adjectives = ['Amber', 'Brave', 'Calm', 'Clever', 'Curious', 'Gentle', 'Happy', 'Jolly', 'Kind', 'Lucky', 'Merry', 'Nimble', 'Quiet', 'Sunny', 'Swift', 'Witty']
+const animals = ['Badger', 'Falcon', 'Fox', 'Heron', 'Koala', 'Lynx', 'Marten', 'Otter', 'Owl', 'Panda', 'Puffin', 'Robin', 'Seal', 'Tiger', 'Walrus', 'Wren']
+// Saturated enough to read white text on, distinct enough to tell people apart.
+export const userColors = ['#d9480f', '#c2255c', '#9c36b5', '#6741d9', '#3b5bdb', '#1971c2', '#0c8599', '#087f5b', '#2b8a3e', '#e67700', '#5c940d', '#862e9c']
+
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!
+
+/** A friendly random name and colour, e.g. "Curious Otter" in teal. */
+export function randomUser(): User {
+  return { name: `${pick(adjectives)} ${pick(animals)}`, color: pick(userColors) }
+}

@@ -1,0 +1,207 @@
+/**
+ * Real-browser helpers: Debian's Chromium driven by playwright-core, each
+ * user in their own browser context (own storage, own IndexedDB), opening
+ * the demo app served by a real Ortak server process.
+ */
+import fs from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { spawnServer, tempDir, type ServerProcess } from '../../../server/test/helpers.js'
+import type { EditorStatus } from '../src/index.js'
+import { builtWebAssets } from './web-assets.js'
+
+export const chromiumArgs = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+]
+
+/** Chromium with a fresh profile (playwright gives every launch a new temporary user-data dir). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs, timeout: 20_000 })
+}
+
+/** A server process serving freshly built web assets; `restart()` brings it back on the same port and data. */
+export class EditorServer {
+  private constructor(public process: ServerProcess, readonly dataDir: string, private readonly editorDir: string) {}
+
+  static async start(): Promise<EditorServer> {
+    const editorDir = await builtWebAssets()
+    const dataDir = tempDir('ortak-e2e-')
+    return new EditorServer(await spawnServer(dataDir, [], { EDITOR_DIR: editorDir }), dataDir, editorDir)
+  }
+
+  get url(): string {
+    return this.process.url
+  }
+
+  /** The built `ortak-editor.js`, as the server hosts it. */
+  get standaloneScript(): string {
+    return path.join(this.editorDir, 'ortak-editor.js')
+  }
+
+  get wsUrl(): string {
+    return this.process.wsUrl
+  }
+
+  /** kill -9: nothing gets flushed or closed politely. */
+  async kill(): Promise<void> {
+    await this.process.kill('SIGKILL')
+  }
+
+  /** Starts the server again on the same port (the pages keep their URL) and the same data. */
+  async restart(): Promise<void> {
+    this.process = await spawnServer(this.dataDir, ['--port', String(this.process.port)], { EDITOR_DIR: this.editorDir })
+  }
+}
+
+export interface UserPage {
+  context: BrowserContext
+  page: Page
+  name: string
+}
+
+/** Opens the demo app as `name` in its own browser context and waits until the editor is online. */
+export async function openDemo(
+  browser: Browser,
+  serverUrl: string,
+  room: string,
+  name: string,
+  { color, viewport = { width: 900, height: 640 } }: { color?: string; viewport?: { width: number; height: number } } = {},
+): Promise<UserPage> {
+  const context = await browser.newContext({ viewport })
+  if (color) {
+    // The demo keeps a user's colour in localStorage; seeding it gives screenshots distinct colours.
+    await context.addInitScript((user) => localStorage.setItem('ortak:user', JSON.stringify(user)), { name, color })
+  }
+  const page = await context.newPage()
+  await page.goto(`${serverUrl}/?room=${encodeURIComponent(room)}&name=${encodeURIComponent(name)}`)
+  await waitForStatus(page, (s) => s.connection === 'online')
+  return { context, page, name }
+}
+
+/** The document as ProseMirror JSON, read from the editor state (the DOM also holds cursor labels). */
+export function docJson(page: Page): Promise<Record<string, unknown>> {
+  return page.evaluate(() => window.ortak!.view.state.doc.toJSON() as Record<string, unknown>)
+}
+
+/** The document's text, blocks separated by newlines, read from the editor state. */
+export function docText(page: Page): Promise<string> {
+  return page.evaluate(() => window.ortak!.view.state.doc.textBetween(0, window.ortak!.view.state.doc.content.size, '\n'))
+}
+
+export async function waitForText(page: Page, what: string, check: (text: string) => boolean, timeoutMs = 15_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs
+  let text = ''
+  while (Date.now() < deadline) {
+    text = await docText(page)
+    if (check(text)) return text
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  const editorStatus = await status(page).catch((error: Error) => error.message)
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; document text is ${JSON.stringify(text)}, status ${JSON.stringify(editorStatus)}`)
+}
+
+export function status(page: Page): Promise<EditorStatus> {
+  return page.evaluate(() => window.ortak!.status)
+}
+
+/** Waits, polling inside the page, until the editor's status satisfies `check` (a function run in the page). */
+export async function waitForStatus(page: Page, check: (status: EditorStatus) => boolean, timeoutMs = 15_000): Promise<EditorStatus> {
+  const source = check.toString()
+  await page.waitForFunction(
+    (fn) => !!window.ortak && (new Function(`return (${fn})`)() as (s: EditorStatus) => boolean)(window.ortak.status),
+    source,
+    { timeout: timeoutMs, polling: 20 },
+  )
+  return status(page)
+}
+
+/**
+ * Presses a key that moves the caret natively (Home, End, arrows). The editor
+ * learns of the move from a `selectionchange` event, which Chromium queues
+ * behind input events when it is busy; waiting for a frame lets it arrive
+ * before the next key is handled, as it would between a person's keystrokes.
+ */
+export async function moveCaret(page: Page, key: string): Promise<void> {
+  await page.keyboard.press(key)
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))))
+}
+
+/** Puts the caret at the end of the document's last textblock, through the keyboard as a user would. */
+export async function caretToEnd(page: Page): Promise<void> {
+  await page.locator('.ProseMirror').click()
+  await moveCaret(page, 'Control+End')
+}
+
+/** Resolves once IndexedDB has committed every write the page started (a read-only transaction waits for them). */
+export function offlineCopyFlushed(page: Page): Promise<number> {
+  return page.evaluate(() => new Promise<number>((resolve, reject) => {
+    indexedDB.databases().then((databases) => {
+      const name = databases.map((d) => d.name).find((n) => n?.startsWith('ortak:'))
+      if (!name) return reject(new Error('no ortak IndexedDB database in this page'))
+      const request = indexedDB.open(name)
+      request.onerror = () => reject(request.error)
+      request.onsuccess = () => {
+        const db = request.result
+        const transaction = db.transaction(['updates', 'custom'], 'readonly')
+        const count = transaction.objectStore('updates').count()
+        transaction.oncomplete = () => {
+          db.close()
+          resolve(count.result)
+        }
+        transaction.onerror = () => reject(transaction.error)
+      }
+    }, reject)
+  }))
+}
+
+export interface HostSite {
+  url: string
+  close(): Promise<void>
+}
+
+/**
+ * Another website, on its own port: it serves `pages` (path -> HTML) and
+ * `files` (path -> file on disk), nothing else. Pages that embed the editor
+ * live here, so they stay reachable while the Ortak server is down.
+ */
+export async function startHostSite(pages: Record<string, string>, files: Record<string, string> = {}): Promise<HostSite> {
+  const server = http.createServer((request, response) => {
+    const pathname = new URL(request.url ?? '/', 'http://host').pathname
+    const page = pages[pathname]
+    const file = files[pathname]
+    if (page !== undefined) {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+      response.end(page)
+    } else if (file !== undefined) {
+      response.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store' })
+      response.end(fs.readFileSync(file))
+    } else {
+      response.writeHead(404, { 'content-type': 'text/plain' })
+      response.end(`no page ${pathname}`)
+    }
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections()
+      server.close(() => resolve())
+    }),
+  }
+}
+
+/** A page with one <ortak-editor> and nothing else; the element's handle is put on `window.ortak` for the tests. */
+export function bareEditorPage(scriptSrc: string, attributes: Record<string, string>): string {
+  const attributeText = Object.entries(attributes).map(([name, value]) => ` ${name}="${value}"`).join('')
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Embedded Ortak</title></head>
+<body>
+<script>document.addEventListener('ortak-ready', (event) => { window.ortak = event.detail })</script>
+<script src="${scriptSrc}"></script>
+<ortak-editor${attributeText}></ortak-editor>
+</body></html>`
+}

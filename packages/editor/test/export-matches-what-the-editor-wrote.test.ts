@@ -1,0 +1,60 @@
+/**
+ * The HTTP document API against the real editor in Chromium: a document
+ * typed with the keyboard exports as the markdown it looks like, and a
+ * `?mode=replace` import shows up in the open editor.
+ */
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { EditorServer, caretToEnd, launchChromium, openDemo, waitForStatus, waitForText } from './browser.js'
+
+let server: EditorServer
+let browser: Browser
+
+beforeAll(async () => {
+  ;[server, browser] = await Promise.all([EditorServer.start(), launchChromium()])
+}, 120_000)
+afterAll(async () => {
+  await browser?.close()
+  await server?.kill()
+})
+
+it('exports what was typed in the editor as markdown, and shows a replacement made over HTTP live', async () => {
+  const { page, context } = await openDemo(browser, server.url, 'exported', 'Ada')
+  await caretToEnd(page)
+  const keys = page.keyboard
+  await keys.type('# Release')
+  await keys.press('Enter')
+  await keys.type('Ship ')
+  await keys.press('Control+b')
+  await keys.type('Friday')
+  await keys.press('Control+b')
+  await keys.type(', ')
+  await keys.press('Control+i')
+  await keys.type('maybe')
+  await keys.press('Control+i')
+  await keys.type(' with ')
+  await keys.press('Control+e')
+  await keys.type('v1.2')
+  await keys.press('Control+e')
+  await keys.press('Enter')
+  await keys.type('- notes')
+  await keys.press('Enter')
+  await keys.type('video')
+  await keys.press('Enter')
+  await keys.press('Enter')
+  await keys.type('1. first')
+  await keys.press('Enter')
+  await keys.type('second')
+  await waitForStatus(page, (s) => s.isSaved)
+
+  const exported = await fetch(`${server.url}/api/rooms/exported?format=markdown`)
+  expect(exported.status).toBe(200)
+  expect(await exported.text()).toBe('# Release\n\nShip **Friday**, *maybe* with `v1.2`\n\n* notes\n* video\n\n1. first\n2. second')
+
+  const replaced = await fetch(`${server.url}/api/rooms/exported?mode=replace`, {
+    method: 'PUT', headers: { 'Content-Type': 'text/markdown' }, body: '# Release\n\nPostponed to *Monday*.',
+  })
+  expect(replaced.status).toBe(200)
+  await waitForText(page, 'the replacement in the editor', (text) => text === 'Release\nPostponed to Monday.')
+  await context.close()
+})

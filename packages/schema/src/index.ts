@@ -1,0 +1,1 @@
+export { schema, documentFragmentName, headingLevels, isSafeHref } from './schema.js'
