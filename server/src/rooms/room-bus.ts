@@ -1,0 +1,24 @@
+/**
+ * How a room reaches the same room hosted by other server instances
+ * (scale-out, `server/src/scale/`). A room without a bus is the default
+ * single process. The room only tells the bus what it accepted; changes
+ * from other instances come back through the bus's own calls into the room
+ * and are never published again.
+ */
+import type { Room } from './room.js'
+
+export interface RoomBus {
+  /**
+   * Called before the room loads from storage. Resolves once anything other
+   * instances publish for the room from now on will reach it, so nothing
+   * stored between the load and the subscription is missed. Never rejects:
+   * without the bus the room still serves its own clients.
+   */
+  join(room: Room): Promise<void>
+  /** The room is being destroyed. */
+  leave(room: Room): void
+  /** An update of this room is stored (called before it is broadcast locally). */
+  publishUpdate(room: Room, update: Uint8Array): void
+  /** A local client's awareness changed (or was removed when it left). */
+  publishAwareness(room: Room, update: Uint8Array): void
+}

@@ -1,0 +1,76 @@
+/**
+ * The messages instances exchange through Redis, as pure functions. Each is
+ * [varUint version][varUint kind][varString sender instance id] followed,
+ * for `update` and `awareness`, by a varUint8Array payload. Room messages
+ * travel on the room's channel; `heartbeat` and `goodbye` on one channel
+ * shared by all instances.
+ */
+import * as encoding from 'lib0/encoding'
+import { FrameReader, MalformedFrame } from '../protocol/reader.js'
+
+export const BUS_PROTOCOL_VERSION = 1
+
+/** A Yjs update the sender has stored. */
+export const BUS_UPDATE = 0
+/** An awareness update of the sender's clients. */
+export const BUS_AWARENESS = 1
+/** "I have just joined this room (or am back after an outage): send me your clients' awareness." */
+export const BUS_HELLO = 2
+/** "Some updates I stored may not have reached you: read this room from storage." */
+export const BUS_CATCH_UP = 3
+/** "I am alive"; sent at a fixed interval. */
+export const BUS_HEARTBEAT = 4
+/** "I am shutting down": my clients' awareness can go now. */
+export const BUS_GOODBYE = 5
+
+export type BusMessage =
+  | { kind: 'update'; sender: string; payload: Uint8Array }
+  | { kind: 'awareness'; sender: string; payload: Uint8Array }
+  | { kind: 'hello'; sender: string }
+  | { kind: 'catch-up'; sender: string }
+  | { kind: 'heartbeat'; sender: string }
+  | { kind: 'goodbye'; sender: string }
+
+const KIND_CODES = {
+  update: BUS_UPDATE, awareness: BUS_AWARENESS, hello: BUS_HELLO,
+  'catch-up': BUS_CATCH_UP, heartbeat: BUS_HEARTBEAT, goodbye: BUS_GOODBYE,
+} as const
+
+const KINDS_BY_CODE = new Map(Object.entries(KIND_CODES).map(([kind, code]) => [code as number, kind as BusMessage['kind']]))
+
+export function encodeBusMessage(message: BusMessage): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, BUS_PROTOCOL_VERSION)
+  encoding.writeVarUint(encoder, KIND_CODES[message.kind])
+  encoding.writeVarString(encoder, message.sender)
+  if (message.kind === 'update' || message.kind === 'awareness') encoding.writeVarUint8Array(encoder, message.payload)
+  return encoding.toUint8Array(encoder)
+}
+
+/** A message on a bus channel that is not one of ours, or not of this version. */
+export class MalformedBusMessage extends Error {}
+
+export function decodeBusMessage(bytes: Uint8Array): BusMessage {
+  const reader = new FrameReader(bytes)
+  try {
+    const version = reader.varUint()
+    if (version !== BUS_PROTOCOL_VERSION) {
+      throw new MalformedBusMessage(`bus protocol version ${version}, expected ${BUS_PROTOCOL_VERSION} (instances of different Ortak versions share this Redis prefix?)`)
+    }
+    const code = reader.varUint()
+    const kind = KINDS_BY_CODE.get(code)
+    if (kind === undefined) throw new MalformedBusMessage(`unknown bus message kind ${code}`)
+    const sender = reader.varString()
+    if (sender === '') throw new MalformedBusMessage('bus message has no sender')
+    if (kind === 'update' || kind === 'awareness') {
+      const payload = reader.varBytes()
+      reader.expectEnd(`${kind} payload`)
+      return { kind, sender, payload }
+    }
+    reader.expectEnd(`${kind} message`)
+    return { kind, sender }
+  } catch (error) {
+    if (error instanceof MalformedFrame) throw new MalformedBusMessage(`bus message could not be decoded: ${error.message}`)
+    throw error
+  }
+}
