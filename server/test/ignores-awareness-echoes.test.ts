@@ -1,0 +1,57 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { connectClient, rawSocket, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
+import { awarenessFrame, statesSeenBy, type RawClient } from './security-helpers.js'
+
+// The stock provider sends back every awareness change it hears (y-websocket's awareness
+// update handler ignores the origin). These tests pin down what the server does with that.
+describe('awareness echoes from the stock provider', () => {
+  let server: TestServer
+  const clients: TestClient[] = []
+  const raws: RawClient[] = []
+
+  beforeEach(async () => {
+    server = await startServer({ maxMessagesPerSecond: 20 })
+  })
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy()
+    for (const r of raws.splice(0)) r.ws.terminate()
+    await server.close()
+  })
+
+  it('do not count against a listener’s rate limit in a busy room', async () => {
+    const listener = connectClient(server.wsUrl, 'busy')
+    clients.push(listener)
+    await synced(listener)
+    // Five senders, each within its own limit (15 changes/s); together 75/s reach the listener, which echoes them all.
+    for (let i = 0; i < 5; i++) raws.push(await rawSocket(server.wsUrl, 'busy'))
+    for (let clock = 1; clock <= 30; clock++) {
+      raws.forEach((raw, i) => raw.ws.send(awarenessFrame(9000 + i, clock, { cursor: clock })))
+      await new Promise((r) => setTimeout(r, 1000 / 15))
+    }
+    await waitFor('the listener saw the last moves', () => statesSeenBy(listener).get(9004)?.cursor === 30)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(listener.provider.wsconnected).toBe(true)
+    expect(server.logs.filter((l) => l.code === 4529)).toHaveLength(0)
+  })
+
+  it('are not relayed, and do not make the echoing client the owner of others’ cursors', async () => {
+    const a = connectClient(server.wsUrl, 'owners')
+    const b = connectClient(server.wsUrl, 'owners')
+    const c = connectClient(server.wsUrl, 'owners')
+    clients.push(a, b, c)
+    await Promise.all([synced(a), synced(b), synced(c)])
+    let framesToC = 0
+    c.provider.ws!.addEventListener('message', (event: MessageEvent) => {
+      if (new Uint8Array(event.data as ArrayBuffer)[0] === 1) framesToC++
+    })
+    a.provider.awareness.setLocalStateField('user', { name: 'Ada' })
+    await waitFor('C sees Ada', () => statesSeenBy(c).get(a.doc.clientID)?.user?.name === 'Ada')
+    await new Promise((r) => setTimeout(r, 200))
+    // One change by A reaches C once, although B and C both echoed it to the server.
+    expect(framesToC).toBe(1)
+    b.destroy()
+    await new Promise((r) => setTimeout(r, 200))
+    expect(statesSeenBy(c).get(a.doc.clientID)?.user?.name).toBe('Ada')
+    expect(server.server.registry.get('owners')!.awareness.getStates().get(a.doc.clientID)).toEqual({ user: { name: 'Ada' } })
+  })
+})

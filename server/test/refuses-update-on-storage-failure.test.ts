@@ -1,0 +1,71 @@
+import Database from 'better-sqlite3'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { MESSAGE_STORED } from '../src/protocol/messages.js'
+import { SqliteStorage } from '../src/storage/sqlite.js'
+import { databaseFile } from '../src/server.js'
+import { connectClient, rawSocket, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
+import { textUpdate, updateFrame } from './security-helpers.js'
+
+// The failing write is real: another connection to the database file installs a trigger that makes
+// SQLite abort every insert into the update log, as a full disk or a read-only file would.
+const FAIL_WRITES = `CREATE TRIGGER fail_writes BEFORE INSERT ON updates BEGIN SELECT RAISE(ABORT, 'disk I/O error (simulated by trigger)'); END`
+
+const storedCounts = (messages: Uint8Array[]) => messages.filter((m) => m[0] === MESSAGE_STORED).map((m) => m[1]!)
+
+describe('when storage fails', () => {
+  let server: TestServer
+  let db: Database.Database
+  const clients: TestClient[] = []
+  beforeEach(async () => {
+    server = await startServer()
+    db = new Database(databaseFile(server.dataDir))
+  })
+  afterEach(async () => {
+    for (const c of clients.splice(0)) c.destroy()
+    db.close()
+    await server.close()
+  })
+
+  it('an update is refused, never acknowledged, and its sender disconnected with 1011', async () => {
+    const sender = await rawSocket(server.wsUrl, 'acked', { ack: '1' })
+    sender.ws.send(updateFrame(textUpdate('stored')))
+    await waitFor('the first update is acknowledged', () => storedCounts(sender.messages).includes(1))
+    db.exec(FAIL_WRITES)
+    sender.ws.send(updateFrame(textUpdate('not stored', 'u')))
+    const closed = await sender.closed
+    expect(closed).toEqual({ code: 1011, reason: 'storage failed: your changes were not stored; reconnect to send them again' })
+    expect(storedCounts(sender.messages)).toEqual([1])
+    expect(server.logs.filter((l) => l.msg === 'storage failed: dropping the room so nothing unstored is served'))
+      .toEqual([expect.objectContaining({ room: 'acked' })])
+    expect(server.server.registry.get('acked')).toBeUndefined()
+  })
+
+  it('an edit is never shown to others before it is stored, and the stock provider sends it again once storage is back', async () => {
+    const writer = connectClient(server.wsUrl, 'outage')
+    const reader = connectClient(server.wsUrl, 'outage')
+    clients.push(writer, reader)
+    await Promise.all([synced(writer), synced(reader)])
+    writer.doc.getText('t').insert(0, 'before;')
+    await waitFor('the reader has the first edit', () => reader.doc.getText('t').toString() === 'before;')
+
+    db.exec(FAIL_WRITES)
+    const disconnected = new Promise<CloseEvent | null>((resolve) => writer.provider.once('connection-close', resolve))
+    writer.doc.getText('t').insert(7, 'during outage;')
+    expect((await disconnected)?.code).toBe(1011)
+    // The provider keeps reconnecting and resending while every write fails; the reader never sees the edit.
+    await waitFor('several refused attempts', () => server.logs.filter((l) => l.msg?.startsWith('storage failed')).length >= 3)
+    expect(reader.doc.getText('t').toString()).toBe('before;')
+
+    db.exec('DROP TRIGGER fail_writes')
+    await waitFor('the reader gets the edit once it is stored', () => reader.doc.getText('t').toString() === 'before;during outage;')
+    await waitFor('the writer is back', () => writer.provider.synced)
+
+    await server.close()
+    const storage = new SqliteStorage({ file: databaseFile(server.dataDir) })
+    const doc = new Y.Doc()
+    for (const update of (await storage.load('outage')).updates) Y.applyUpdate(doc, update)
+    await storage.close()
+    expect(doc.getText('t').toString()).toBe('before;during outage;')
+  })
+})
