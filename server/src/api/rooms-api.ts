@@ -1,0 +1,192 @@
+/**
+ * The HTTP document API, mounted at `/api`: list rooms, export a document,
+ * seed or replace it, apply a Yjs update, delete a room. Every refused
+ * request is answered `{ "status": N, "message": "..." }`; every request
+ * is logged as one line.
+ */
+import { Hono, type Context } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import type { Logger } from 'pino'
+import type { AccessControl, Permission } from '../auth/access-token.js'
+import { CLOSE_DOCUMENT_TOO_LARGE, CLOSE_ROOM_FORBIDDEN } from '../protocol/close-codes.js'
+import { ProtocolError } from '../protocol/messages.js'
+import { decodeRoomSegment } from '../room-name.js'
+import { RoomBusyError } from '../rooms/registry.js'
+import { StorageError } from '../storage/storage.js'
+import {
+  DocumentInputError, contentTypes, exportDocument, exportFormats, importFormatOf, isExportFormat, parseDocument,
+} from '../documents/formats.js'
+import { ApiError, errorResponse } from './api-error.js'
+import { DocumentConflictError, type RoomDocuments, type WriteMode } from './room-documents.js'
+
+export interface RoomsApiContext {
+  documents: RoomDocuments
+  access: AccessControl
+  log: Logger
+  /** Largest request body accepted (a document to import or an update). */
+  maxBodyBytes: number
+}
+
+const DEFAULT_PAGE_SIZE = 100
+const MAX_PAGE_SIZE = 1000
+
+type ApiEnv = { Variables: { room: string; problem: string } }
+
+export function createRoomsApi({ documents, access, log, maxBodyBytes }: RoomsApiContext): Hono<ApiEnv> {
+  const api = new Hono<ApiEnv>()
+
+  api.use('*', async (c, next) => {
+    const started = performance.now()
+    await next()
+    const status = c.res.status
+    const line = {
+      method: c.req.method, path: c.req.path, status, ms: +(performance.now() - started).toFixed(2),
+      room: c.get('room'), problem: c.get('problem'),
+    }
+    if (status >= 500) log.error(line, 'api request failed')
+    else if (status >= 400) log.warn(line, 'api request refused')
+    else log.info(line, 'api request')
+  })
+
+  /** Checks the request's bearer token for `permission` on `room` (every room for a listing). */
+  const authorize = async (c: Context<ApiEnv>, room: string | null, permission: Permission): Promise<void> => {
+    if (!access.isEnabled) return
+    const header = c.req.header('authorization')
+    const token = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
+    if (header !== undefined && token === undefined) {
+      throw new ApiError(401, 'Authorization header must be "Bearer <token>"', { 'WWW-Authenticate': 'Bearer' })
+    }
+    if (token === undefined) {
+      throw new ApiError(401, 'access token missing: send it as "Authorization: Bearer <token>"', { 'WWW-Authenticate': 'Bearer' })
+    }
+    const granted = await access.check(token, room ?? '')
+    if ('code' in granted) {
+      if (granted.code !== CLOSE_ROOM_FORBIDDEN) throw new ApiError(401, granted.reason, { 'WWW-Authenticate': 'Bearer error="invalid_token"' })
+      throw new ApiError(403, room === null ? 'listing rooms needs a token for every room (`roomPrefix: ""`)' : granted.reason)
+    }
+    if (permission === 'write' && granted.permission !== 'write') {
+      throw new ApiError(403, `access token grants read access only; ${c.req.method} needs write access`)
+    }
+  }
+
+  const roomParameter = async (c: Context<ApiEnv>, next: () => Promise<void>) => {
+    const segment = /\/rooms\/([^/]*)/.exec(new URL(c.req.url).pathname)?.[1] ?? ''
+    const decoded = decodeRoomSegment(segment)
+    if ('problem' in decoded) throw new ApiError(400, decoded.problem)
+    c.set('room', decoded.name)
+    await next()
+  }
+
+  const limitBody = bodyLimit({
+    maxSize: maxBodyBytes,
+    onError: () => { throw new ApiError(413, `request body exceeds ${maxBodyBytes} bytes`) },
+  })
+
+  api.get('/rooms', async (c) => {
+    await authorize(c, null, 'read')
+    const limit = pageSize(c.req.query('limit'))
+    const after = c.req.query('after') ?? ''
+    const rooms = (await documents.list()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    const page = rooms.filter((room) => room.name > after).slice(0, limit + 1)
+    const hasMore = page.length > limit
+    if (hasMore) page.pop()
+    return c.json({ rooms: page, next: hasMore ? page[page.length - 1]!.name : null })
+  })
+
+  api.get('/rooms/:room', roomParameter, async (c) => {
+    const room = c.get('room')
+    await authorize(c, room, 'read')
+    const format = c.req.query('format') ?? 'json'
+    if (!isExportFormat(format)) throw new ApiError(400, `unknown format "${format}": use one of ${exportFormats.join(', ')}`)
+    const doc = await documents.read(room)
+    if (!doc) throw new ApiError(404, `no document is stored for room "${room}"`)
+    const body = await exportDocument(doc, format)
+    doc.destroy()
+    c.header('Content-Type', contentTypes[format])
+    return c.body(typeof body === 'string' ? body : new Uint8Array(body))
+  })
+
+  api.put('/rooms/:room', roomParameter, limitBody, async (c) => {
+    const room = c.get('room')
+    await authorize(c, room, 'write')
+    const mode = writeMode(c.req.query('mode'))
+    const format = importFormatOf(c.req.header('content-type'))
+    if (!format) {
+      throw new ApiError(415, `Content-Type must be text/markdown, text/html or application/json (ProseMirror JSON), got ${c.req.header('content-type') ?? 'none'}`)
+    }
+    const doc = await parseDocument(await c.req.text(), format)
+    const result = await documents.write(room, doc, mode)
+    return c.json({ room, mode, ...result }, mode === 'seed' && result.changed ? 201 : 200)
+  })
+
+  api.post('/rooms/:room/updates', roomParameter, limitBody, async (c) => {
+    const room = c.get('room')
+    await authorize(c, room, 'write')
+    const contentType = c.req.header('content-type')?.split(';')[0]!.trim().toLowerCase()
+    if (contentType !== 'application/octet-stream') {
+      throw new ApiError(415, `Content-Type must be application/octet-stream (a binary Yjs update), got ${contentType ?? 'none'}`)
+    }
+    const update = new Uint8Array(await c.req.arrayBuffer())
+    if (update.byteLength === 0) throw new ApiError(400, 'body is empty: send a Yjs update (encoding v1)')
+    await documents.applyUpdate(room, update)
+    return c.json({ room, updateBytes: update.byteLength })
+  })
+
+  api.delete('/rooms/:room', roomParameter, async (c) => {
+    const room = c.get('room')
+    await authorize(c, room, 'write')
+    const closedConnections = await documents.delete(room)
+    if (closedConnections === null) throw new ApiError(404, `no room "${room}" to delete`)
+    return c.json({ room, deleted: true, closedConnections })
+  })
+
+  const routes: Array<[RegExp, string]> = [
+    [/\/rooms$/, 'GET'],
+    [/\/rooms\/[^/]+\/updates$/, 'POST'],
+    [/\/rooms\/[^/]+$/, 'GET, PUT, DELETE'],
+  ]
+  api.all('*', (c) => {
+    if (/\/rooms\/(\/|$)/.test(c.req.path)) throw new ApiError(400, 'room name is empty: use /api/rooms/<room>')
+    const allowed = routes.find(([pattern]) => pattern.test(c.req.path))?.[1]
+    if (allowed) throw new ApiError(405, `${c.req.method} is not supported here; use ${allowed}`, { Allow: allowed })
+    throw new ApiError(404, `no API route for ${c.req.method} ${c.req.path}`)
+  })
+
+  api.onError((error, c) => {
+    const refusal = asApiError(error)
+    if (refusal) {
+      c.set('problem', refusal.message)
+      return errorResponse(c, refusal)
+    }
+    log.error({ err: error, path: c.req.path }, 'api request failed unexpectedly')
+    return errorResponse(c, new ApiError(500, 'internal error'))
+  })
+
+  return api
+}
+
+function pageSize(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULT_PAGE_SIZE
+  const size = /^\d+$/.test(raw) ? Number(raw) : Number.NaN
+  if (!(size >= 1 && size <= MAX_PAGE_SIZE)) throw new ApiError(400, `limit must be a whole number from 1 to ${MAX_PAGE_SIZE}, got "${raw}"`)
+  return size
+}
+
+function writeMode(raw: string | undefined): WriteMode {
+  if (raw === undefined || raw === 'seed') return 'seed'
+  if (raw === 'replace') return 'replace'
+  throw new ApiError(400, `unknown mode "${raw}": leave it out to seed an empty document, or use mode=replace`)
+}
+
+/** The answer for an error that names a problem of the request or a passing state of the server; null for a bug. */
+function asApiError(error: Error): ApiError | null {
+  if (error instanceof ApiError) return error
+  if (error instanceof DocumentInputError) return new ApiError(400, error.message)
+  if (error instanceof DocumentConflictError) return new ApiError(409, error.message)
+  if (error instanceof ProtocolError) {
+    return new ApiError(error.closeCode === CLOSE_DOCUMENT_TOO_LARGE ? 413 : 400, error.message)
+  }
+  if (error instanceof RoomBusyError) return new ApiError(503, error.message, { 'Retry-After': '1' })
+  if (error instanceof StorageError) return new ApiError(503, `storage failed: ${error.message}`, { 'Retry-After': '5' })
+  return null
+}

@@ -1,0 +1,37 @@
+/**
+ * HTML in and out of Ortak documents. ProseMirror's own DOMParser and
+ * DOMSerializer do the work, with the schema's parse and render rules;
+ * jsdom provides the DOM they need on the server. jsdom is loaded on first
+ * use, so commands that never touch HTML do not pay for it.
+ */
+import { DOMParser, DOMSerializer, type Node } from 'prosemirror-model'
+import { schema } from '@ortak/schema'
+
+type JSDOMWindow = import('jsdom').DOMWindow
+
+let sharedWindow: Promise<JSDOMWindow> | undefined
+
+// One window for the process: it runs no scripts and loads nothing, it only builds and reads trees.
+function domWindow(): Promise<JSDOMWindow> {
+  sharedWindow ??= import('jsdom').then(({ JSDOM }) => new JSDOM('<!doctype html><html><body></body></html>').window)
+  return sharedWindow
+}
+
+const domParser = DOMParser.fromSchema(schema)
+const domSerializer = DOMSerializer.fromSchema(schema)
+
+/** Parses an HTML document or fragment; what the schema has no rule for is reduced to its text. */
+export async function htmlToDocument(html: string): Promise<Node> {
+  const window = await domWindow()
+  // The window runs no scripts and fetches nothing, whatever the markup holds.
+  const parsed = new window.DOMParser().parseFromString(html, 'text/html')
+  return domParser.parse(parsed.body)
+}
+
+/** Renders the document as an HTML fragment (the body's content, no <html> wrapper). */
+export async function documentToHtml(doc: Node): Promise<string> {
+  const { document } = await domWindow()
+  const container = document.createElement('div')
+  container.appendChild(domSerializer.serializeFragment(doc.content, { document: document as unknown as Document }))
+  return container.innerHTML
+}

@@ -1,0 +1,61 @@
+/**
+ * The ProseMirror document inside a room's Y.Doc: the Y.XmlFragment the
+ * editor binds with y-prosemirror. Reading it and computing the one Yjs
+ * update that replaces it always work on a copy of the room's Y.Doc: the
+ * room's own document changes only through its update path, and
+ * y-prosemirror removes elements the schema rejects while it reads.
+ */
+import type { Node } from 'prosemirror-model'
+import { prosemirrorToYXmlFragment, yXmlFragmentToProseMirrorRootNode } from 'y-prosemirror'
+import * as Y from 'yjs'
+import { documentFragmentName, schema } from '@ortak/schema'
+
+/** A Y.Doc holding the given updates (a stored snapshot and log, or one exported state). */
+export function yDocFromUpdates(updates: readonly Uint8Array[]): Y.Doc {
+  const doc = new Y.Doc()
+  Y.transact(doc, () => {
+    for (const update of updates) Y.applyUpdate(doc, update)
+  })
+  return doc
+}
+
+function copyOf(doc: Y.Doc): Y.Doc {
+  return yDocFromUpdates([Y.encodeStateAsUpdate(doc)])
+}
+
+/** The document held by `doc`, read from a copy so `doc` itself never changes. */
+export function readDocument(doc: Y.Doc): Node {
+  return yXmlFragmentToProseMirrorRootNode(copyOf(doc).getXmlFragment(documentFragmentName), schema)
+}
+
+/**
+ * Whether a document has nothing anyone wrote in it: no blocks, or only
+ * empty paragraphs (what an editor shows for a new document).
+ */
+export function isBlankDocument(doc: Node): boolean {
+  let isBlank = true
+  doc.forEach((block) => {
+    if (block.type !== schema.nodes.paragraph || block.content.size > 0) isBlank = false
+  })
+  return isBlank
+}
+
+/**
+ * The one Yjs update that turns the document held by `doc` into `next`,
+ * or null if it already is `next`. y-prosemirror's diff keeps the blocks
+ * both have, so editors with a cursor in an unchanged paragraph keep it.
+ * `doc` is not changed: the caller applies the update through the room.
+ */
+export function replacementUpdate(doc: Y.Doc, next: Node): Uint8Array | null {
+  const copy = copyOf(doc)
+  let update: Uint8Array | null = null
+  // One transaction, so exactly one update event: the whole replacement is a single change.
+  copy.on('update', (u: Uint8Array) => {
+    update = update ? Y.mergeUpdates([update, u]) : u
+  })
+  copy.transact(() => {
+    prosemirrorToYXmlFragment(next, copy.getXmlFragment(documentFragmentName))
+  })
+  copy.destroy()
+  return update
+}
