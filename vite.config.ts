@@ -10,9 +10,29 @@ export default defineConfig({
   },
   test: {
     root: '.',
-    include: ['server/**/*.test.ts', 'packages/**/*.test.ts', 'editor/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'node',
+          include: ['server/**/*.test.ts', 'packages/**/*.test.ts', 'editor/**/*.test.ts'],
+          exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        // Real Chromium typing real keystrokes: run after the rest, so the browsers
+        // are not competing with a dozen server processes for two cores.
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['**/*.browser.test.ts'],
+          exclude: ['**/node_modules/**'],
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 })

@@ -9,16 +9,36 @@ import { upgradeWebSocket } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
+import { AccessControl, type Access } from './auth/access-token.js'
+import { checkOrigin } from './auth/origin.js'
+import { RateLimiter, type RateLimits } from './limits/rate-limiter.js'
+import type { Refusal } from './protocol/close-codes.js'
+import { checkDependencies, type Dependency } from './health.js'
+import { RoomDocuments } from './api/room-documents.js'
+import { createRoomsApi } from './api/rooms-api.js'
+import { countClose, countRefusal, createMetricsRegistry, traffic } from './metrics.js'
 import { decodeRoomSegment } from './room-name.js'
-import type { Connection } from './rooms/connection.js'
+import { takeOverSocket } from './socket-takeover.js'
+import { MAX_REASON_BYTES, truncateUtf8, type Connection } from './rooms/connection.js'
 import type { Room } from './rooms/room.js'
 import type { RoomRegistry } from './rooms/registry.js'
+import type { Storage } from './storage/storage.js'
 
 export interface AppContext {
   registry: RoomRegistry
+  /** Where the HTTP document API reads stored rooms and deletes them. */
+  storage: Storage
   log: Logger
   editorDir: string
   maxPayloadBytes: number
+  /** Services checked by /healthz and /readyz (PostgreSQL and Redis when scaled out). */
+  dependencies?: readonly Dependency[]
+  /** Checks access tokens; everyone may read and write when absent or configured without keys. */
+  access?: AccessControl
+  /** Browser origins allowed to open a WebSocket; any when empty or absent. */
+  allowedOrigins?: readonly string[]
+  /** Per-connection rate and send-buffer limits; none when absent. */
+  connectionLimits?: RateLimits & { maxBufferedBytes: number }
 }
 
 const PLACEHOLDER_PAGE = `<!doctype html>
@@ -26,16 +46,35 @@ const PLACEHOLDER_PAGE = `<!doctype html>
 <body><h1>Ortak</h1><p>The server is running. The editor app is not built yet: run <code>npm run build</code>.</p>
 <p>WebSocket endpoint: <code>/ws/&lt;room&gt;</code> (y-websocket compatible).</p></body></html>`
 
-export function createApp({ registry, log, editorDir, maxPayloadBytes }: AppContext) {
-  const app = new Hono<{ Variables: { roomName: string } }>()
+export function createApp({
+  registry, storage, log, editorDir, maxPayloadBytes, dependencies = [], access = new AccessControl([]), allowedOrigins = [], connectionLimits,
+}: AppContext) {
+  const app = new Hono<{ Variables: { roomName: string; access: Access | Refusal } }>()
 
-  app.get('/healthz', (c) => c.json({ status: 'ok', ...registry.stats }))
+  // Liveness: always 200 while the process answers; a service that is down shows as "degraded".
+  app.get('/healthz', async (c) => {
+    const services = await checkDependencies(dependencies)
+    const isHealthy = Object.values(services).every((s) => s.reachable)
+    return c.json({ status: isHealthy ? 'ok' : 'degraded', ...registry.stats, services })
+  })
+  // Readiness: 503 while a service the server needs is unreachable, so a load balancer sends new clients elsewhere.
+  app.get('/readyz', async (c) => {
+    const services = await checkDependencies(dependencies)
+    const problems = Object.entries(services).filter(([, s]) => !s.reachable).map(([name, s]) => `${name}: ${s.problem}`)
+    return c.json({ ready: problems.length === 0, problems, services }, problems.length === 0 ? 200 : 503)
+  })
+
+  const metrics = createMetricsRegistry(registry)
+  app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'Content-Type': metrics.contentType }))
+
+  app.route('/api', createRoomsApi({ documents: new RoomDocuments(registry, storage), access, log, maxBodyBytes: maxPayloadBytes }))
 
   // URL normalisation turns `/ws/..` into `/`: an upgrade that ends up anywhere but /ws/<room> is refused.
   app.use('*', async (c, next) => {
     const isUpgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket'
     if (isUpgrade && !c.req.path.startsWith('/ws')) {
       log.warn({ path: c.req.path }, 'refused WebSocket upgrade: not a room path')
+      countRefusal('not_a_room_path')
       return c.text('WebSocket upgrades are accepted at /ws/<room> only (a relative path like .. is not a room)', 400)
     }
     await next()
@@ -49,35 +88,73 @@ export function createApp({ registry, log, editorDir, maxPayloadBytes }: AppCont
       const decoded = decodeRoomSegment(segment)
       if ('problem' in decoded) {
         log.warn({ path: c.req.path, reason: decoded.problem }, 'refused WebSocket upgrade: invalid room name')
+        countRefusal('invalid_room_name')
         return c.text(decoded.problem, 400)
       }
       c.set('roomName', decoded.name)
       await next()
     },
+    checkOrigin(allowedOrigins, log),
+    async (c, next) => {
+      c.set('access', await access.check(c.req.query('token'), c.get('roomName')))
+      await next()
+    },
     upgradeWebSocket((c) => {
       const roomName = c.get('roomName')
+      const granted = c.get('access')
       const wantsStoredAcks = c.req.query('ack') === '1'
       let room: Room | undefined
       let connection: Connection | undefined
+      let rate: RateLimiter | undefined
       return {
         onOpen(_event, ws) {
-          ;({ room, connection } = registry.connect(roomName, ws.raw as WebSocket, { wantsStoredAcks }))
+          const socket = ws.raw as WebSocket
+          // Refused after the upgrade, not with an HTTP status: only a close code reaches a browser's
+          // WebSocket, and 4400-4499 stop the provider from retrying. Nothing has been sent yet.
+          const refusal = 'code' in granted ? granted : registry.refusalFor(roomName)
+          if (refusal) {
+            log.warn({ room: roomName, code: refusal.code, reason: refusal.reason }, 'refused connection')
+            countClose(refusal.code)
+            socket.close(refusal.code, truncateUtf8(refusal.reason, MAX_REASON_BYTES))
+            return
+          }
+          if (connectionLimits) rate = new RateLimiter(connectionLimits)
+          ;({ room, connection } = registry.connect(roomName, socket, {
+            wantsStoredAcks, access: granted, maxBufferedBytes: connectionLimits?.maxBufferedBytes, rateLimiter: rate,
+          }))
+          takeOverSocket(socket, { message: receiveFrame, close: leave, error: reportError })
         },
+        // Only the frames Hono buffered before onOpen come this way; later ones go straight to receiveFrame.
         onMessage(event) {
           const data = event.data
-          room!.receive(connection!, typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer))
+          receiveFrame(typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer))
         },
-        onClose() {
-          if (room && connection) registry.disconnect(room, connection)
-        },
-        onError(event) {
-          const error = (event as ErrorEvent).error as (Error & { code?: string }) | undefined
-          if (error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-            log.warn({ room: roomName, connection: connection?.id, code: 1009, reason: `frame exceeds ${maxPayloadBytes} bytes` }, 'closing connection: bad input')
-          } else {
-            log.warn({ room: roomName, connection: connection?.id, err: error }, 'WebSocket error')
-          }
-        },
+        onClose: () => leave(),
+        onError: (event) => reportError((event as ErrorEvent).error as Error | undefined),
+      }
+      function receiveFrame(frame: Uint8Array | string): void {
+        // A refused socket was never in a room; what it sends while closing is dropped.
+        if (!room || !connection) return
+        traffic.messagesIn++
+        traffic.bytesIn += frame.length
+        if (rate && !rate.admit(frame.length)) {
+          if (connection.isClosed) return
+          const { code, reason } = rate.refusal
+          log.warn({ room: roomName, connection: connection.id, code, reason }, 'closing connection: rate limit')
+          return connection.closeWithReason(code, reason)
+        }
+        room.receive(connection, frame)
+      }
+      function leave(): void {
+        if (room && connection) registry.disconnect(room, connection)
+      }
+      function reportError(error: (Error & { code?: string }) | undefined): void {
+        if (error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
+          log.warn({ room: roomName, connection: connection?.id, code: 1009, reason: `frame exceeds ${maxPayloadBytes} bytes` }, 'closing connection: bad input')
+          countClose(1009)
+        } else {
+          log.warn({ room: roomName, connection: connection?.id, err: error }, 'WebSocket error')
+        }
       }
     }),
   )

@@ -5,6 +5,8 @@
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { publicKey, readPem, secretKey } from './auth/keys.js'
+import { parseOrigins } from './auth/origin.js'
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -18,6 +20,21 @@ export interface Config {
   compactAfterBytes: number
   unloadGraceMs: number
   sqliteSynchronous: 'normal' | 'full'
+  databaseUrl: string | null
+  redisUrl: string | null
+  redisPrefix: string
+  peerTimeoutMs: number
+  authSecret: string | null
+  authPublicKey: string | null
+  allowedOrigins: string[]
+  maxMessagesPerSecond: number
+  maxBytesPerSecond: number
+  maxConnections: number
+  maxConnectionsPerRoom: number
+  maxLoadedRooms: number
+  maxDocumentBytes: number
+  maxBufferedBytes: number
+  heartbeatIntervalMs: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 }
 
@@ -49,6 +66,29 @@ const nonEmpty: Parser<string> = (raw) => {
   return raw
 }
 
+const urlWithScheme = (...schemes: string[]): Parser<string> => (raw) => {
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw new RangeError(`expected a URL like ${schemes[0]}//host:port/..., got something that is not a URL`)
+  }
+  if (!schemes.includes(url.protocol)) throw new RangeError(`expected a ${schemes.join(' or ')} URL, got a ${url.protocol} one`)
+  return raw
+}
+
+// Key material is checked when it is read, so a bad secret or key stops the start-up, not the first connection.
+const tokenSecret: Parser<string> = (raw) => {
+  secretKey(raw)
+  return raw
+}
+
+const publicKeyPem: Parser<string> = (raw) => {
+  const pem = readPem(raw)
+  publicKey(pem)
+  return pem
+}
+
 function setting<K extends keyof Config>(s: Setting<K>): Setting<K> {
   return s
 }
@@ -72,6 +112,36 @@ export const settings = [
     description: 'How long a room with no connections stays in memory before it is unloaded.' }),
   setting({ key: 'sqliteSynchronous', flag: '--sqlite-synchronous', env: 'SQLITE_SYNCHRONOUS', default: 'normal' as const, parse: oneOf('normal', 'full'),
     description: '`normal`: a stored update survives a crash of the process (WAL). `full`: it also survives power loss (one fsync per write batch).' }),
+  setting({ key: 'databaseUrl', flag: '--database-url', env: 'DATABASE_URL', default: null, parse: urlWithScheme('postgres:', 'postgresql:'),
+    description: 'PostgreSQL URL (`postgres://user:password@host:5432/db`). When set, documents are stored there instead of the SQLite file; needed to run several instances.' }),
+  setting({ key: 'redisUrl', flag: '--redis-url', env: 'REDIS_URL', default: null, parse: urlWithScheme('redis:', 'rediss:'),
+    description: 'Redis URL (`redis://host:6379`) through which several instances share rooms. Needs `--database-url`.' }),
+  setting({ key: 'redisPrefix', flag: '--redis-prefix', env: 'REDIS_PREFIX', default: 'ortak:', parse: nonEmpty,
+    description: 'Prefix of every Redis channel, so several Ortak deployments can share one Redis.' }),
+  setting({ key: 'peerTimeoutMs', flag: '--peer-timeout-ms', env: 'PEER_TIMEOUT_MS', default: 10_000, parse: integer(400, 600_000),
+    description: 'An instance not heard from through Redis for this long is taken as gone: its clients vanish from the others\' awareness.' }),
+  setting({ key: 'authSecret', flag: '--auth-secret', env: 'AUTH_SECRET', default: null, parse: tokenSecret,
+    description: 'Shared secret (32+ characters) for HS256 access tokens. When set, or with `--auth-public-key`, every WebSocket connection needs a `?token=`. Prefer the variable: flags show in `ps`.' }),
+  setting({ key: 'authPublicKey', flag: '--auth-public-key', env: 'AUTH_PUBLIC_KEY', default: null, parse: publicKeyPem,
+    description: 'PEM public key (the text, or a path to a file) for tokens your login service signs with its private key (RSA, EC P-256/384/521 or Ed25519).' }),
+  setting({ key: 'allowedOrigins', flag: '--allowed-origins', env: 'ALLOWED_ORIGINS', default: [] as string[], parse: parseOrigins,
+    description: 'Comma-separated browser origins (`https://app.example.com`) allowed to open a WebSocket; others get HTTP 403. Empty allows any.' }),
+  setting({ key: 'maxMessagesPerSecond', flag: '--max-messages-per-second', env: 'MAX_MESSAGES_PER_SECOND', default: 200, parse: integer(1),
+    description: 'Messages one connection may send per second (bursts of two seconds\' worth pass); more closes it with 4529.' }),
+  setting({ key: 'maxBytesPerSecond', flag: '--max-bytes-per-second', env: 'MAX_BYTES_PER_SECOND', default: 4 * 1024 * 1024, parse: integer(1024),
+    description: 'Bytes one connection may send per second (bursts of two seconds\' worth plus one largest frame pass); more closes it with 4529.' }),
+  setting({ key: 'maxConnections', flag: '--max-connections', env: 'MAX_CONNECTIONS', default: 10_000, parse: integer(1),
+    description: 'Connections open at once in this process; one more is closed with 4503 (try later).' }),
+  setting({ key: 'maxConnectionsPerRoom', flag: '--max-connections-per-room', env: 'MAX_CONNECTIONS_PER_ROOM', default: 500, parse: integer(1),
+    description: 'Connections open at once to one room; one more is closed with 4503 (try later).' }),
+  setting({ key: 'maxLoadedRooms', flag: '--max-loaded-rooms', env: 'MAX_LOADED_ROOMS', default: 1_000, parse: integer(1),
+    description: 'Rooms in memory at once. At the limit the room idle longest is unloaded early; with none idle, a connection to another room is closed with 4503.' }),
+  setting({ key: 'maxDocumentBytes', flag: '--max-document-bytes', env: 'MAX_DOCUMENT_BYTES', default: 32 * 1024 * 1024, parse: integer(1024),
+    description: 'Largest document (stored snapshot plus log); an update that would pass it is refused with 4413.' }),
+  setting({ key: 'maxBufferedBytes', flag: '--max-buffered-bytes', env: 'MAX_BUFFERED_BYTES', default: 8 * 1024 * 1024, parse: integer(1024),
+    description: 'Bytes waiting to be sent to one client past which it counts as a slow consumer and is closed with 4508.' }),
+  setting({ key: 'heartbeatIntervalMs', flag: '--heartbeat-interval-ms', env: 'HEARTBEAT_INTERVAL_MS', default: 5_000, parse: integer(50, 3_600_000),
+    description: 'Every connection is pinged this often; one that does not answer by the next ping is terminated and its cursor removed.' }),
   setting({ key: 'logLevel', flag: '--log-level', env: 'LOG_LEVEL', default: 'info' as const,
     parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
     description: 'Least severe log level written (pino levels).' }),
@@ -106,6 +176,10 @@ export function loadConfig(argv: readonly string[], env: Readonly<Record<string,
       const source = fromFlags.has(s.flag) ? s.flag : s.env
       throw new ConfigError(`invalid ${source}: ${(error as Error).message}`)
     }
+  }
+  // Instances sharing rooms through Redis must also share their storage, or each would catch up from its own.
+  if (config.redisUrl !== null && config.databaseUrl === null) {
+    throw new ConfigError('REDIS_URL (--redis-url) needs DATABASE_URL (--database-url): instances that share rooms must share one PostgreSQL database')
   }
   return config as unknown as Config
 }

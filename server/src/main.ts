@@ -1,7 +1,7 @@
 /** The Ortak process: read settings, start the server, stop cleanly on SIGTERM/SIGINT. */
 import { ConfigError, loadConfig } from './config.js'
 import { createLogger } from './log.js'
-import { createOrtakServer, databaseFile } from './server.js'
+import { createOrtakServer, storageDescription } from './server.js'
 
 let config
 try {
@@ -14,8 +14,15 @@ try {
 
 const log = createLogger(config.logLevel)
 const server = createOrtakServer(config, log)
-const { host, port } = await server.listen()
-log.info({ host, port, database: databaseFile(config.dataDir) }, `Ortak listening on http://${host}:${port}`)
+let address
+try {
+  address = await server.listen()
+} catch (error) {
+  log.fatal({ err: error }, `Ortak could not start: ${(error as Error).message}`)
+  process.exit(1)
+}
+const { host, port } = address
+log.info({ host, port, database: storageDescription(config), redis: server.bridge?.stats }, `Ortak listening on http://${host}:${port}`)
 
 let isStopping = false
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -9,10 +9,17 @@ import type { Server } from 'node:http'
 import { createAdaptorServer } from '@hono/node-server'
 import { WebSocketServer } from 'ws'
 import { createApp } from './app.js'
+import { AccessControl } from './auth/access-token.js'
+import { publicKey, secretKey } from './auth/keys.js'
 import type { Config } from './config.js'
+import type { Dependency } from './health.js'
+import { Heartbeat } from './limits/heartbeat.js'
 import type { Logger } from './log.js'
+import { measuredStorage } from './metrics.js'
 import { CLOSE_SERVICE_RESTART } from './protocol/messages.js'
 import { RoomRegistry } from './rooms/registry.js'
+import { RedisBridge, redactedUrl } from './scale/redis-bridge.js'
+import { PostgresStorage } from './storage/postgres.js'
 import { SqliteStorage } from './storage/sqlite.js'
 import type { Storage } from './storage/storage.js'
 import { WriteBatcher } from './storage/write-batcher.js'
@@ -20,6 +27,8 @@ import { WriteBatcher } from './storage/write-batcher.js'
 export interface OrtakServer {
   readonly registry: RoomRegistry
   readonly storage: Storage
+  /** The bridge to other instances, when `redisUrl` is set. */
+  readonly bridge: RedisBridge | undefined
   /** Starts listening; resolves with the bound port (useful with port 0). */
   listen(): Promise<{ host: string; port: number }>
   /** Stops accepting, flushes pending writes, closes sockets with 1012 and the database. */
@@ -28,40 +37,77 @@ export interface OrtakServer {
 
 export const databaseFile = (dataDir: string) => path.join(dataDir, 'ortak.db')
 
-export function createOrtakServer(config: Config, log: Logger, storage: Storage = new SqliteStorage({
-  file: databaseFile(config.dataDir),
-  synchronous: config.sqliteSynchronous,
-})): OrtakServer {
-  const batcher = new WriteBatcher(storage)
-  const registry = new RoomRegistry(storage, batcher, {
+/** Where documents are stored, for the start-up log line (without any password). */
+export const storageDescription = (config: Config) =>
+  config.databaseUrl ? redactedUrl(config.databaseUrl) : databaseFile(config.dataDir)
+
+/** The storage the settings name: PostgreSQL when `databaseUrl` is set, else the SQLite file in `dataDir`. */
+export function defaultStorage(config: Config, log: Logger): Storage {
+  if (config.databaseUrl) return new PostgresStorage({ connectionString: config.databaseUrl, log })
+  return new SqliteStorage({ file: databaseFile(config.dataDir), synchronous: config.sqliteSynchronous, log })
+}
+
+export function createOrtakServer(config: Config, log: Logger, storage: Storage = defaultStorage(config, log)): OrtakServer {
+  // Rooms and the document API see the storage through its metrics (latency, errors).
+  const measured = measuredStorage(storage)
+  const batcher = new WriteBatcher(measured)
+  const bridge = config.redisUrl
+    ? new RedisBridge({ url: config.redisUrl, prefix: config.redisPrefix, storage, log, peerTimeoutMs: config.peerTimeoutMs })
+    : undefined
+  const registry = new RoomRegistry(measured, batcher, {
     compactAfterUpdates: config.compactAfterUpdates,
     compactAfterBytes: config.compactAfterBytes,
     unloadGraceMs: config.unloadGraceMs,
-  }, log)
-  const app = createApp({ registry, log, editorDir: config.editorDir, maxPayloadBytes: config.maxPayloadBytes })
+    maxDocumentBytes: config.maxDocumentBytes,
+    maxConnections: config.maxConnections,
+    maxConnectionsPerRoom: config.maxConnectionsPerRoom,
+    maxLoadedRooms: config.maxLoadedRooms,
+  }, log, bridge)
+  const dependencies: Dependency[] = []
+  if (storage instanceof PostgresStorage) dependencies.push({ name: 'postgres', check: () => storage.ping() })
+  if (bridge) dependencies.push({ name: 'redis', check: () => bridge.ping() })
+  const access = new AccessControl([
+    ...(config.authSecret ? [secretKey(config.authSecret)] : []),
+    ...(config.authPublicKey ? [publicKey(config.authPublicKey)] : []),
+  ])
+  const app = createApp({
+    registry, storage: measured, log, editorDir: config.editorDir, maxPayloadBytes: config.maxPayloadBytes, dependencies,
+    access, allowedOrigins: config.allowedOrigins, connectionLimits: config,
+  })
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes })
+  const heartbeat = new Heartbeat(wss, config.heartbeatIntervalMs, log)
   const httpServer = createAdaptorServer({ fetch: app.fetch, websocket: { server: wss } }) as Server
   let closing: Promise<void> | null = null
+  const listenOn = () => new Promise<{ host: string; port: number }>((resolve, reject) => {
+    httpServer.once('error', reject)
+    httpServer.listen(config.port, config.host, () => {
+      httpServer.off('error', reject)
+      const { port } = httpServer.address() as AddressInfo
+      resolve({ host: config.host, port })
+    })
+  })
 
   return {
     registry,
     storage,
-    listen: () => new Promise((resolve, reject) => {
-      httpServer.once('error', reject)
-      httpServer.listen(config.port, config.host, () => {
-        httpServer.off('error', reject)
-        const { port } = httpServer.address() as AddressInfo
-        resolve({ host: config.host, port })
-      })
-    }),
+    bridge,
+    listen: async () => {
+      // The schema is created or migrated before the first client can arrive; a database that
+      // cannot be reached or migrated stops the start-up with the reason.
+      if (storage instanceof PostgresStorage) await storage.migrated
+      return listenOn()
+    },
     close: () => {
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()))
+        heartbeat.destroy()
+        await registry.compactAll()
         await registry.closeAll(CLOSE_SERVICE_RESTART, 'server restarting: reconnect shortly')
         await batcher.destroy()
         httpServer.closeAllConnections()
         for (const client of wss.clients) client.terminate()
         await stopped
+        await bridge?.close()
         await storage.close()
       })()
       return closing

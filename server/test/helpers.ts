@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
-import { WebSocket } from 'ws'
+import { WebSocket, type ClientOptions } from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { defaultConfig, type Config } from '../src/config.js'
@@ -145,8 +145,11 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
 }
 
 /** A raw WebSocket to a room, for sending frames no well-behaved client would. */
-export async function rawSocket(wsUrl: string, room: string): Promise<{ ws: WebSocket; messages: Uint8Array[]; closed: Promise<{ code: number; reason: string }> }> {
-  const ws = new WebSocket(`${wsUrl}/${encodeURIComponent(room)}`)
+export async function rawSocket(
+  wsUrl: string, room: string, query: Record<string, string> = {}, options: ClientOptions = {},
+): Promise<{ ws: WebSocket; messages: Uint8Array[]; closed: Promise<{ code: number; reason: string }> }> {
+  const search = new URLSearchParams(query).toString()
+  const ws = new WebSocket(`${wsUrl}/${encodeURIComponent(room)}${search ? `?${search}` : ''}`, options)
   const messages: Uint8Array[] = []
   ws.on('message', (data: Buffer) => messages.push(new Uint8Array(data)))
   const closed = new Promise<{ code: number; reason: string }>((resolve) =>

@@ -30,6 +30,8 @@ export const CLOSE_INVALID_PAYLOAD = 1007
 export const CLOSE_MESSAGE_TOO_BIG = 1009
 export const CLOSE_INTERNAL_ERROR = 1011
 export const CLOSE_SERVICE_RESTART = 1012
+/** The room cannot take connections this moment (it is being deleted); the provider reconnects with backoff. */
+export const CLOSE_TRY_AGAIN_LATER = 1013
 
 export type ClientMessage =
   | { type: 'sync-step-1'; stateVector: Uint8Array }

@@ -5,19 +5,29 @@
  */
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
-import { CLOSE_INTERNAL_ERROR } from '../protocol/messages.js'
+import { admissionRefusal, type AdmissionLimits } from '../limits/admission.js'
+import { CLOSE_ROOM_DELETED, type Refusal } from '../protocol/close-codes.js'
+import { CLOSE_INTERNAL_ERROR, CLOSE_TRY_AGAIN_LATER } from '../protocol/messages.js'
 import type { Storage } from '../storage/storage.js'
 import type { WriteBatcher } from '../storage/write-batcher.js'
 import { Connection, type ConnectionOptions } from './connection.js'
 import { Room, type RoomOptions } from './room.js'
+import type { RoomBus } from './room-bus.js'
 
-export interface RoomRegistryOptions extends RoomOptions {
+export interface RoomRegistryOptions extends RoomOptions, Partial<AdmissionLimits> {
   unloadGraceMs: number
 }
 
 export class RoomRegistry {
   private readonly rooms = new Map<string, Room>()
+  /** Rooms with no connections waiting to be unloaded, in the order they fell idle (least recently used first). */
   private readonly unloadTimers = new Map<Room, NodeJS.Timeout>()
+  /** Rooms being flushed and compacted on their way out; they no longer count against the room limit. */
+  private readonly unloading = new Set<Room>()
+  /** Rooms in use by a caller that is not a connection (the HTTP API), with how many such callers. */
+  private readonly borrowed = new Map<Room, number>()
+  /** Names of rooms whose storage is being deleted: nobody may load them until it is gone. */
+  private readonly deleting = new Set<string>()
   private connectionCount = 0
 
   constructor(
@@ -25,10 +35,29 @@ export class RoomRegistry {
     private readonly batcher: WriteBatcher,
     private readonly options: RoomRegistryOptions,
     private readonly log: Logger,
+    /** Set when several instances share rooms (scale-out); absent in the single-process default. */
+    private readonly bus?: RoomBus,
   ) {}
 
   get stats() {
-    return { rooms: this.rooms.size, connections: this.connectionCount, unloadTimers: this.unloadTimers.size }
+    return { rooms: this.rooms.size, connections: this.connectionCount, unloadTimers: this.unloadTimers.size, unloading: this.unloading.size }
+  }
+
+  /** Why a new connection to `roomName` cannot be admitted now (a connection or room limit), or null. */
+  refusalFor(roomName: string): Refusal | null {
+    if (this.deleting.has(roomName)) return { code: CLOSE_TRY_AGAIN_LATER, reason: 'room is being deleted; try again' }
+    const room = this.rooms.get(roomName)
+    return admissionRefusal({
+      connections: this.connectionCount,
+      roomConnections: room?.connections.size ?? 0,
+      isRoomLoaded: room !== undefined,
+      loadedRooms: this.rooms.size - this.unloading.size,
+      idleRooms: this.unloadTimers.size,
+    }, {
+      maxConnections: this.options.maxConnections ?? Number.POSITIVE_INFINITY,
+      maxConnectionsPerRoom: this.options.maxConnectionsPerRoom ?? Number.POSITIVE_INFINITY,
+      maxLoadedRooms: this.options.maxLoadedRooms ?? Number.POSITIVE_INFINITY,
+    })
   }
 
   get(name: string): Room | undefined {
@@ -38,7 +67,7 @@ export class RoomRegistry {
   /** Opens a client's connection to a room, loading the room if it is not in memory. */
   connect(roomName: string, socket: WebSocket, options: ConnectionOptions): { room: Room; connection: Connection } {
     const room = this.open(roomName)
-    const connection = new Connection(socket, options)
+    const connection = new Connection(socket, options, this.log.child({ room: roomName }))
     this.connectionCount++
     room.attach(connection)
     return { room, connection }
@@ -50,16 +79,61 @@ export class RoomRegistry {
     room.detach(connection)
   }
 
+  /**
+   * Runs `work` on the loaded room `name` for a caller that is not a
+   * connection (the HTTP API). The room stays loaded until `work` settles,
+   * then unloads after the grace period if no client is connected.
+   */
+  async withRoom<T>(name: string, work: (room: Room) => T | Promise<T>): Promise<T> {
+    if (this.deleting.has(name)) throw new RoomBusyError(`room "${name}" is being deleted; try again`)
+    const room = this.open(name)
+    this.borrowed.set(room, (this.borrowed.get(room) ?? 0) + 1)
+    try {
+      await room.ready
+      return await work(room)
+    } finally {
+      const left = this.borrowed.get(room)! - 1
+      if (left > 0) this.borrowed.set(room, left)
+      else this.borrowed.delete(room)
+      if (left === 0 && room.connections.size === 0 && this.rooms.get(name) === room) this.scheduleUnload(room)
+    }
+  }
+
+  /**
+   * Closes the room's connections with 4410 and deletes it from storage.
+   * Writes already queued for it commit first, so nothing of it is left.
+   * Resolves with the number of connections closed.
+   */
+  async deleteRoom(name: string): Promise<number> {
+    if (this.deleting.has(name)) throw new RoomBusyError(`room "${name}" is already being deleted`)
+    this.deleting.add(name)
+    try {
+      const room = this.rooms.get(name)
+      const closed = room?.connections.size ?? 0
+      if (room) {
+        this.remove(room)
+        room.destroy(CLOSE_ROOM_DELETED, 'room deleted: its document no longer exists')
+      }
+      await this.batcher.drain()
+      await this.storage.delete(name)
+      this.log.info({ room: name, closedConnections: closed }, 'room deleted')
+      return closed
+    } finally {
+      this.deleting.delete(name)
+    }
+  }
+
   private open(name: string): Room {
     const existing = this.rooms.get(name)
     if (existing) {
       this.cancelUnload(existing)
       return existing
     }
+    if (this.rooms.size - this.unloading.size >= (this.options.maxLoadedRooms ?? Number.POSITIVE_INFINITY)) this.evictIdleRoom()
     const room = new Room(name, this.storage, this.batcher, this.options, {
       onEmpty: (r) => this.scheduleUnload(r),
       onStorageFailure: (r, error) => this.dropAfterStorageFailure(r, error),
-    }, this.log)
+    }, this.log, this.bus)
     this.rooms.set(name, room)
     room.ready.catch((error: unknown) => {
       this.log.error({ room: name, err: error }, 'room could not be loaded')
@@ -79,6 +153,15 @@ export class RoomRegistry {
     this.unloadTimers.set(room, timer)
   }
 
+  /** Makes space under the room limit by unloading the room idle longest now instead of after its grace. */
+  private evictIdleRoom(): void {
+    const [leastRecentlyUsed] = this.unloadTimers.keys()
+    if (!leastRecentlyUsed) return
+    this.cancelUnload(leastRecentlyUsed)
+    this.log.debug({ room: leastRecentlyUsed.name }, 'unloading idle room early: room limit reached')
+    void this.unload(leastRecentlyUsed)
+  }
+
   private cancelUnload(room: Room): void {
     const timer = this.unloadTimers.get(room)
     if (timer) {
@@ -89,11 +172,16 @@ export class RoomRegistry {
 
   /** Stores what is pending, compacts the log into a snapshot, and frees the room. */
   async unload(room: Room): Promise<void> {
-    if (room.connections.size > 0 || this.rooms.get(room.name) !== room) return
-    await this.batcher.drain()
-    if (room.isReady) await room.compact()
+    if (room.connections.size > 0 || this.borrowed.has(room) || this.rooms.get(room.name) !== room) return
+    this.unloading.add(room)
+    try {
+      await this.batcher.drain()
+      if (room.isReady) await room.compact()
+    } finally {
+      this.unloading.delete(room)
+    }
     // A client may have arrived while the log was being compacted.
-    if (room.connections.size > 0 || this.rooms.get(room.name) !== room) return
+    if (room.connections.size > 0 || this.borrowed.has(room) || this.rooms.get(room.name) !== room) return
     this.remove(room)
     room.destroy(CLOSE_INTERNAL_ERROR, 'room unloaded')
     this.log.debug({ room: room.name }, 'room unloaded')
@@ -111,6 +199,16 @@ export class RoomRegistry {
     room.closeAllForStorageFailure()
   }
 
+  /**
+   * Compacts every loaded room's log into its snapshot, as unloading does:
+   * the server does this before it stops, so after a restart a room loads
+   * one snapshot instead of replaying up to `compactAfterUpdates` updates.
+   */
+  async compactAll(): Promise<void> {
+    await this.batcher.drain()
+    for (const room of [...this.rooms.values()]) if (room.isReady) await room.compact()
+  }
+
   /** Shutdown: flush pending writes, then close every connection with `code` so clients reconnect. */
   async closeAll(code: number, reason: string): Promise<void> {
     await this.batcher.drain()
@@ -120,3 +218,6 @@ export class RoomRegistry {
     }
   }
 }
+
+/** The room cannot be used this moment (it is being deleted); trying again shortly will work. */
+export class RoomBusyError extends Error {}

@@ -8,12 +8,16 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
+import type { Logger } from 'pino'
 import type { AppendEntry, LoadedRoom, Storage, StoredRoomInfo } from './storage.js'
 import { StorageError } from './storage.js'
+import { WalCheckpointer } from './wal-checkpointer.js'
 
 export interface SqliteStorageOptions {
   file: string
   synchronous?: 'normal' | 'full'
+  /** Where a failed background checkpoint is reported; a process warning without it. */
+  log?: Logger
 }
 
 const SCHEMA = `
@@ -27,13 +31,61 @@ CREATE TABLE IF NOT EXISTS rooms (
 CREATE TABLE IF NOT EXISTS updates (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
   room TEXT NOT NULL,
-  data BLOB NOT NULL
+  data BLOB NOT NULL,
+  update_count INTEGER NOT NULL DEFAULT 1
 ) STRICT;
 CREATE INDEX IF NOT EXISTS updates_by_room ON updates (room, seq);
 `
 
+/**
+ * A row of the log holds every update one room appended in one write
+ * batch: one update as is, several as [varUint length][update] each. A row
+ * per update cost an insert (and an index entry) per keystroke, the larger
+ * part of a write's time and of the file's size.
+ */
+function joinUpdates(updates: readonly Uint8Array[]): Uint8Array {
+  let size = 0
+  for (const update of updates) size += varUintLength(update.byteLength) + update.byteLength
+  const row = Buffer.allocUnsafe(size)
+  let at = 0
+  for (const update of updates) {
+    let n = update.byteLength
+    while (n >= 0x80) {
+      row[at++] = (n & 0x7f) | 0x80
+      n >>>= 7
+    }
+    row[at++] = n
+    row.set(update, at)
+    at += update.byteLength
+  }
+  return row
+}
+
+function splitUpdates(row: Uint8Array, count: number, into: Uint8Array[]): void {
+  let at = 0
+  for (let i = 0; i < count; i++) {
+    let length = 0
+    let shift = 0
+    let byte: number
+    do {
+      byte = row[at++]!
+      length += (byte & 0x7f) * 2 ** shift
+      shift += 7
+    } while (byte >= 0x80)
+    into.push(row.subarray(at, at + length))
+    at += length
+  }
+  if (at !== row.byteLength) throw new Error(`a log row of ${count} updates has ${row.byteLength - at} bytes left over`)
+}
+
+const varUintLength = (n: number) => (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5)
+
+// Free pages are given back to the file system after a compaction once they are more than 16 (64 KiB) and this share of the file.
+const VACUUM_FREE_SHARE = 0.25
+
 export class SqliteStorage implements Storage {
   private readonly db: Database.Database
+  private readonly checkpointer: WalCheckpointer
   private readonly statements
   private readonly appendAll: (entries: readonly AppendEntry[]) => number[]
   private readonly compactRoom: (room: string, snapshot: Uint8Array, throughSeq: number) => void
@@ -42,20 +94,35 @@ export class SqliteStorage implements Storage {
   constructor(options: SqliteStorageOptions) {
     fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true })
     this.db = new Database(options.file)
+    // Takes effect for a new file only (before its first table): a compacted log's pages can then be
+    // handed back, so a document's file shrinks to about its snapshot instead of its largest log.
+    this.db.pragma('auto_vacuum = INCREMENTAL')
     this.db.pragma('journal_mode = WAL')
     this.db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+    // Checkpoints run in a worker, off the thread that serves clients; see WalCheckpointer.
+    this.db.pragma('wal_autocheckpoint = 0')
+    this.checkpointer = new WalCheckpointer(options.file, (problem) => {
+      const message = 'SQLite checkpoint failed: the write-ahead log grows until one succeeds; nothing stored is lost'
+      if (options.log) options.log.warn({ file: options.file, problem }, message)
+      else process.emitWarning(`${message} (${options.file}: ${problem})`)
+    })
     this.db.exec(SCHEMA)
+    const columns = this.db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'updates\')').all()
+    if (!columns.some((c) => c.name === 'update_count')) {
+      // A file written before log rows held several updates.
+      this.db.exec('ALTER TABLE updates ADD COLUMN update_count INTEGER NOT NULL DEFAULT 1')
+    }
     const db = this.db
     this.statements = {
-      insertUpdate: db.prepare<[string, Uint8Array]>('INSERT INTO updates (room, data) VALUES (?, ?)'),
+      insertUpdates: db.prepare<[string, Uint8Array, number]>('INSERT INTO updates (room, data, update_count) VALUES (?, ?, ?)'),
       touchRoom: db.prepare<[{ room: string; count: number; bytes: number; now: number }]>(
         `INSERT INTO rooms (name, log_count, log_bytes, updated_at) VALUES (@room, @count, @bytes, @now)
          ON CONFLICT (name) DO UPDATE SET log_count = log_count + @count, log_bytes = log_bytes + @bytes, updated_at = @now`),
       snapshot: db.prepare<[string], { snapshot: Buffer | null }>('SELECT snapshot FROM rooms WHERE name = ?'),
-      log: db.prepare<[string], { seq: number; data: Buffer }>('SELECT seq, data FROM updates WHERE room = ? ORDER BY seq'),
+      log: db.prepare<[string], { seq: number; data: Buffer; update_count: number }>('SELECT seq, data, update_count FROM updates WHERE room = ? ORDER BY seq'),
       deleteLogThrough: db.prepare<[string, number]>('DELETE FROM updates WHERE room = ? AND seq <= ?'),
       logTotals: db.prepare<[string], { n: number; bytes: number | null }>(
-        'SELECT count(*) AS n, sum(length(data)) AS bytes FROM updates WHERE room = ?'),
+        'SELECT coalesce(sum(update_count), 0) AS n, sum(length(data)) AS bytes FROM updates WHERE room = ?'),
       writeSnapshot: db.prepare<[{ room: string; snapshot: Uint8Array; count: number; bytes: number; now: number }]>(
         `INSERT INTO rooms (name, snapshot, log_count, log_bytes, updated_at) VALUES (@room, @snapshot, @count, @bytes, @now)
          ON CONFLICT (name) DO UPDATE SET snapshot = @snapshot, log_count = @count, log_bytes = @bytes, updated_at = @now`),
@@ -66,19 +133,22 @@ export class SqliteStorage implements Storage {
     }
     const s = this.statements
     this.appendAll = db.transaction((entries: readonly AppendEntry[]) => {
-      const seqs = new Array<number>(entries.length)
-      const perRoom = new Map<string, { count: number; bytes: number }>()
+      // One row per room: every update of a room in this batch shares the row's sequence number.
+      const byRoom = new Map<string, number[]>()
       for (let i = 0; i < entries.length; i++) {
-        const { room, update } = entries[i]!
-        seqs[i] = Number(s.insertUpdate.run(room, update).lastInsertRowid)
-        const totals = perRoom.get(room)
-        if (totals) {
-          totals.count++
-          totals.bytes += update.byteLength
-        } else perRoom.set(room, { count: 1, bytes: update.byteLength })
+        const indexes = byRoom.get(entries[i]!.room)
+        if (indexes) indexes.push(i)
+        else byRoom.set(entries[i]!.room, [i])
       }
+      const seqs = new Array<number>(entries.length)
       const now = Date.now()
-      for (const [room, totals] of perRoom) s.touchRoom.run({ room, ...totals, now })
+      for (const [room, indexes] of byRoom) {
+        const updates = indexes.map((i) => entries[i]!.update)
+        const data = updates.length === 1 ? updates[0]! : joinUpdates(updates)
+        const seq = Number(s.insertUpdates.run(room, data, updates.length).lastInsertRowid)
+        for (const i of indexes) seqs[i] = seq
+        s.touchRoom.run({ room, count: updates.length, bytes: data.byteLength, now })
+      }
       return seqs
     })
     this.compactRoom = db.transaction((room: string, snapshot: Uint8Array, throughSeq: number) => {
@@ -101,10 +171,11 @@ export class SqliteStorage implements Storage {
       let logBytes = 0
       let logCount = 0
       for (const row of this.statements.log.iterate(room)) {
-        updates.push(row.data)
+        if (row.update_count === 1) updates.push(row.data)
+        else splitUpdates(row.data, row.update_count, updates)
         lastSeq = row.seq
         logBytes += row.data.byteLength
-        logCount++
+        logCount += row.update_count
       }
       return { updates, lastSeq, logCount, logBytes }
     })
@@ -115,7 +186,12 @@ export class SqliteStorage implements Storage {
   }
 
   async compact(room: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
-    this.guard('compact', room, () => this.compactRoom(room, snapshot, throughSeq))
+    this.guard('compact', room, () => {
+      this.compactRoom(room, snapshot, throughSeq)
+      const pages = this.db.pragma('page_count', { simple: true }) as number
+      const free = this.db.pragma('freelist_count', { simple: true }) as number
+      if (free > 16 && free > pages * VACUUM_FREE_SHARE) this.db.pragma('incremental_vacuum')
+    })
   }
 
   async list(): Promise<StoredRoomInfo[]> {
@@ -130,6 +206,7 @@ export class SqliteStorage implements Storage {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer.destroy()
     if (this.db.open) this.db.close()
   }
 

@@ -32,7 +32,8 @@ export interface Storage {
   load(room: string): Promise<LoadedRoom>
   /**
    * Appends the entries durably, all or none, in one transaction. Resolves
-   * with each entry's sequence number once they are stored.
+   * with each entry's sequence number once they are stored; entries of one
+   * room appended together may share a number (they are stored as one).
    */
   append(entries: readonly AppendEntry[]): Promise<number[]>
   /**

@@ -1,0 +1,34 @@
+/**
+ * The bytes of a stored snapshot, kept for as long as a room's document is
+ * exactly that snapshot. A client that connects holding nothing (an empty
+ * state vector) is sent these bytes as they are instead of the document
+ * encoded again: for the automerge-paper document that encoding costs 7 ms
+ * in a warm process and over 20 ms in one just restarted, on the path from
+ * connect to the first full document.
+ */
+import type * as Y from 'yjs'
+
+export class UnchangedSnapshot {
+  private bytes: Uint8Array | null = null
+
+  constructor(private readonly doc: Y.Doc) {}
+
+  /** `bytes` encode the document's whole state as it is now; the next transaction makes them stale. */
+  hold(bytes: Uint8Array): void {
+    if (this.bytes === null) this.doc.on('afterTransaction', this.forget)
+    this.bytes = bytes
+  }
+
+  /** The snapshot if the document has not changed since it was held, else null. */
+  get current(): Uint8Array | null {
+    return this.bytes
+  }
+
+  private readonly forget = (): void => {
+    this.bytes = null
+    this.doc.off('afterTransaction', this.forget)
+  }
+}
+
+/** A state vector with no entries: the client holds nothing yet. */
+export const isEmptyStateVector = (stateVector: Uint8Array) => stateVector.length === 1 && stateVector[0] === 0

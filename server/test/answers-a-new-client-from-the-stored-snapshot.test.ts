@@ -1,0 +1,101 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import * as decoding from 'lib0/decoding'
+import * as Y from 'yjs'
+import { SqliteStorage } from '../src/storage/sqlite.js'
+import { databaseFile } from '../src/server.js'
+import { rawSocket, startServer, tempDir, waitFor, type TestServer } from './helpers.js'
+import { awarenessFrame, updateFrame } from './security-helpers.js'
+
+const EMPTY_SYNC_STEP_1 = Uint8Array.of(0, 0, 1, 0)
+
+/** The update carried by each sync step 2 (0/1) message among `messages`. */
+const step2Updates = (messages: Uint8Array[]) => messages.filter((m) => m[0] === 0 && m[1] === 1).map((m) => {
+  const decoder = decoding.createDecoder(m)
+  decoding.readVarUint(decoder)
+  decoding.readVarUint(decoder)
+  return decoding.readVarUint8Array(decoder)
+})
+
+const textOf = (update: Uint8Array) => {
+  const doc = new Y.Doc()
+  Y.applyUpdate(doc, update)
+  return doc.getText('t').toString()
+}
+
+/** A data directory holding room "stored" as one compacted snapshot, as after an unload or a restart. */
+async function storedRoom(text: string): Promise<{ dataDir: string; snapshot: Uint8Array; doc: Y.Doc }> {
+  const dataDir = tempDir()
+  const doc = new Y.Doc()
+  doc.getText('t').insert(0, text)
+  const snapshot = Y.encodeStateAsUpdate(doc)
+  const storage = new SqliteStorage({ file: databaseFile(dataDir) })
+  const [seq] = await storage.append([{ room: 'stored', update: snapshot }])
+  await storage.compact('stored', snapshot, seq!)
+  await storage.close()
+  return { dataDir, snapshot, doc }
+}
+
+describe('a room loaded from a stored snapshot', () => {
+  let server: TestServer | undefined
+  afterEach(async () => {
+    await server?.close()
+  })
+
+  it('answers a client that holds nothing with the stored snapshot as it is, and still handles what the client sent next', async () => {
+    const { dataDir, snapshot } = await storedRoom('paragraph one, paragraph two')
+    server = await startServer({ dataDir })
+    const client = await rawSocket(server.wsUrl, 'stored')
+    client.ws.send(EMPTY_SYNC_STEP_1)
+    client.ws.send(awarenessFrame(77, 1, { user: 'Ada' }))
+    await waitFor('the sync step 2 reply', () => step2Updates(client.messages).length === 1)
+    expect(Buffer.from(step2Updates(client.messages)[0]!)).toEqual(Buffer.from(snapshot))
+    // The awareness frame sent right after is relayed back to its sender.
+    await waitFor('its awareness echoed', () => client.messages.some((m) => m[0] === 1 && Buffer.from(m).toString().includes('Ada')))
+    client.ws.close()
+  })
+
+  it('answers from the document, not the stale snapshot, once an edit has been applied', async () => {
+    const { dataDir, doc } = await storedRoom('stored text')
+    server = await startServer({ dataDir })
+    const writer = await rawSocket(server.wsUrl, 'stored')
+    writer.ws.send(EMPTY_SYNC_STEP_1)
+    await waitFor('the writer is synced', () => step2Updates(writer.messages).length === 1)
+    const before = Y.encodeStateVector(doc)
+    doc.getText('t').insert(0, 'edited: ')
+    writer.ws.send(updateFrame(Y.encodeStateAsUpdate(doc, before)))
+    await waitFor('the edit is stored', () => {
+      const room = server!.server.registry.get('stored')
+      return room !== undefined && room.doc.getText('t').toString() === 'edited: stored text' && !room.hasUnstoredWrites
+    })
+    const reader = await rawSocket(server.wsUrl, 'stored')
+    reader.ws.send(EMPTY_SYNC_STEP_1)
+    await waitFor('the reader\'s reply', () => step2Updates(reader.messages).length === 1)
+    expect(textOf(step2Updates(reader.messages)[0]!)).toBe('edited: stored text')
+    writer.ws.close()
+    reader.ws.close()
+  })
+
+  it('sends a client that holds part of the document only what it lacks', async () => {
+    const long = 'a long first paragraph '.repeat(40)
+    const { dataDir, doc } = await storedRoom(long)
+    const partial = new Y.Doc()
+    Y.applyUpdate(partial, Y.encodeStateAsUpdate(doc))
+    doc.getText('t').insert(long.length, 'and a second')
+    const storage = new SqliteStorage({ file: databaseFile(dataDir) })
+    const snapshot = Y.encodeStateAsUpdate(doc)
+    const [seq] = await storage.append([{ room: 'stored', update: snapshot }])
+    await storage.compact('stored', snapshot, seq!)
+    await storage.close()
+
+    server = await startServer({ dataDir })
+    const client = await rawSocket(server.wsUrl, 'stored')
+    const stateVector = Y.encodeStateVector(partial)
+    client.ws.send(Uint8Array.of(0, 0, stateVector.length, ...stateVector))
+    await waitFor('the reply', () => step2Updates(client.messages).length === 1)
+    const reply = step2Updates(client.messages)[0]!
+    expect(reply.byteLength).toBeLessThan(snapshot.byteLength / 10)
+    Y.applyUpdate(partial, reply)
+    expect(partial.getText('t').toString()).toBe(`${long}and a second`)
+    client.ws.close()
+  })
+})

@@ -1,0 +1,36 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { SqliteStorage } from '../src/storage/sqlite.js'
+import { tempDir, waitFor } from './helpers.js'
+
+it('keeps the write-ahead log bounded by checkpointing it in the background, and removes it at close', async () => {
+  const file = path.join(tempDir(), 'ortak.db')
+  const storage = new SqliteStorage({ file })
+  const doc = new Y.Doc()
+  const line = 'a line of about a hundred characters, typed into the document to make the log grow steadily. '
+  const walBytes = () => fs.statSync(`${file}-wal`).size
+  let written = 0
+  let largestWal = 0
+  // About 8 MB of updates in batches, a little at a time, as a busy server would append them.
+  for (let batch = 0; batch < 80; batch++) {
+    const updates: Uint8Array[] = []
+    const collect = (u: Uint8Array) => updates.push(u)
+    doc.on('update', collect)
+    for (let i = 0; i < 1_000; i++) doc.getText('t').insert(0, line)
+    doc.off('update', collect)
+    await storage.append(updates.map((update) => ({ room: 'r', update })))
+    written += updates.reduce((sum, u) => sum + u.byteLength, 0)
+    largestWal = Math.max(largestWal, walBytes())
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  // The worker has copied the log into the database and the writer has started the log over.
+  await waitFor('the database file holds the log', () => fs.statSync(file).size > written / 2, 10_000)
+  // Without checkpoints the log would hold everything written (and more: whole pages).
+  expect(largestWal).toBeLessThan(written * 0.75)
+  const loaded = await storage.load('r')
+  expect(loaded.logCount).toBe(80_000)
+  await storage.close()
+  expect(fs.existsSync(`${file}-wal`)).toBe(false)
+}, 60_000)
