@@ -1,0 +1,56 @@
+/**
+ * Many idle clients: raw y-websocket protocol clients (sync step 1, answer
+ * to the server's step 1, nothing more), either all in one room or one room
+ * each with a small document written on connect.
+ */
+import * as Y from 'yjs'
+import * as encoding from 'lib0/encoding'
+import { driverOptions, onCommand, report } from '../lib/driver-side.js'
+import { ProtocolClient } from '../lib/protocol-client.js'
+import { median } from '../lib/stats.js'
+
+const { urlPrefix } = driverOptions<{ urlPrefix: string }>()
+const CONCURRENCY = 64
+
+/** A small document (one 64-character paragraph) written into each room of the one-room-each layout. */
+const smallDocFrame = (() => {
+  const doc = new Y.Doc()
+  doc.getText('t').insert(0, 'A small document: one short paragraph typed into a fresh room....')
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, 0)
+  encoding.writeVarUint(encoder, 2)
+  encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(doc))
+  return encoding.toUint8Array(encoder)
+})()
+
+let clients: ProtocolClient[] = []
+
+onCommand('connect', async (command) => {
+  const { count, roomPrefix, isOneRoomEach } = command as unknown as { count: number; roomPrefix: string; isOneRoomEach: boolean }
+  const first = clients.length
+  const times: number[] = []
+  const started = performance.now()
+  let next = first
+  const worker = async () => {
+    while (next < first + count) {
+      const index = next++
+      const room = isOneRoomEach ? `${roomPrefix}-${index}` : roomPrefix
+      const opened = performance.now()
+      const client = new ProtocolClient(urlPrefix + encodeURIComponent(room))
+      clients.push(client)
+      await client.synced
+      times.push(performance.now() - opened)
+      if (isOneRoomEach) client.send(smallDocFrame)
+    }
+  }
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker))
+  report('connected', { totalMs: performance.now() - started, medianMs: median(times), open: clients.length })
+})
+
+onCommand('close-all', async () => {
+  const closing = clients
+  clients = []
+  for (const client of closing) client.close()
+  await Promise.all(closing.map((c) => c.closed))
+  report('closed')
+})

@@ -1,0 +1,39 @@
+/**
+ * The trace reader: a stock y-websocket client in its own process that
+ * applies whatever arrives and reports the moment its text is exactly the
+ * trace's final text.
+ */
+import * as Y from 'yjs'
+import { WebsocketProvider } from 'y-websocket'
+import { WebSocket } from 'ws'
+import { driverOptions, onCommand, report } from '../lib/driver-side.js'
+import { TRACE_ROOT, loadTrace } from '../lib/trace.js'
+
+const { providerUrl, room, count } = driverOptions<{ providerUrl: string; room: string; count: number }>()
+const { endText } = loadTrace(count)
+const doc = new Y.Doc()
+const text = doc.getText(TRACE_ROOT)
+const provider = new WebsocketProvider(providerUrl, room, doc, {
+  WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+  disableBc: true,
+})
+
+let isDone = false
+let updates = 0
+const cpuAtStart = process.cpuUsage()
+doc.on('update', () => {
+  updates++
+  // Length first: it is O(1), the string comparison is not.
+  if (isDone || text.length !== endText.length || text.toString() !== endText) return
+  isDone = true
+  const cpu = process.cpuUsage(cpuAtStart)
+  report('done', { updates, readerCpuSeconds: (cpu.user + cpu.system) / 1e6 })
+})
+
+onCommand('close', () => {
+  provider.destroy()
+})
+
+provider.on('sync', (isSynced: boolean) => {
+  if (isSynced) report('ready')
+})

@@ -1,0 +1,24 @@
+/**
+ * The trace writer: holds the trace's update frames, encoded before the
+ * clock starts, and on "go" sends them as fast as its socket drains.
+ */
+import { driverOptions, fail, onCommand, report } from '../lib/driver-side.js'
+import { ProtocolClient } from '../lib/protocol-client.js'
+import { loadTrace } from '../lib/trace.js'
+
+const { url, count } = driverOptions<{ url: string; count: number }>()
+const { frames } = loadTrace(count)
+const client = new ProtocolClient(url)
+client.closed.then(() => report('closed'), fail)
+
+onCommand('go', async () => {
+  const started = performance.now()
+  await client.sendAll(frames)
+  report('sent', { ms: performance.now() - started, frames: frames.length })
+})
+onCommand('close', () => {
+  client.close()
+})
+
+await client.synced
+report('ready')

@@ -1,0 +1,111 @@
+/**
+ * The automerge-paper editing trace as y-websocket update frames, one per
+ * trace transaction, encoded once and cached in the system's temp folder
+ * (never in the repository) so no timed run pays for the encoding.
+ */
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import zlib from 'node:zlib'
+import * as Y from 'yjs'
+import * as encoding from 'lib0/encoding'
+import { repoRoot } from './servers.js'
+
+export const TRACE_FILE = process.env.BENCH_TRACE ?? path.resolve(repoRoot, '../shared/traces/automerge-paper.json.gz')
+export const TRACE_ROOT = 't'
+/** The writer's Yjs client id, fixed so cached frames and checks agree across runs. */
+export const TRACE_CLIENT_ID = 4242
+
+interface TraceJson {
+  endContent: string
+  txns: Array<{ patches: Array<[number, number, string]> }>
+}
+
+export interface EncodedTrace {
+  /** y-websocket sync-update frames: [0][2][varUint8Array update]. */
+  frames: Uint8Array[]
+  /** The text after these frames are applied. */
+  endText: string
+  /** Size of Y.encodeStateAsUpdate of the resulting document. */
+  stateBytes: number
+}
+
+export const traceLength = (): number => readTrace().txns.length
+
+let parsed: TraceJson | null = null
+function readTrace(): TraceJson {
+  parsed ??= JSON.parse(zlib.gunzipSync(fs.readFileSync(TRACE_FILE)).toString()) as TraceJson
+  return parsed
+}
+
+function cacheFile(count: number): string {
+  const stat = fs.statSync(TRACE_FILE)
+  return path.join(os.tmpdir(), 'ortak-bench', `trace-${count}-${stat.size}-${Math.floor(stat.mtimeMs)}-v1.bin`)
+}
+
+/** The first `count` transactions, encoded (from the cache when present). */
+export function loadTrace(count: number): EncodedTrace {
+  const file = cacheFile(count)
+  if (!fs.existsSync(file)) writeCache(file, encode(count))
+  return readCache(file)
+}
+
+function encode(count: number): EncodedTrace {
+  const trace = readTrace()
+  if (count > trace.txns.length) throw new RangeError(`the trace has ${trace.txns.length} transactions, not ${count}`)
+  const doc = new Y.Doc()
+  doc.clientID = TRACE_CLIENT_ID
+  const text = doc.getText(TRACE_ROOT)
+  const frames: Uint8Array[] = []
+  doc.on('update', (update: Uint8Array) => {
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, 0)
+    encoding.writeVarUint(encoder, 2)
+    encoding.writeVarUint8Array(encoder, update)
+    frames.push(encoding.toUint8Array(encoder))
+  })
+  for (let i = 0; i < count; i++) {
+    doc.transact(() => {
+      for (const [position, deleteCount, inserted] of trace.txns[i]!.patches) {
+        if (deleteCount > 0) text.delete(position, deleteCount)
+        if (inserted.length > 0) text.insert(position, inserted)
+      }
+    })
+  }
+  const endText = text.toString()
+  if (count === trace.txns.length && endText !== trace.endContent) throw new Error('replaying the trace did not produce its endContent')
+  return { frames, endText, stateBytes: Y.encodeStateAsUpdate(doc).byteLength }
+}
+
+// Layout: [u32 header length][header JSON][per frame: u32 length, bytes].
+function writeCache(file: string, trace: EncodedTrace): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  const header = Buffer.from(JSON.stringify({ endText: trace.endText, stateBytes: trace.stateBytes, count: trace.frames.length }))
+  const size = 4 + header.length + trace.frames.reduce((sum, f) => sum + 4 + f.byteLength, 0)
+  const out = Buffer.alloc(size)
+  let at = out.writeUInt32LE(header.length, 0)
+  at += header.copy(out, at)
+  for (const frame of trace.frames) {
+    at = out.writeUInt32LE(frame.byteLength, at)
+    out.set(frame, at)
+    at += frame.byteLength
+  }
+  const temporary = `${file}.${process.pid}.tmp`
+  fs.writeFileSync(temporary, out)
+  fs.renameSync(temporary, file)
+}
+
+function readCache(file: string): EncodedTrace {
+  const bytes = fs.readFileSync(file)
+  const headerLength = bytes.readUInt32LE(0)
+  const header = JSON.parse(bytes.subarray(4, 4 + headerLength).toString()) as { endText: string; stateBytes: number; count: number }
+  const frames = new Array<Uint8Array>(header.count)
+  let at = 4 + headerLength
+  for (let i = 0; i < header.count; i++) {
+    const length = bytes.readUInt32LE(at)
+    at += 4
+    frames[i] = new Uint8Array(bytes.buffer, bytes.byteOffset + at, length)
+    at += length
+  }
+  return { frames, endText: header.endText, stateBytes: header.stateBytes }
+}

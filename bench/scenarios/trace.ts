@@ -1,0 +1,74 @@
+/**
+ * Scenario 1, trace: a writer sends the automerge-paper trace as one
+ * pre-encoded update per trace transaction, as fast as its socket drains;
+ * a stock y-websocket reader in another process applies what arrives. The
+ * figures: time until the reader's text is exactly the final text, and the
+ * server's CPU per update (until the reader is done, and until the server
+ * is idle again, which includes any persistence backlog).
+ */
+import { type BenchContext, freshDir, orderFor } from '../lib/context.js'
+import { spawnDriver } from '../lib/driver.js'
+import { ScenarioResult } from '../lib/results.js'
+import { type ServerKind, startServer, waitForIdle } from '../lib/servers.js'
+import { loadTrace, traceLength } from '../lib/trace.js'
+
+export const TRACE_ROOM = 'automerge-paper'
+
+/** Where a finished trace left a server's data, for the cold-load scenario. */
+export interface FilledDir {
+  dataDir: string
+  count: number
+  isComplete: boolean
+}
+
+export async function runTrace(context: BenchContext): Promise<ScenarioResult> {
+  const count = context.isQuick ? 20_000 : traceLength()
+  const repetitions = context.repetitions ?? (context.isQuick ? 1 : 3)
+  const result = new ScenarioResult('trace', { updates: count, repetitions })
+  context.log(`trace: encoding ${count} updates (cached after the first run)`)
+  loadTrace(count)
+  for (let repetition = 0; repetition < repetitions; repetition++) {
+    for (const kind of orderFor(context, repetition)) {
+      const isLast = repetition === repetitions - 1
+      await traceOnce(context, kind, count, result, isLast)
+    }
+  }
+  return result
+}
+
+async function traceOnce(context: BenchContext, kind: ServerKind, count: number, result: ScenarioResult, keepForColdLoad: boolean): Promise<void> {
+  const dataDir = freshDir(context, `trace-${kind}`)
+  const server = await startServer(kind, { dataDir, nodeFlags: context.nodeFlags(kind) })
+  const writer = spawnDriver('trace-writer', { url: server.roomUrl(TRACE_ROOM), count })
+  const reader = spawnDriver('trace-reader', { providerUrl: server.providerUrl, room: TRACE_ROOM, count })
+  try {
+    await Promise.all([writer.next('ready', 60_000), reader.next('ready', 60_000)])
+    const cpuAtStart = server.cpuSeconds()
+    const startedAt = writer.command('go')
+    const done = await reader.next<{ type: 'done'; readerCpuSeconds: number }>('done', context.isQuick ? 60_000 : 240_000)
+    const cpuAtDone = server.cpuSeconds()
+    const sent = await writer.next<{ type: 'sent'; ms: number }>('sent', 60_000)
+    // The reference keeps writing its backlog long after the reader is done (about a minute for the
+    // whole trace). The wait for it is bounded, and long only where the data is kept for the cold load.
+    const idle = await waitForIdle(server, keepForColdLoad ? (context.isQuick ? 3_000 : 90_000) : 5_000)
+    const cpuAtIdle = server.cpuSeconds()
+    const readerSeconds = (done.receivedAt - startedAt) / 1000
+    result.add(kind, 'reader done', 's', readerSeconds, '<= 0.5 x reference')
+    result.add(kind, 'server CPU per update (to reader done)', 'us', (cpuAtDone - cpuAtStart) / count * 1e6, '<= 15')
+    if (idle.isIdle) {
+      result.add(kind, 'server CPU per update (to idle)', 'us', (cpuAtIdle - cpuAtStart) / count * 1e6, '<= 15')
+      result.add(kind, 'server busy after reader done', 's', idle.ms / 1000)
+    }
+    result.add(kind, 'writer send time', 's', sent.ms / 1000)
+    result.add(kind, 'reader CPU', 's', done.readerCpuSeconds)
+    if (!idle.isIdle) result.note(`${kind}: still busy ${(idle.ms / 1000).toFixed(0)} s after the reader was done (wait capped); its "to idle" figures come from the runs that reached idle`)
+    context.log(`trace ${kind}: reader ${readerSeconds.toFixed(2)} s, server CPU ${((cpuAtIdle - cpuAtStart) / count * 1e6).toFixed(1)} us/update`)
+    writer.command('close')
+    reader.command('close')
+    if (keepForColdLoad) context.shared.set(`trace-dir-${kind}`, { dataDir, count, isComplete: idle.isIdle } satisfies FilledDir)
+  } finally {
+    await Promise.all([writer.stop(), reader.stop()])
+    await server.stop()
+  }
+}
+
