@@ -28,9 +28,11 @@ export async function runColdLoad(context: BenchContext): Promise<ScenarioResult
       try {
         // Let start-up work settle so it is not counted as load time.
         await sleep(300)
-        const load = await timeLoad(server.roomUrl(TRACE_ROOM), endText, 20_000)
+        const load = await timeLoad(server.roomUrl(TRACE_ROOM), endText, context.isQuick ? 20_000 : 60_000)
         if (!load.isComplete) result.note(`${kind}: the loaded document did not equal the trace's final text (${load.text.length} of ${endText.length} characters)`)
         result.add(kind, 'connect to full document, server side', 'ms', load.totalMs - load.clientApplyMs, '< 50')
+        // The reference rewrites its log at its first load after the trace: that one stands apart.
+        if (repetition === 0) result.add(kind, 'first restart after the trace: connect to full document, server side', 'ms', load.totalMs - load.clientApplyMs)
         result.add(kind, 'connect to full document, client total', 'ms', load.totalMs)
         result.add(kind, 'bytes on disk', 'KB', bytes / 1024)
         result.add(kind, 'bytes on disk / encodeStateAsUpdate', 'x', bytes / stateBytes, '<= 2')
@@ -45,9 +47,11 @@ export async function runColdLoad(context: BenchContext): Promise<ScenarioResult
 
 /**
  * Connects a raw protocol client and applies what arrives until the text is
- * `expected`. A server whose stored document is incomplete never gets
- * there: then the time of the last message is reported, once a second has
- * passed without one (bounded by `timeoutMs`).
+ * `expected`. The reference answers at once with an empty document and
+ * sends the stored one when it has read it, seconds later for a long log.
+ * A server whose stored document is incomplete never gets there: then the
+ * time of its last message is reported, once a second has passed without
+ * one after the first content (bounded by `timeoutMs`).
  */
 async function timeLoad(url: string, expected: string, timeoutMs: number): Promise<{ totalMs: number; clientApplyMs: number; isComplete: boolean; text: string }> {
   const doc = new Y.Doc()
@@ -55,13 +59,14 @@ async function timeLoad(url: string, expected: string, timeoutMs: number): Promi
   let clientApplyMs = 0
   const started = performance.now()
   let lastMessageAt = started
+  let lastContentAt: number | null = null
   const client = new ProtocolClient(url)
   try {
     const isComplete = await new Promise<boolean>((resolve) => {
       const deadline = started + timeoutMs
       const timer = setInterval(() => {
         const now = performance.now()
-        if (now > deadline || (lastMessageAt > started && now - lastMessageAt > 1_000)) {
+        if (now > deadline || (lastContentAt !== null && now - lastContentAt > 1_000)) {
           clearInterval(timer)
           resolve(false)
         }
@@ -72,6 +77,7 @@ async function timeLoad(url: string, expected: string, timeoutMs: number): Promi
         const isDone = text.length === expected.length && text.toString() === expected
         clientApplyMs += performance.now() - applyStarted
         lastMessageAt = performance.now()
+        if (update.length > 2) lastContentAt = lastMessageAt
         if (isDone) {
           clearInterval(timer)
           resolve(true)

@@ -17,7 +17,7 @@ interface Verified extends Report { received: number; lost: number; writtenNotSt
 
 export async function runDurability(context: BenchContext): Promise<ScenarioResult> {
   const kills = context.isQuick ? 1 : 5
-  const killEveryMs = context.isQuick ? 1_500 : 2_000
+  const killEveryMs = context.isQuick ? 1_000 : 2_000
   const burstCount = context.isQuick ? 5_000 : 50_000
   const repetitions = context.repetitions ?? 1
   // How long a restarted server may take to send anything of a stored room (the reference loads it after answering).

@@ -50,7 +50,7 @@ async function traceOnce(context: BenchContext, kind: ServerKind, count: number,
     const sent = await writer.next<{ type: 'sent'; ms: number }>('sent', 60_000)
     // The reference keeps writing its backlog long after the reader is done (about a minute for the
     // whole trace). The wait for it is bounded, and long only where the data is kept for the cold load.
-    const idle = await waitForIdle(server, keepForColdLoad ? (context.isQuick ? 3_000 : 90_000) : 5_000)
+    const idle = await waitForIdle(server, context.isQuick ? 1_000 : keepForColdLoad ? 90_000 : 5_000)
     const cpuAtIdle = server.cpuSeconds()
     const readerSeconds = (done.receivedAt - startedAt) / 1000
     result.add(kind, 'reader done', 's', readerSeconds, '<= 0.5 x reference')

@@ -60,6 +60,28 @@ describe('checkUpdate', () => {
   })
 })
 
+describe('checkUpdate on strings', () => {
+  /** An update inserting `text` into root Y.Text "t", with the string's bytes replaced by `bytes`. */
+  function withStringBytes(text: string, bytes: number[]): Uint8Array {
+    const doc = new Y.Doc()
+    doc.getText('t').insert(0, text)
+    const update = Y.encodeStateAsUpdate(doc)
+    const encoded = Buffer.from(text)
+    const at = Buffer.from(update).indexOf(encoded)
+    expect(at).toBeGreaterThan(0)
+    return Uint8Array.from([...update.subarray(0, at), ...bytes, ...update.subarray(at + encoded.length)])
+  }
+
+  it('accepts ASCII and multi-byte text, and refuses bytes that are not UTF-8, wherever they start', () => {
+    expect(() => checkUpdate(withStringBytes('abcd', [0x61, 0x62, 0x63, 0x64]))).not.toThrow()
+    expect(() => checkUpdate(withStringBytes('aé', [0x61, 0xc3, 0xa9]))).not.toThrow()
+    expect(() => checkUpdate(withStringBytes('ab', [0xc3, 0x28]))).toThrow(/not valid UTF-8/)
+    expect(() => checkUpdate(withStringBytes('abcd', [0x61, 0x62, 0xff, 0x64]))).toThrow(/not valid UTF-8/)
+    // A multi-byte character cut short at the end of the string.
+    expect(() => checkUpdate(withStringBytes('abc', [0x61, 0x62, 0xe2]))).toThrow(/not valid UTF-8/)
+  })
+})
+
 describe('checkStateVector', () => {
   it('accepts real state vectors and refuses truncated ones', () => {
     const doc = new Y.Doc()

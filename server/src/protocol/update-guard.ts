@@ -78,12 +78,12 @@ function readStruct(reader: FrameReader): void {
   if (!hasOrigin && !hasRightOrigin) {
     // Without origins the parent is written out: a root type's name, or the id of a nested type.
     const isRootParent = reader.varUint() === 1
-    if (isRootParent) reader.varString()
+    if (isRootParent) reader.varUtf8Length()
     else {
       reader.varUint()
       reader.varUint()
     }
-    if ((info & 0b0010_0000) !== 0) reader.varString() // parentSub (map key)
+    if ((info & 0b0010_0000) !== 0) reader.varUtf8Length() // parentSub (map key)
   }
   readContent(reader, kind)
 }
@@ -102,19 +102,19 @@ function readContent(reader: FrameReader, kind: number): void {
       reader.varBytes()
       return
     case CONTENT_STRING:
-      if (reader.varString().length === 0) throw new MalformedFrame('string content is empty')
+      if (reader.varUtf8Length() === 0) throw new MalformedFrame('string content is empty')
       return
     case CONTENT_EMBED:
       checkJson(reader.varString())
       return
     case CONTENT_FORMAT:
-      reader.varString()
+      reader.varUtf8Length()
       checkJson(reader.varString())
       return
     case CONTENT_TYPE: {
       const typeRef = reader.varUint()
       if (typeRef > LAST_TYPE_REF) throw new MalformedFrame(`unknown shared type ${typeRef}`)
-      if (typeRef === TYPE_XML_ELEMENT || typeRef === TYPE_XML_HOOK) reader.varString()
+      if (typeRef === TYPE_XML_ELEMENT || typeRef === TYPE_XML_HOOK) reader.varUtf8Length()
       return
     }
     case CONTENT_ANY: {
@@ -124,7 +124,7 @@ function readContent(reader: FrameReader, kind: number): void {
       return
     }
     case CONTENT_DOC:
-      reader.varString()
+      reader.varUtf8Length()
       readAny(reader, 0)
       return
     default:
@@ -162,12 +162,12 @@ function readAny(reader: FrameReader, depth: number): void {
       reader.fixed(8)
       return
     case 119:
-      reader.varString()
+      reader.varUtf8Length()
       return
     case 118: {
       const n = reader.count(2)
       for (let i = 0; i < n; i++) {
-        reader.varString()
+        reader.varUtf8Length()
         readAny(reader, depth + 1)
       }
       return
