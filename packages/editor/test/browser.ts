@@ -8,6 +8,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 import { spawnServer, tempDir, type ServerProcess } from '../../../server/test/helpers.js'
 import type { EditorStatus } from '../src/index.js'
 import { builtWebAssets } from './web-assets.js'
@@ -54,6 +55,32 @@ export class EditorServer {
   async restart(): Promise<void> {
     this.process = await spawnServer(this.dataDir, ['--port', String(this.process.port)], { EDITOR_DIR: this.editorDir })
   }
+}
+
+export interface ServerAndBrowser {
+  readonly server: EditorServer
+  readonly browser: Browser
+}
+
+/**
+ * For the tests of the calling file or describe block: an Ortak server and
+ * Chromium, started together before the first test and stopped after the
+ * last. Read `server` and `browser` inside the tests (they are set by then).
+ */
+export function useServerAndBrowser(): ServerAndBrowser {
+  const session = {} as { server: EditorServer; browser: Browser }
+  beforeAll(async () => {
+    ;[session.server, session.browser] = await Promise.all([EditorServer.start(), launchChromium()])
+  }, 120_000)
+  afterAll(async () => {
+    await session.browser?.close()
+    if (session.server) {
+      // A test may have left the server frozen (SIGSTOP); a frozen process still dies of SIGKILL, but not at once everywhere.
+      session.server.process.child.kill('SIGCONT')
+      await session.server.kill()
+    }
+  })
+  return session
 }
 
 export interface UserPage {

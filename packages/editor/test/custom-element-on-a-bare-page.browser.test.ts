@@ -3,10 +3,9 @@
  * the Ortak server: one script tag from the server, one element. And when
  * the element leaves the page, the editor leaves nothing running behind.
  */
-import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectClient, synced, waitFor } from '../../../server/test/helpers.js'
-import { EditorServer, bareEditorPage, caretToEnd, launchChromium, startHostSite, waitForStatus, waitForText, type HostSite } from './browser.js'
+import { bareEditorPage, caretToEnd, startHostSite, useServerAndBrowser, waitForStatus, waitForText, type HostSite } from './browser.js'
 
 /**
  * Runs before any page script: records the timers, window/document
@@ -104,25 +103,21 @@ interface Resources {
 
 // Real browsers on a busy machine: a whole scenario gets 90 s, each wait inside it 15 s.
 describe('<ortak-editor> on a bare HTML page', { timeout: 90_000 }, () => {
-  let server: EditorServer
-  let browser: Browser
+  const session = useServerAndBrowser()
   let site: HostSite
 
   beforeAll(async () => {
-    ;[server, browser] = await Promise.all([EditorServer.start(), launchChromium()])
-    const page = bareEditorPage(`${server.url}/ortak-editor.js`, { room: 'embedded', 'user-name': 'Cy', 'user-color': '#0c8599' })
+    const page = bareEditorPage(`${session.server.url}/ortak-editor.js`, { room: 'embedded', 'user-name': 'Cy', 'user-color': '#0c8599' })
       // The baseline is taken after the script has loaded and before the element mounts.
       .replace('<ortak-editor', '<script>window.baseline = window.resources()</script>\n<ortak-editor')
     site = await startHostSite({ '/page': page })
   }, 120_000)
   afterAll(async () => {
     await site?.close()
-    await browser?.close()
-    await server?.kill()
   })
 
   it('works from one script tag served by the Ortak server, and leaves nothing behind when removed', async () => {
-    const context = await browser.newContext()
+    const context = await session.browser.newContext()
     await context.addInitScript(recordResources)
     const page = await context.newPage()
     const pageErrors: Error[] = []
@@ -135,7 +130,7 @@ describe('<ortak-editor> on a bare HTML page', { timeout: 90_000 }, () => {
     expect(await page.locator('.ortak-toolbar').evaluate((el) => getComputedStyle(el).display)).toBe('flex')
     expect(await page.locator('.ortak-person-name').allTextContents()).toEqual(['Cy (you)'])
 
-    const reader = connectClient(server.wsUrl, 'embedded')
+    const reader = connectClient(session.server.wsUrl, 'embedded')
     try {
       await synced(reader)
       await caretToEnd(page)

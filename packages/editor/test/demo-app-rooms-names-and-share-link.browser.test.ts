@@ -3,28 +3,19 @@
  * given, a friendly name and colour kept in localStorage, `?room=&name=`
  * honoured, and a button that copies the link to the room.
  */
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { EditorServer, launchChromium, waitForStatus } from './browser.js'
+import { describe, expect, it } from 'vitest'
+import { useServerAndBrowser, waitForStatus } from './browser.js'
 
 // Real browsers on a busy machine: a whole scenario gets 90 s, each wait inside it 15 s.
 describe('the demo app', { timeout: 90_000 }, () => {
-  let server: EditorServer
-  let browser: Browser
+  const session = useServerAndBrowser()
 
-  beforeAll(async () => {
-    ;[server, browser] = await Promise.all([EditorServer.start(), launchChromium()])
-  }, 120_000)
-  afterAll(async () => {
-    await browser?.close()
-    await server?.kill()
-  })
 
   it('puts a new room in the URL, keeps a friendly name across visits, and copies the share link', async () => {
-    const context = await browser.newContext()
-    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url })
+    const context = await session.browser.newContext()
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: session.server.url })
     const page = await context.newPage()
-    await page.goto(`${server.url}/`)
+    await page.goto(`${session.server.url}/`)
     await waitForStatus(page, (s) => s.connection === 'online')
 
     const room = new URL(page.url()).searchParams.get('room')
@@ -43,7 +34,7 @@ describe('the demo app', { timeout: 90_000 }, () => {
 
     await page.locator('#share').click()
     await expect.poll(() => page.locator('#share-label').textContent()).toBe('Link copied')
-    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${server.url}/?room=${room}`)
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`${session.server.url}/?room=${room}`)
 
     // Renaming shows at once in the presence list and is kept for the next visit.
     await page.locator('#you-name').fill('Ada Lovelace')
@@ -54,15 +45,15 @@ describe('the demo app', { timeout: 90_000 }, () => {
   })
 
   it('opens the room and name given in the link', async () => {
-    const context = await browser.newContext()
+    const context = await session.browser.newContext()
     const page = await context.newPage()
-    await page.goto(`${server.url}/?room=team%20notes&name=Zed`)
+    await page.goto(`${session.server.url}/?room=team%20notes&name=Zed`)
     await waitForStatus(page, (s) => s.connection === 'online')
     expect(await page.locator('#room-name').textContent()).toBe('team notes')
     expect(await page.title()).toBe('team notes · Ortak')
     expect(await page.locator('#you-name').inputValue()).toBe('Zed')
     expect(await page.locator('.ortak-person-name').allTextContents()).toEqual(['Zed (you)'])
-    expect(await page.evaluate(() => window.ortak!.provider.url)).toBe(`${server.wsUrl}/team%20notes?ack=1`)
+    expect(await page.evaluate(() => window.ortak!.provider.url)).toBe(`${session.server.wsUrl}/team%20notes?ack=1`)
     await context.close()
   })
 })

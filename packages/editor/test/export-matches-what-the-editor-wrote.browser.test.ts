@@ -3,23 +3,14 @@
  * typed with the keyboard exports as the markdown it looks like, and a
  * `?mode=replace` import shows up in the open editor.
  */
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, expect, it } from 'vitest'
-import { EditorServer, caretToEnd, launchChromium, openDemo, waitForStatus, waitForText } from './browser.js'
+import { expect, it } from 'vitest'
+import { caretToEnd, openDemo, useServerAndBrowser, waitForStatus, waitForText } from './browser.js'
 
-let server: EditorServer
-let browser: Browser
+const session = useServerAndBrowser()
 
-beforeAll(async () => {
-  ;[server, browser] = await Promise.all([EditorServer.start(), launchChromium()])
-}, 120_000)
-afterAll(async () => {
-  await browser?.close()
-  await server?.kill()
-})
 
 it('exports what was typed in the editor as markdown, and shows a replacement made over HTTP live', async () => {
-  const { page, context } = await openDemo(browser, server.url, 'exported', 'Ada')
+  const { page, context } = await openDemo(session.browser, session.server.url, 'exported', 'Ada')
   await caretToEnd(page)
   const keys = page.keyboard
   await keys.type('# Release')
@@ -47,11 +38,11 @@ it('exports what was typed in the editor as markdown, and shows a replacement ma
   await keys.type('second')
   await waitForStatus(page, (s) => s.isSaved)
 
-  const exported = await fetch(`${server.url}/api/rooms/exported?format=markdown`)
+  const exported = await fetch(`${session.server.url}/api/rooms/exported?format=markdown`)
   expect(exported.status).toBe(200)
   expect(await exported.text()).toBe('# Release\n\nShip **Friday**, *maybe* with `v1.2`\n\n* notes\n* video\n\n1. first\n2. second')
 
-  const replaced = await fetch(`${server.url}/api/rooms/exported?mode=replace`, {
+  const replaced = await fetch(`${session.server.url}/api/rooms/exported?mode=replace`, {
     method: 'PUT', headers: { 'Content-Type': 'text/markdown' }, body: '# Release\n\nPostponed to *Monday*.',
   })
   expect(replaced.status).toBe(200)

@@ -3,33 +3,21 @@
  * the server: while the server process is frozen nothing may read "Saved";
  * once it does, kill -9 and a restart must still have the change.
  */
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { connectClient, synced } from '../../../server/test/helpers.js'
-import { EditorServer, caretToEnd, launchChromium, openDemo, status, waitForStatus, waitForText } from './browser.js'
+import { caretToEnd, openDemo, status, useServerAndBrowser, waitForStatus, waitForText } from './browser.js'
 
 // Real browsers on a busy machine: a whole scenario gets 90 s, each wait inside it 15 s.
 describe('the Saved status', { timeout: 90_000 }, () => {
-  let server: EditorServer
-  let browser: Browser
+  const session = useServerAndBrowser()
 
-  beforeAll(async () => {
-    ;[server, browser] = await Promise.all([EditorServer.start(), launchChromium()])
-  }, 120_000)
-  afterAll(async () => {
-    await browser?.close()
-    if (server) {
-      server.process.child.kill('SIGCONT')
-      await server.kill()
-    }
-  })
 
   it('appears only once the server has stored the change, which then survives kill -9', async () => {
-    const { page } = await openDemo(browser, server.url, 'durable', 'Ada')
+    const { page } = await openDemo(session.browser, session.server.url, 'durable', 'Ada')
     await waitForStatus(page, (s) => s.isSaved)
 
     // Frozen, the server can neither store nor acknowledge; the socket stays open, so the editor stays "Online".
-    server.process.child.kill('SIGSTOP')
+    session.server.process.child.kill('SIGSTOP')
     await caretToEnd(page)
     await page.keyboard.type('Durable words.')
     await waitForText(page, 'the typed words in the editor', (text) => text === 'Durable words.')
@@ -40,13 +28,13 @@ describe('the Saved status', { timeout: 90_000 }, () => {
     expect(await page.locator('.ortak-status').getAttribute('data-saved')).toBe('false')
     expect(await page.locator('.ortak-status-save').textContent()).toBe('Saving…')
 
-    server.process.child.kill('SIGCONT')
+    session.server.process.child.kill('SIGCONT')
     await page.waitForFunction(() => document.querySelector('.ortak-status')?.getAttribute('data-saved') === 'true', null, { polling: 10, timeout: 15_000 })
-    await server.kill()
+    await session.server.kill()
     expect(await page.locator('.ortak-status-save').textContent()).toBe('Saved')
 
-    await server.restart()
-    const reader = connectClient(server.wsUrl, 'durable')
+    await session.server.restart()
+    const reader = connectClient(session.server.wsUrl, 'durable')
     try {
       await synced(reader)
       expect(reader.doc.getXmlFragment('prosemirror').toString()).toBe('<paragraph>Durable words.</paragraph>')

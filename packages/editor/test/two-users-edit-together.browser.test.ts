@@ -6,30 +6,20 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { repoRoot } from '../../../server/test/helpers.js'
-import {
-  EditorServer, caretToEnd, docJson, docText, launchChromium, moveCaret, openDemo, waitForText, type UserPage,
-} from './browser.js'
+import { caretToEnd, docJson, docText, moveCaret, openDemo, useServerAndBrowser, waitForText, type UserPage } from './browser.js'
 
 // Real browsers on a busy machine: a whole scenario gets 90 s, each wait inside it 15 s.
 describe('two users in one document', { timeout: 90_000 }, () => {
-  let server: EditorServer
-  let browser: Browser
+  const session = useServerAndBrowser()
   const users: UserPage[] = []
   const open = async (room: string, name: string, options?: Parameters<typeof openDemo>[4]) => {
-    const user = await openDemo(browser, server.url, room, name, options)
+    const user = await openDemo(session.browser, session.server.url, room, name, options)
     users.push(user)
     return user
   }
 
-  beforeAll(async () => {
-    ;[server, browser] = await Promise.all([EditorServer.start(), launchChromium()])
-  }, 120_000)
-  afterAll(async () => {
-    await browser?.close()
-    await server?.kill()
-  })
 
   it('see each other’s text, caret with name, formatting and presence', async () => {
     const a = await open('together', 'Ada', { color: '#c2255c' })
@@ -100,7 +90,7 @@ describe('two users in one document', { timeout: 90_000 }, () => {
     await b.page.keyboard.type('Update the screenshots')
     await waitForText(a.page, 'B’s edit in A', (text) => text.endsWith('Record the demo video\nUpdate the screenshots'))
     await a.page.locator('.ProseMirror-yjs-cursor', { hasText: 'Bo' }).waitFor({ timeout: 10_000 })
-    await saveReadmeScreenshot(browser, a, b)
+    await saveReadmeScreenshot(session.browser, a, b)
 
     // A third person joins and leaves: everyone's list follows.
     const cy = await open('together', 'Cy')
