@@ -17,13 +17,23 @@ import type { IncomingMessage } from 'node:http'
 import type { Logger } from 'pino'
 import type { WebSocket, WebSocketServer } from 'ws'
 
+/** What the heartbeat knows of one open socket. */
+interface Beat {
+  /** For the log line: which room the socket was opened for. */
+  path: string
+  /** The send buffer size when the unanswered ping went out; null once answered. */
+  bufferedAtPing: number | null
+  /** The socket was already closing at the previous beat. */
+  wasClosing: boolean
+}
+
 export class Heartbeat {
-  /** Sockets pinged and not yet answered, with their send buffer size when pinged. */
-  private readonly unanswered = new WeakMap<WebSocket, number>()
-  /** Sockets already closing at the previous beat. */
-  private readonly closingAtLastBeat = new WeakSet<WebSocket>()
-  /** For the log line: which room a socket was opened for. */
-  private readonly paths = new WeakMap<WebSocket, string>()
+  /**
+   * Every open socket, removed when it closes. A Map rather than a WeakMap:
+   * V8 shrinks a Map's table as entries are deleted, while a WeakMap kept
+   * the table sized for the most sockets it ever held (256 KB after 3,000).
+   */
+  private readonly beats = new Map<WebSocket, Beat>()
   private readonly timer: NodeJS.Timeout
 
   constructor(
@@ -38,25 +48,28 @@ export class Heartbeat {
 
   private readonly track = (socket: WebSocket, request: IncomingMessage) => {
     // The path only: the query string may hold an access token.
-    this.paths.set(socket, (request.url ?? '').split('?')[0]!)
-    socket.on('pong', () => this.unanswered.delete(socket))
+    const beat: Beat = { path: (request.url ?? '').split('?')[0]!, bufferedAtPing: null, wasClosing: false }
+    this.beats.set(socket, beat)
+    socket.on('pong', () => {
+      beat.bufferedAtPing = null
+    })
+    socket.once('close', () => this.beats.delete(socket))
   }
 
   private beat(): void {
-    for (const socket of this.wss.clients) {
+    for (const [socket, beat] of this.beats) {
       if (socket.readyState === socket.CLOSING) {
-        if (this.closingAtLastBeat.has(socket)) socket.terminate()
-        else this.closingAtLastBeat.add(socket)
+        if (beat.wasClosing) socket.terminate()
+        else beat.wasClosing = true
         continue
       }
       if (socket.readyState !== socket.OPEN) continue
-      const bufferedAtPing = this.unanswered.get(socket)
-      if (bufferedAtPing !== undefined && socket.bufferedAmount >= bufferedAtPing) {
-        this.log.warn({ path: this.paths.get(socket), intervalMs: this.intervalMs }, 'terminating connection: no answer to ping')
+      if (beat.bufferedAtPing !== null && socket.bufferedAmount >= beat.bufferedAtPing) {
+        this.log.warn({ path: beat.path, intervalMs: this.intervalMs }, 'terminating connection: no answer to ping')
         socket.terminate()
         continue
       }
-      this.unanswered.set(socket, socket.bufferedAmount)
+      beat.bufferedAtPing = socket.bufferedAmount
       socket.ping()
     }
   }
