@@ -39,10 +39,21 @@ function listenDirectly(socket: WebSocket, handlers: SocketHandlers): void {
   socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
     const joined = Array.isArray(data) ? Buffer.concat(data) : data
     if (!isBinary) return handlers.message(joined instanceof ArrayBuffer ? Buffer.from(joined).toString('utf8') : joined.toString('utf8'))
-    // A copy (the Uint8Array constructor copies a Buffer): `ws` hands out views into the socket's
-    // 64 KiB read buffer, which anything the room keeps (a binary item in the document) would hold on to.
-    handlers.message(joined instanceof ArrayBuffer ? new Uint8Array(joined) : new Uint8Array(joined))
+    handlers.message(joined instanceof ArrayBuffer ? new Uint8Array(joined) : ownCopy(joined))
   })
   socket.on('close', () => handlers.close())
   socket.on('error', (error) => handlers.error(error))
+}
+
+/**
+ * A copy of a received frame in memory of its own: `ws` hands out views into
+ * the socket's 64 KiB read buffer (and Buffer.from would use the shared 8 KiB
+ * pool), which anything the room keeps, a binary item in the document, would
+ * hold on to. A Buffer rather than a plain Uint8Array, because `ws` wraps
+ * anything else in a new Buffer for every client it is broadcast to.
+ */
+function ownCopy(data: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(data.byteLength)
+  data.copy(copy)
+  return copy
 }
