@@ -19,34 +19,6 @@ export const MAX_REASON_BYTES = 123
 
 let nextConnectionId = 1
 
-/**
- * Turns, for grouping a connection's frames: a turn ends when the code that
- * is running and the microtasks it queued are done. Counted only while
- * frames are being sent: the first send of a turn queues its end.
- */
-const turns = { current: 0, isEndQueued: false, corked: [] as Socket[] }
-
-function currentTurn(): number {
-  if (!turns.isEndQueued) {
-    turns.isEndQueued = true
-    queueMicrotask(endTurn)
-  }
-  return turns.current
-}
-
-function uncorkAtEndOfTurn(tcp: Socket): void {
-  tcp.cork()
-  turns.corked.push(tcp)
-}
-
-function endTurn(): void {
-  turns.isEndQueued = false
-  turns.current++
-  const corked = turns.corked
-  turns.corked = []
-  for (const tcp of corked) tcp.uncork()
-}
-
 export interface ConnectionOptions {
   /** The client asked (with `?ack=1`) to be told when its changes are stored. */
   wantsStoredAcks: boolean
@@ -73,9 +45,8 @@ export class Connection {
   private docMessagesStored = 0
   private writesInFlight = 0
   private isAckScheduled = false
-  /** The turn of this connection's last send, and how many frames it sent in that turn. */
-  private lastSendTurn = -1
-  private framesThisTurn = 0
+  /** Frames sent this turn while the socket is corked; 0 when it is not. */
+  private corkedFrames = 0
 
   constructor(
     private readonly socket: WebSocket,
@@ -91,39 +62,37 @@ export class Connection {
     if (this.isClosed || this.socket.readyState !== this.socket.OPEN) return
     // Checked before sending, so a frame as large as the whole document still goes to a client that keeps up.
     if (this.socket.bufferedAmount > this.maxBufferedBytes) return this.closeAsSlowConsumer()
-    this.holdFramesAfterTheFirst()
+    this.corkUntilEndOfTurn()
     this.socket.send(frame)
     traffic.messagesOut++
     traffic.bytesOut += frame.byteLength
   }
 
   /**
-   * The first frame of a turn to this client is written at once: alone, it
-   * gains nothing from waiting, and most turns of a room where people type
-   * send each client one frame. From the second frame of a turn on, the TCP
-   * socket is corked, and the rest goes out with one system call when the
-   * turn ends: a write batch's updates are broadcast together, and without
-   * this each frame to a client that is catching up cost its own write(2),
-   * which was the largest single cost of a busy room.
+   * Holds this turn's frames in the TCP socket and writes them with one
+   * system call when the turn ends. A write batch's updates are broadcast
+   * together; without this each frame costs its own write(2), which was the
+   * largest single cost of a busy room.
    */
-  private holdFramesAfterTheFirst(): void {
-    const turn = currentTurn()
-    if (this.lastSendTurn !== turn) {
-      this.lastSendTurn = turn
-      this.framesThisTurn = 1
-      return
-    }
-    this.framesThisTurn++
+  private corkUntilEndOfTurn(): void {
     // `ws` keeps its net.Socket private; without it frames are simply written one by one.
     const tcp = (this.socket as unknown as { _socket?: Socket })._socket
     if (!tcp) return
-    if (this.framesThisTurn === 2) uncorkAtEndOfTurn(tcp)
-    else if (this.framesThisTurn % MAX_CORKED_FRAMES === 0) {
+    if (this.corkedFrames > 0) {
       // libuv writes at most 1,024 buffers (512 frames: header and payload) per system call and
       // leaves the rest for the next loop iteration, which a busy server reaches seconds later.
-      tcp.uncork()
-      tcp.cork()
+      if (++this.corkedFrames % MAX_CORKED_FRAMES === 0) {
+        tcp.uncork()
+        tcp.cork()
+      }
+      return
     }
+    this.corkedFrames = 1
+    tcp.cork()
+    queueMicrotask(() => {
+      this.corkedFrames = 0
+      tcp.uncork()
+    })
   }
 
   private closeAsSlowConsumer(): void {
