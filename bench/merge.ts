@@ -1,0 +1,84 @@
+/**
+ * `npm run bench:merge -- run1.jsonl run2.jsonl ...`: pools the samples of
+ * several `npm run bench` runs (the JSON lines each printed on stdout) and
+ * prints one Markdown table of medians, Ortak / reference ratios and
+ * whether each target is met. One run's medians move with whatever else
+ * the shared machine was doing; the median over runs is what we quote.
+ */
+import fs from 'node:fs'
+import { median, round } from './lib/stats.js'
+
+interface ScenarioLine {
+  scenario: string
+  mode: string
+  machine: { cores: number; cpu: string; node: string; loadAverage: number }
+  figures: Record<string, { unit: string; target?: string; ortak: number | null; samples: { ortak: number[]; reference: number[] } }>
+}
+
+interface Pooled {
+  scenario: string
+  name: string
+  unit: string
+  target?: string
+  ortak: number[]
+  reference: number[]
+  /** Ortak's median in each run, to show the spread between runs. */
+  ortakPerRun: number[]
+}
+
+const files = process.argv.slice(2)
+if (files.length === 0) {
+  process.stderr.write('usage: npm run bench:merge -- <run1.jsonl> [<run2.jsonl> ...]  (the stdout of `npm run bench`)\n')
+  process.exit(2)
+}
+
+const pooled = new Map<string, Pooled>()
+const machines = new Set<string>()
+const modes = new Set<string>()
+for (const file of files) {
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.startsWith('{'))
+  if (lines.length === 0) {
+    process.stderr.write(`bench:merge: ${file} holds no result lines (JSON lines from \`npm run bench\`)\n`)
+    process.exit(2)
+  }
+  for (const line of lines) {
+    const result = JSON.parse(line) as ScenarioLine
+    machines.add(`${result.machine.cores} cores (${result.machine.cpu}), Node ${result.machine.node}`)
+    modes.add(result.mode)
+    for (const [name, figure] of Object.entries(result.figures)) {
+      const key = `${result.scenario}\u0000${name}`
+      const entry = pooled.get(key) ?? { scenario: result.scenario, name, unit: figure.unit, target: figure.target, ortak: [], reference: [], ortakPerRun: [] }
+      entry.ortak.push(...figure.samples.ortak)
+      entry.reference.push(...figure.samples.reference)
+      if (figure.samples.ortak.length > 0) entry.ortakPerRun.push(median(figure.samples.ortak))
+      pooled.set(key, entry)
+    }
+  }
+}
+
+/** Whether `ortak` meets `target` ("<= 15", "< 50", "<= 0.5 x reference", "<= reference", "0", "1"); null where a number cannot say. */
+function meets(target: string | undefined, ortak: number, reference: number): boolean | null {
+  if (!target || Number.isNaN(ortak)) return null
+  const relative = /^(<=|<)\s*(?:([\d.]+)\s*x\s*)?reference$/.exec(target)
+  if (relative) {
+    if (Number.isNaN(reference)) return null
+    const bound = Number(relative[2] ?? 1) * reference
+    return relative[1] === '<' ? ortak < bound : ortak <= bound
+  }
+  const absolute = /^(<=|<)?\s*([\d.]+)/.exec(target)
+  if (!absolute) return null
+  const bound = Number(absolute[2])
+  if (absolute[1] === '<') return ortak < bound
+  if (absolute[1] === '<=') return ortak <= bound
+  return ortak === bound
+}
+
+const show = (value: number) => (Number.isNaN(value) ? '-' : String(round(value, 3)))
+const rows = ['| scenario | figure | unit | Ortak | reference | Ortak / ref | target | met | Ortak per run |', '|---|---|---|--:|--:|--:|---|---|---|']
+for (const entry of pooled.values()) {
+  const ortak = median(entry.ortak)
+  const reference = median(entry.reference)
+  const met = meets(entry.target, ortak, reference)
+  rows.push(`| ${entry.scenario} | ${entry.name} | ${entry.unit} | ${show(ortak)} | ${show(reference)} | ${show(ortak / reference)} | ${entry.target ?? ''} | ${met === null ? (entry.target ? 'see notes' : '') : met ? 'yes' : '**no**'} | ${entry.ortakPerRun.map(show).join(', ')} |`)
+}
+process.stdout.write(`Medians over ${files.length} run(s) of \`npm run bench\` (${[...modes].join(', ')} mode) on ${[...machines].join('; ')}.\n\n${rows.join('\n')}\n`)
