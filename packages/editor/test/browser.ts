@@ -156,6 +156,37 @@ export async function moveCaret(page: Page, key: string): Promise<void> {
   await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0))))
 }
 
+/**
+ * Presses Home or End until the caret is at that edge of its line. Under
+ * load Chromium sometimes drops the press that comes right after
+ * ProseMirror has redrawn a block (an input rule turning "# " into a
+ * heading), and the typing that follows lands in the wrong place. Pressing
+ * again is harmless: at the edge, Home and End do nothing.
+ */
+export async function caretToLineEdge(page: Page, edge: 'Home' | 'End'): Promise<void> {
+  for (let attempt = 1; attempt <= 5; attempt++) {
+    await moveCaret(page, edge)
+    const isAtEdge = await page.evaluate((edge) => {
+      const selection = window.getSelection()
+      const node = selection?.focusNode
+      if (!selection || !selection.isCollapsed || !node) return false
+      const element = node.nodeType === Node.TEXT_NODE ? node.parentElement : (node as Element)
+      const block = element?.closest('p, h1, h2, h3, h4, h5, h6, pre')
+      if (!block) return false
+      const range = document.createRange()
+      range.selectNodeContents(block)
+      if (edge === 'End') range.setStart(node, selection.focusOffset)
+      else range.setEnd(node, selection.focusOffset)
+      // Other people's carets are widgets with their name in them, not text of the line.
+      const between = range.cloneContents()
+      for (const caret of between.querySelectorAll('.ProseMirror-yjs-cursor')) caret.remove()
+      return between.textContent === ''
+    }, edge)
+    if (isAtEdge) return
+  }
+  throw new Error(`the caret did not reach the ${edge === 'End' ? 'end' : 'start'} of its line after 5 presses of ${edge}`)
+}
+
 /** Puts the caret at the end of the document's last textblock, through the keyboard as a user would. */
 export async function caretToEnd(page: Page): Promise<void> {
   await page.locator('.ProseMirror').click()

@@ -8,7 +8,7 @@ import path from 'node:path'
 import type { Browser } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
 import { repoRoot } from '../../../server/test/helpers.js'
-import { caretToEnd, docJson, docText, moveCaret, openDemo, useServerAndBrowser, waitForText, type UserPage } from './browser.js'
+import { caretToEnd, caretToLineEdge, docJson, docText, moveCaret, openDemo, useServerAndBrowser, waitForText, type UserPage } from './browser.js'
 
 // Real browsers on a busy machine: a whole scenario gets 90 s, each wait inside it 15 s.
 describe('two users in one document', { timeout: 90_000 }, () => {
@@ -35,9 +35,9 @@ describe('two users in one document', { timeout: 90_000 }, () => {
     expect(await caret.evaluate((el) => getComputedStyle(el).borderLeftColor)).toBe('rgb(194, 37, 92)')
 
     // Formatting made in A: a heading (markdown shortcut at the start of the line), a bold word, a list.
-    await moveCaret(a.page, 'Home')
+    await caretToLineEdge(a.page, 'Home')
     await a.page.keyboard.type('# ')
-    await moveCaret(a.page, 'End')
+    await caretToLineEdge(a.page, 'End')
     await a.page.keyboard.type(' plan')
     await a.page.keyboard.press('Enter')
     await a.page.keyboard.type('We ship on ')
