@@ -9,10 +9,10 @@ import { upgradeWebSocket } from '@hono/node-server'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
+import { CLOSE_MESSAGE_TOO_BIG, type Refusal } from '@ortak/protocol'
 import { AccessControl, type Access } from './auth/access-token.js'
 import { checkOrigin } from './auth/origin.js'
 import { RateLimiter, type RateLimits } from './limits/rate-limiter.js'
-import type { Refusal } from './protocol/close-codes.js'
 import { checkDependencies, type Dependency } from './health.js'
 import { RoomDocuments } from './api/room-documents.js'
 import { createRoomsApi } from './api/rooms-api.js'
@@ -64,7 +64,7 @@ export function createApp({
     return c.json({ ready: problems.length === 0, problems, services }, problems.length === 0 ? 200 : 503)
   })
 
-  const metrics = createMetricsRegistry(registry)
+  const metrics = createMetricsRegistry(() => registry.stats)
   app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'Content-Type': metrics.contentType }))
 
   app.route('/api', createRoomsApi({ documents: new RoomDocuments(registry, storage), access, log, maxBodyBytes: maxPayloadBytes }))
@@ -150,8 +150,8 @@ export function createApp({
       }
       function reportError(error: (Error & { code?: string }) | undefined): void {
         if (error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-          log.warn({ room: roomName, connection: connection?.id, code: 1009, reason: `frame exceeds ${maxPayloadBytes} bytes` }, 'closing connection: bad input')
-          countClose(1009)
+          log.warn({ room: roomName, connection: connection?.id, code: CLOSE_MESSAGE_TOO_BIG, reason: `frame exceeds ${maxPayloadBytes} bytes` }, 'closing connection: bad input')
+          countClose(CLOSE_MESSAGE_TOO_BIG)
         } else {
           log.warn({ room: roomName, connection: connection?.id, err: error }, 'WebSocket error')
         }

@@ -5,10 +5,12 @@
  * The hot path only adds to plain numbers (`traffic`): no labels, no
  * allocation per message; prom-client reads them when /metrics is scraped.
  * The counters are per process (a process runs one server); the gauges
- * read the room registry of the server that serves the scrape.
+ * read the server that serves the scrape through the function it passes.
+ * This module is a leaf: the hot path imports it, so it imports nothing
+ * back from rooms/.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client'
-import type { RoomRegistry } from './rooms/registry.js'
+import { CLOSE_CODES } from '@ortak/protocol'
 import type { Storage } from './storage/storage.js'
 
 /** Histogram buckets, in seconds, for storage and broadcast latency. */
@@ -80,21 +82,8 @@ const refusedConnections = new Counter({
   registers: [],
 })
 
-// Close codes that mean "refused because of the client" (not shutdown, unload, deletion or a server fault).
-const refusalReasons = new Map<number, string>([
-  [1002, 'protocol_error'],
-  [1003, 'text_frame'],
-  [1007, 'invalid_payload'],
-  [1009, 'frame_too_big'],
-  [4400, 'token_malformed'],
-  [4401, 'token_invalid'],
-  [4403, 'room_forbidden'],
-  [4405, 'read_only'],
-  [4413, 'document_too_large'],
-  [4529, 'rate_limited'],
-  [4503, 'server_full'],
-  [4508, 'slow_consumer'],
-])
+// The metric reason of each close code that means "refused because of the client".
+const refusalReasons = new Map([...CLOSE_CODES].flatMap(([code, info]) => (info.refusal ? [[code, info.refusal] as const] : [])))
 
 /** Counts a refusal at the upgrade that has no close code (an HTTP answer such as an invalid room name). */
 export function countRefusal(reason: 'invalid_room_name' | 'not_a_room_path' | 'origin_not_allowed'): void {
@@ -153,8 +142,14 @@ function processMetrics(): Registry {
   return nodeMetrics
 }
 
-/** The metrics of one server: this process's counters plus gauges read from `rooms` at each scrape. */
-export function createMetricsRegistry(rooms: RoomRegistry): Registry {
+/** What a server has open at this moment, read at each scrape. */
+export interface ServerLoad {
+  connections: number
+  rooms: number
+}
+
+/** The metrics of one server: this process's counters plus gauges read from `readLoad()` at each scrape. */
+export function createMetricsRegistry(readLoad: () => ServerLoad): Registry {
   const register = new Registry()
   for (const metric of processMetrics().getMetricsAsArray()) register.registerMetric(metric as unknown as Metric)
   register.registerMetric(storageSeconds)
@@ -163,11 +158,11 @@ export function createMetricsRegistry(rooms: RoomRegistry): Registry {
   register.registerMetric(refusedConnections)
   new Gauge({
     name: 'ortak_connections', help: 'Open WebSocket connections in rooms.', registers: [register],
-    collect() { this.set(rooms.stats.connections) },
+    collect() { this.set(readLoad().connections) },
   })
   new Gauge({
     name: 'ortak_rooms_loaded', help: 'Rooms held in memory (with connections, or waiting to be unloaded).', registers: [register],
-    collect() { this.set(rooms.stats.rooms) },
+    collect() { this.set(readLoad().rooms) },
   })
   counterOf('ortak_messages_received_total', 'WebSocket frames received from clients.', () => traffic.messagesIn, register)
   counterOf('ortak_received_bytes_total', 'Bytes of WebSocket frames received from clients.', () => traffic.bytesIn, register)

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net'
 import { afterEach, expect, it } from 'vitest'
-import { MESSAGE_STORED } from '../src/protocol/messages.js'
+import { MESSAGE_STORED } from '@ortak/protocol'
 import { rawSocket, startServer, waitFor, type TestServer } from './helpers.js'
 import { textUpdate, updateFrame } from './security-helpers.js'
 

@@ -5,6 +5,7 @@
  * wires those pieces and owns everything they leave running, so that
  * `destroy()` can take it all down again.
  */
+import { shouldReconnect } from '@ortak/protocol'
 import { documentFragmentName, schema } from '@ortak/schema'
 import { dropCursor } from 'prosemirror-dropcursor'
 import { gapCursor } from 'prosemirror-gapcursor'
@@ -62,8 +63,6 @@ export interface OrtakEditor {
   destroy(): void
 }
 
-// Close codes 4400–4499 mean "reconnecting cannot help" (the y-websocket convention), e.g. a refused token.
-const isPermanentRefusal = (code: number) => code >= 4400 && code < 4500
 const RECONNECT = { initialDelayMs: 500, maxDelayMs: 5_000 }
 
 /** Resolves the server URL given by the page into the WebSocket URL y-websocket needs. */
@@ -142,7 +141,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     // is made to fire at once and do nothing.
     maxBackoffTime: 0,
     shouldReconnect: (event) => {
-      if (isPermanentRefusal(event.code)) refusal = event.reason
+      if (!shouldReconnect(event.code)) refusal = event.reason
       else reconnect.retryLater()
       return false
     },

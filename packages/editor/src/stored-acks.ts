@@ -4,22 +4,17 @@
  * for the server's message 100 that confirms them. Plain y-websocket clients
  * never ask for acknowledgements (`?ack=1`), so they never receive message 100.
  */
-import * as decoding from 'lib0/decoding'
+import { MESSAGE_STORED, isDocumentMessage, readStoredCount } from '@ortak/protocol'
 import type { WebsocketProvider } from 'y-websocket'
 import type { ConnectionLedger, SaveTracker } from './save-tracker.js'
 
-/** [varUint 100][varUint N]: the first N document messages sent on this connection are stored. */
-export const MESSAGE_STORED = 100
-
-const MESSAGE_SYNC = 0
-const SYNC_STEP_2 = 1
-const SYNC_UPDATE = 2
-
-/** Whether an outgoing frame carries document content: a sync step 2 or an update (both types are one byte). */
-export function isDocumentMessage(frame: ArrayBufferLike | ArrayBufferView | Blob | string): boolean {
+/**
+ * Whether an outgoing frame, in any form a WebSocket takes, carries document
+ * content. y-websocket sends Uint8Arrays only; a Blob or string is never one.
+ */
+export function isDocumentFrame(frame: ArrayBufferLike | ArrayBufferView | Blob | string): boolean {
   if (typeof frame === 'string' || frame instanceof Blob) return false
-  const bytes = ArrayBuffer.isView(frame) ? new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength) : new Uint8Array(frame)
-  return bytes.length >= 2 && bytes[0] === MESSAGE_SYNC && (bytes[1] === SYNC_STEP_2 || bytes[1] === SYNC_UPDATE)
+  return isDocumentMessage(ArrayBuffer.isView(frame) ? new Uint8Array(frame.buffer, frame.byteOffset, frame.byteLength) : new Uint8Array(frame))
 }
 
 interface LedgerSocket extends WebSocket {
@@ -33,7 +28,7 @@ export function ledgerWebSocket(tracker: SaveTracker, Base: typeof WebSocket = W
 
     override send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
       // y-websocket only sends on an open socket; a frame on a closing one is lost, and never confirmed.
-      if (this.readyState === this.OPEN && isDocumentMessage(data)) this.ledger.documentMessageSent()
+      if (this.readyState === this.OPEN && isDocumentFrame(data)) this.ledger.documentMessageSent()
       super.send(data as ArrayBufferView<ArrayBuffer>)
     }
   }
@@ -42,7 +37,7 @@ export function ledgerWebSocket(tracker: SaveTracker, Base: typeof WebSocket = W
 /** Teaches `provider` message 100; its sockets must come from `ledgerWebSocket`. */
 export function handleStoredAcks(provider: WebsocketProvider): void {
   provider.messageHandlers[MESSAGE_STORED] = (_encoder, decoder, handlingProvider) => {
-    const count = decoding.readVarUint(decoder)
+    const count = readStoredCount(decoder)
     // y-websocket hands a message to its handler only while that message's socket is the provider's current one.
     const socket = handlingProvider.ws as LedgerSocket | null
     socket?.ledger.stored(count)

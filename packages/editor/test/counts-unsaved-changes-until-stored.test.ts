@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { SaveTracker } from '../src/save-tracker.js'
-import { isDocumentMessage } from '../src/stored-acks.js'
+import { isDocumentFrame } from '../src/stored-acks.js'
 import { describeStatus } from '../src/status.js'
 
 describe('SaveTracker', () => {
@@ -66,15 +66,17 @@ describe('SaveTracker', () => {
   })
 })
 
-describe('isDocumentMessage', () => {
-  it('recognises sync step 2 and update messages, nothing else', () => {
-    expect(isDocumentMessage(new Uint8Array([0, 1, 2, 0, 0]))).toBe(true)
-    expect(isDocumentMessage(new Uint8Array([0, 2, 2, 0, 0]))).toBe(true)
-    expect(isDocumentMessage(new Uint8Array([9, 0, 2, 0, 0]).subarray(1))).toBe(true)
-    expect(isDocumentMessage(new Uint8Array([0, 0, 1, 0]))).toBe(false) // sync step 1
-    expect(isDocumentMessage(new Uint8Array([1, 5]))).toBe(false) // awareness
-    expect(isDocumentMessage(new Uint8Array([0]))).toBe(false)
-    expect(isDocumentMessage('0 1')).toBe(false)
+describe('isDocumentFrame', () => {
+  it('recognises sync step 2 and update messages in any form a socket sends, nothing else', () => {
+    expect(isDocumentFrame(new Uint8Array([0, 1, 2, 0, 0]))).toBe(true)
+    expect(isDocumentFrame(new Uint8Array([0, 2, 2, 0, 0]))).toBe(true)
+    expect(isDocumentFrame(new Uint8Array([9, 0, 2, 0, 0]).subarray(1))).toBe(true)
+    expect(isDocumentFrame(new Uint8Array([0, 0, 1, 0]))).toBe(false) // sync step 1
+    expect(isDocumentFrame(new Uint8Array([1, 5]))).toBe(false) // awareness
+    expect(isDocumentFrame(new Uint8Array([0]))).toBe(false)
+    expect(isDocumentFrame(new Uint8Array([0, 2, 2, 0, 0]).buffer)).toBe(true)
+    expect(isDocumentFrame('0 1')).toBe(false)
+    expect(isDocumentFrame(new Blob([new Uint8Array([0, 2, 2, 0, 0])]))).toBe(false)
   })
 })
 

@@ -5,11 +5,12 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { WebSocket } from 'ws'
+import { MESSAGE_STORED } from '@ortak/protocol'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { connectClient, startServer, synced, waitFor, type TestServer } from '../../../server/test/helpers.js'
 import { SaveTracker } from '../src/save-tracker.js'
-import { MESSAGE_STORED, handleStoredAcks, ledgerWebSocket } from '../src/stored-acks.js'
+import { handleStoredAcks, ledgerWebSocket } from '../src/stored-acks.js'
 
 describe('stored acknowledgements', () => {
   let server: TestServer

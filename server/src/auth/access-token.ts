@@ -9,9 +9,7 @@
  * private key when the server holds the public one) or by `npm run token`.
  */
 import { errors, jwtVerify, type JWTPayload } from 'jose'
-import {
-  CLOSE_ROOM_FORBIDDEN, CLOSE_TOKEN_INVALID, CLOSE_TOKEN_MALFORMED, type Refusal,
-} from '../protocol/close-codes.js'
+import { CLOSE_ROOM_FORBIDDEN, CLOSE_TOKEN_INVALID, CLOSE_TOKEN_MALFORMED, type Refusal } from '@ortak/protocol'
 import type { TokenKey } from './keys.js'
 
 export type Permission = 'read' | 'write'

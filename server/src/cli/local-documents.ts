@@ -4,9 +4,9 @@
  * been connected) broadcast exactly as over HTTP.
  */
 import type { Logger } from 'pino'
+import { CLOSE_SERVICE_RESTART } from '@ortak/protocol'
 import { RoomDocuments } from '../api/room-documents.js'
 import type { Config } from '../config.js'
-import { CLOSE_SERVICE_RESTART } from '../protocol/messages.js'
 import { RoomRegistry } from '../rooms/registry.js'
 import type { Storage } from '../storage/storage.js'
 import { WriteBatcher } from '../storage/write-batcher.js'

@@ -4,7 +4,7 @@
  * room is idle (no connections, waiting out its unload grace): the
  * registry unloads the one idle longest to make space.
  */
-import { CLOSE_SERVER_FULL, type Refusal } from '../protocol/close-codes.js'
+import { CLOSE_SERVER_FULL, type Refusal } from '@ortak/protocol'
 
 export interface AdmissionLimits {
   maxConnections: number

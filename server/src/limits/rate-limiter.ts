@@ -6,7 +6,7 @@
  * connection. The check runs on every frame, so it is a few arithmetic
  * operations and no allocation.
  */
-import { CLOSE_RATE_LIMITED, type Refusal } from '../protocol/close-codes.js'
+import { CLOSE_RATE_LIMITED, type Refusal } from '@ortak/protocol'
 
 export interface RateLimits {
   maxMessagesPerSecond: number

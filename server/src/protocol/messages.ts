@@ -1,37 +1,17 @@
 /**
- * The y-websocket wire protocol as pure functions: one WebSocket binary
- * frame holds one message, a varUint message type followed by its body.
- * Decoding validates the whole frame (see update-guard.ts) so the room
- * only ever sees well-formed messages.
+ * The y-websocket wire protocol as the server reads and writes it, as pure
+ * functions: one WebSocket binary frame holds one message, a varUint
+ * message type (defined in @ortak/protocol) followed by its body. Decoding
+ * validates the whole frame (see update-guard.ts) so the room only ever
+ * sees well-formed messages.
  */
 import * as encoding from 'lib0/encoding'
+import {
+  CLOSE_INVALID_PAYLOAD, CLOSE_PROTOCOL_ERROR, MESSAGE_AUTH, MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS, MESSAGE_SYNC,
+  SYNC_STEP_1, SYNC_STEP_2, SYNC_UPDATE,
+} from '@ortak/protocol'
 import { FrameReader, MalformedFrame } from './reader.js'
 import { checkStateVector, checkUpdate } from './update-guard.js'
-
-export const MESSAGE_SYNC = 0
-export const MESSAGE_AWARENESS = 1
-export const MESSAGE_AUTH = 2
-export const MESSAGE_QUERY_AWARENESS = 3
-/**
- * Ortak's own message: "the server has durably stored the first N document
- * messages you sent on this connection". Sent only to connections that
- * asked for it with `?ack=1`; stock y-websocket clients never see it.
- */
-export const MESSAGE_STORED = 100
-
-export const SYNC_STEP_1 = 0
-export const SYNC_STEP_2 = 1
-export const SYNC_UPDATE = 2
-
-/** WebSocket close codes used for bad input. */
-export const CLOSE_PROTOCOL_ERROR = 1002
-export const CLOSE_UNSUPPORTED_DATA = 1003
-export const CLOSE_INVALID_PAYLOAD = 1007
-export const CLOSE_MESSAGE_TOO_BIG = 1009
-export const CLOSE_INTERNAL_ERROR = 1011
-export const CLOSE_SERVICE_RESTART = 1012
-/** The room cannot take connections this moment (it is being deleted); the provider reconnects with backoff. */
-export const CLOSE_TRY_AGAIN_LATER = 1013
 
 export type ClientMessage =
   | { type: 'sync-step-1'; stateVector: Uint8Array }
@@ -172,8 +152,3 @@ export const encodeUpdate = (update: Uint8Array): Uint8Array =>
 
 export const encodeAwareness = (update: Uint8Array): Uint8Array =>
   message(MESSAGE_AWARENESS, (e) => encoding.writeVarUint8Array(e, update))
-
-export const encodeQueryAwareness = (): Uint8Array => message(MESSAGE_QUERY_AWARENESS, () => {})
-
-export const encodeStored = (count: number): Uint8Array =>
-  message(MESSAGE_STORED, (e) => encoding.writeVarUint(e, count))

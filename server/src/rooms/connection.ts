@@ -6,10 +6,9 @@
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
+import { CLOSE_SLOW_CONSUMER, encodeStored } from '@ortak/protocol'
 import { OPEN_ACCESS, type Access } from '../auth/access-token.js'
 import type { RateLimiter } from '../limits/rate-limiter.js'
-import { CLOSE_SLOW_CONSUMER } from '../protocol/close-codes.js'
-import { encodeStored } from '../protocol/messages.js'
 import { countClose, traffic } from '../metrics.js'
 
 const MAX_CORKED_FRAMES = 256

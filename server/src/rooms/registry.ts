@@ -5,9 +5,8 @@
  */
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
+import { CLOSE_INTERNAL_ERROR, CLOSE_ROOM_DELETED, CLOSE_TRY_AGAIN_LATER, type Refusal } from '@ortak/protocol'
 import { admissionRefusal, type AdmissionLimits } from '../limits/admission.js'
-import { CLOSE_ROOM_DELETED, type Refusal } from '../protocol/close-codes.js'
-import { CLOSE_INTERNAL_ERROR, CLOSE_TRY_AGAIN_LATER } from '../protocol/messages.js'
 import type { Storage } from '../storage/storage.js'
 import type { WriteBatcher } from '../storage/write-batcher.js'
 import { Connection, type ConnectionOptions } from './connection.js'

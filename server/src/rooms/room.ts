@@ -7,14 +7,13 @@
 import * as Y from 'yjs'
 import * as awarenessProtocol from 'y-protocols/awareness'
 import type { Logger } from 'pino'
+import {
+  CLOSE_DOCUMENT_TOO_LARGE, CLOSE_INTERNAL_ERROR, CLOSE_INVALID_PAYLOAD, CLOSE_READ_ONLY, CLOSE_UNSUPPORTED_DATA,
+} from '@ortak/protocol'
 import { stampIdentity } from '../auth/awareness-identity.js'
 import { addsNothingNew } from '../auth/read-only.js'
 import { isAwarenessEcho } from '../limits/awareness-echo.js'
-import { CLOSE_DOCUMENT_TOO_LARGE, CLOSE_READ_ONLY } from '../protocol/close-codes.js'
-import {
-  CLOSE_INTERNAL_ERROR, CLOSE_INVALID_PAYLOAD, CLOSE_UNSUPPORTED_DATA, ProtocolError,
-  awarenessEntries, decodeClientMessage, encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate,
-} from '../protocol/messages.js'
+import { ProtocolError, awarenessEntries, decodeClientMessage, encodeAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate } from '../protocol/messages.js'
 import { broadcastDelay } from '../metrics.js'
 import type { Storage } from '../storage/storage.js'
 import type { PendingAppend, WriteBatcher } from '../storage/write-batcher.js'
