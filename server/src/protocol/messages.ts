@@ -73,11 +73,7 @@ function decodeSync(reader: FrameReader): ClientMessage {
   }
   if (syncType === SYNC_STEP_2 || syncType === SYNC_UPDATE) {
     const update = body(reader, 'update', CLOSE_INVALID_PAYLOAD)
-    try {
-      checkUpdate(update)
-    } catch (error) {
-      throw new ProtocolError(CLOSE_INVALID_PAYLOAD, `update could not be decoded: ${(error as Error).message}`)
-    }
+    checkDocumentUpdate(update)
     return { type: syncType === SYNC_STEP_2 ? 'sync-step-2' : 'update', update }
   }
   throw new ProtocolError(CLOSE_PROTOCOL_ERROR, `unknown sync message type ${syncType}`)
@@ -94,8 +90,17 @@ function body(reader: FrameReader, what: string, closeCode: number): Uint8Array 
   }
 }
 
-/** y-protocols' awareness update: entries of client id, clock and a JSON state. */
-function checkAwarenessUpdate(update: Uint8Array): void {
+/** Throws a ProtocolError naming the problem if `update` is not a well-formed Yjs v1 update (see update-guard.ts). */
+export function checkDocumentUpdate(update: Uint8Array): void {
+  try {
+    checkUpdate(update)
+  } catch (error) {
+    throw new ProtocolError(CLOSE_INVALID_PAYLOAD, `update could not be decoded: ${(error as Error).message}`)
+  }
+}
+
+/** Throws a ProtocolError naming the problem if `update` is not a well-formed y-protocols awareness update (entries of client id, clock and a JSON state). */
+export function checkAwarenessUpdate(update: Uint8Array): void {
   const reader = new FrameReader(update)
   try {
     const entries = reader.count(3)

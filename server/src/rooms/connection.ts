@@ -1,7 +1,7 @@
 /**
  * One client's WebSocket in one room: sending, closing with a reason, and
- * the bookkeeping the room needs about that client (which awareness ids it
- * controls, how many of its document messages are stored).
+ * the bookkeeping the room needs about that client (the frames it sent
+ * while the room was loading, how many of its document messages are stored).
  */
 import type { Socket } from 'node:net'
 import type { Logger } from 'pino'
@@ -31,14 +31,12 @@ export interface ConnectionOptions {
 
 export class Connection {
   readonly id = nextConnectionId++
-  /** Awareness client ids this connection has announced; removed for everyone when it closes. */
-  readonly awarenessIds = new Set<number>()
-  /** Frames received before the room finished loading, handled once it has. */
-  readonly framesBeforeReady: Uint8Array[] = []
-  isClosed = false
   readonly access: Access
   readonly rateLimiter: RateLimiter | undefined
   private readonly maxBufferedBytes: number
+  private isSocketClosed = false
+  /** Frames received before the room finished loading, handled once it has. */
+  private framesBeforeReady: Uint8Array[] = []
 
   private docMessagesReceived = 0
   private docMessagesStored = 0
@@ -55,6 +53,38 @@ export class Connection {
     this.access = options.access ?? OPEN_ACCESS
     this.rateLimiter = options.rateLimiter
     this.maxBufferedBytes = options.maxBufferedBytes ?? Number.POSITIVE_INFINITY
+  }
+
+  /** Closed by the server, or its socket closed: nothing more is sent or handled. */
+  get isClosed(): boolean {
+    return this.isSocketClosed
+  }
+
+  /** The socket closed from the client's side. */
+  socketClosed(): void {
+    this.isSocketClosed = true
+  }
+
+  /** Keeps a frame that arrived while the room was loading. */
+  holdUntilReady(frame: Uint8Array): void {
+    this.framesBeforeReady.push(frame)
+  }
+
+  get hasHeldFrames(): boolean {
+    return this.framesBeforeReady.length > 0
+  }
+
+  /** Removes and returns the first held frame for which `matches` holds, if any. */
+  takeHeldFrame(matches: (frame: Uint8Array) => boolean): Uint8Array | undefined {
+    const index = this.framesBeforeReady.findIndex(matches)
+    return index === -1 ? undefined : this.framesBeforeReady.splice(index, 1)[0]
+  }
+
+  /** Removes and returns every held frame, in the order they arrived. */
+  takeHeldFrames(): Uint8Array[] {
+    const frames = this.framesBeforeReady
+    this.framesBeforeReady = []
+    return frames
   }
 
   send(frame: Uint8Array): void {
@@ -101,19 +131,25 @@ export class Connection {
   }
 
   closeWithReason(code: number, reason: string): void {
-    if (this.isClosed) return
-    this.isClosed = true
+    if (this.isSocketClosed) return
+    this.isSocketClosed = true
     countClose(code)
     this.socket.close(code, truncateUtf8(reason, MAX_REASON_BYTES))
   }
 
-  /** Counts a document message (sync step 2 or update) from this client; returns its index. */
-  receivedDocMessage(isWrite: boolean): number {
-    if (isWrite) this.writesInFlight++
+  /**
+   * Counts a document message (sync step 2 or update) from this client that
+   * will be written; returns its index, which `stored(index)` confirms.
+   */
+  countWrite(): number {
+    this.writesInFlight++
+    return ++this.docMessagesReceived
+  }
+
+  /** Counts a document message that writes nothing: it is stored as soon as everything before it is. */
+  countNoWrite(): void {
     const index = ++this.docMessagesReceived
-    // A message that wrote nothing is stored as soon as everything before it is.
-    if (!isWrite && this.writesInFlight === 0) this.acknowledge(index)
-    return index
+    if (this.writesInFlight === 0) this.acknowledge(index)
   }
 
   /** The write of document message `index` committed. */

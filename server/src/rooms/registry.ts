@@ -74,7 +74,7 @@ export class RoomRegistry {
 
   disconnect(room: Room, connection: Connection): void {
     this.connectionCount--
-    connection.isClosed = true
+    connection.socketClosed()
     room.detach(connection)
   }
 

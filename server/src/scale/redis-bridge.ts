@@ -13,15 +13,12 @@
 import { randomBytes } from 'node:crypto'
 import { Redis, type RedisOptions } from 'ioredis'
 import type { Logger } from 'pino'
-import { awarenessEntries } from '../protocol/messages.js'
+import { awarenessEntries, checkAwarenessUpdate, checkDocumentUpdate } from '../protocol/messages.js'
 import type { Room } from '../rooms/room.js'
 import type { RoomBus } from '../rooms/room-bus.js'
 import type { Storage } from '../storage/storage.js'
 import { decodeBusMessage, encodeBusMessage, MalformedBusMessage, type BusMessage } from './bus-messages.js'
 import { PeerTracker } from './peer-tracker.js'
-import {
-  applyRemoteAwareness, applyRemoteUpdates, checkAwareness, checkUpdate, localAwarenessUpdate, removeRemoteAwareness,
-} from './remote-changes.js'
 
 export interface RedisBridgeOptions {
   /** redis://[user:password@]host:port[/db] */
@@ -216,7 +213,7 @@ export class RedisBridge implements RoomBus {
         if (this.rooms.get(room.name) !== room) continue
         this.publish(room.name, { kind: 'hello' })
         this.publish(room.name, { kind: 'catch-up' })
-        const awareness = localAwarenessUpdate(room)
+        const awareness = room.presence.localUpdate()
         if (awareness) this.publish(room.name, { kind: 'awareness', payload: awareness })
         this.catchUp(room)
       }
@@ -261,7 +258,7 @@ export class RedisBridge implements RoomBus {
       case 'awareness':
         return this.receiveAwareness(room, message.sender, message.payload)
       case 'hello': {
-        const awareness = localAwarenessUpdate(room)
+        const awareness = room.presence.localUpdate()
         if (awareness) this.publish(room.name, { kind: 'awareness', payload: awareness })
         return
       }
@@ -272,8 +269,8 @@ export class RedisBridge implements RoomBus {
 
   private receiveUpdate(room: Room, sender: string, update: Uint8Array): void {
     try {
-      checkUpdate(update)
-      applyRemoteUpdates(room, [update])
+      checkDocumentUpdate(update)
+      room.applyFromOtherInstances([update])
     } catch (error) {
       this.log.warn({ room: room.name, peer: sender, reason: (error as Error).message }, 'ignored an update from Redis that could not be applied')
     }
@@ -281,8 +278,8 @@ export class RedisBridge implements RoomBus {
 
   private receiveAwareness(room: Room, sender: string, update: Uint8Array): void {
     try {
-      checkAwareness(update)
-      applyRemoteAwareness(room, update)
+      checkAwarenessUpdate(update)
+      room.presence.applyRemote(update)
     } catch (error) {
       this.log.warn({ room: room.name, peer: sender, reason: (error as Error).message }, 'ignored an awareness update from Redis that could not be applied')
       return
@@ -307,7 +304,7 @@ export class RedisBridge implements RoomBus {
       const ids = [...owners].filter(([, owner]) => owner === peer).map(([id]) => id)
       for (const id of ids) owners.delete(id)
       const room = this.rooms.get(name)
-      if (room && ids.length > 0) removeRemoteAwareness(room, ids)
+      if (room && ids.length > 0) room.presence.removeRemote(ids)
       removed += ids.length
     }
     this.log.info({ peer, awarenessRemoved: removed, saidGoodbye }, saidGoodbye ? 'another instance shut down' : 'another instance went silent')
@@ -332,7 +329,7 @@ export class RedisBridge implements RoomBus {
           if (!isCurrent()) return
           const stored = await this.options.storage.load(room.name)
           if (!isCurrent()) return
-          applyRemoteUpdates(room, stored.updates)
+          room.applyFromOtherInstances(stored.updates)
         } while (state.isRequestedAgain)
       } catch (error) {
         if (!isCurrent()) return
