@@ -42,10 +42,6 @@ export class WriteBatcher {
 
   constructor(private readonly storage: Storage) {}
 
-  get pendingCount(): number {
-    return this.queue.length
-  }
-
   append(entry: PendingAppend): void {
     if (this.isDestroyed) {
       entry.onFailed(new Error('storage is shutting down'))
