@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { Redis, type RedisOptions } from 'ioredis'
-import type { Logger } from 'pino'
+import { redactedUrl, type Logger } from '../log.js'
 import { awarenessEntries } from '../protocol/messages.js'
 import type { Room } from '../rooms/room.js'
 import type { RoomBus } from '../rooms/room-bus.js'
@@ -343,16 +343,5 @@ export class RedisBridge implements RoomBus {
       }
     })()
     this.catchUps.set(room.name, state)
-  }
-}
-
-/** The URL without its password, for logs. */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return '(unparsable URL)'
   }
 }
