@@ -37,7 +37,7 @@ export class WriteBatcher {
   private afterFlushing: Array<() => void> = []
   private scheduled: NodeJS.Immediate | null = null
   private isFlushing = false
-  private isFlushSoon = false
+  private isEarlyFlushQueued = false
   private isDestroyed = false
 
   constructor(private readonly storage: Storage) {}
@@ -91,10 +91,10 @@ export class WriteBatcher {
 
   /** Commits a full batch once the code appending to it is done, instead of at the end of the turn. */
   private flushSoon(): void {
-    if (this.isFlushing || this.isFlushSoon) return
-    this.isFlushSoon = true
+    if (this.isFlushing || this.isEarlyFlushQueued) return
+    this.isEarlyFlushQueued = true
     queueMicrotask(() => {
-      this.isFlushSoon = false
+      this.isEarlyFlushQueued = false
       if (this.isFlushing || this.queue.length === 0) return
       if (this.scheduled) clearImmediate(this.scheduled)
       this.scheduled = null
