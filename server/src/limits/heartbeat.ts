@@ -11,7 +11,8 @@
  * whose send buffer shrank since the ping is reading, so it is spared;
  * the slow-consumer limit deals with one that falls too far behind. A
  * socket the server closed whose client never completes the closing
- * handshake is terminated at the second beat too, not after `ws`'s 30 s.
+ * handshake is terminated at the second beat too, not after `ws`'s own
+ * closing timeout.
  */
 import type { IncomingMessage } from 'node:http'
 import type { Logger } from 'pino'
@@ -31,7 +32,9 @@ export class Heartbeat {
   /**
    * Every open socket, removed when it closes. A Map rather than a WeakMap:
    * V8 shrinks a Map's table as entries are deleted, while a WeakMap kept
-   * the table sized for the most sockets it ever held (256 KB after 3,000).
+   * the table sized for the most sockets it ever held. The connections
+   * scenario of `npm run bench` (`--only connections`) measures what stays
+   * once a crowd has left.
    */
   private readonly beats = new Map<WebSocket, Beat>()
   private readonly timer: NodeJS.Timeout

@@ -13,10 +13,11 @@ import type { Storage } from './storage.js'
  * A batch commits when the turn ends, or as soon as it holds this many
  * updates. A client sending faster than the server applies fills every
  * socket read with thousands of updates, and Node reads a busy socket many
- * times before a turn ends: uncapped, a batch grew to 80,000 updates, held
- * every broadcast back for a second, and lived long enough to be promoted
- * out of the young generation, where collecting it cost a quarter of the
- * server's time.
+ * times before a turn ends: uncapped, a batch grew with no bound, held
+ * every broadcast back until it committed, and lived long enough to be
+ * promoted out of the young generation, where collecting it took a large
+ * share of the server's time. The trace scenario of `npm run bench`
+ * (`--only trace`) sends that way.
  */
 const MAX_BATCH_UPDATES = 1_000
 
