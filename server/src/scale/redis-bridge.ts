@@ -239,7 +239,7 @@ export class RedisBridge implements RoomBus {
 
   private receive(channel: string, bytes: Uint8Array): void {
     try {
-      this.handle(channel, decodeBusMessage(bytes))
+      this.dispatch(channel, decodeBusMessage(bytes))
     } catch (error) {
       // Whatever arrives on a channel, it must not take the process (and every other room) down.
       if (error instanceof MalformedBusMessage) this.log.warn({ channel, reason: error.message }, 'ignored a malformed message from Redis')
@@ -247,7 +247,7 @@ export class RedisBridge implements RoomBus {
     }
   }
 
-  private handle(channel: string, message: BusMessage): void {
+  private dispatch(channel: string, message: BusMessage): void {
     if (message.sender === this.instanceId) return
     if (message.kind === 'goodbye') return this.peerGone(message.sender, true)
     if (this.peers.heard(message.sender, Date.now())) this.log.info({ peer: message.sender }, 'another instance is sharing rooms')
