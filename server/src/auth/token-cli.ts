@@ -1,7 +1,7 @@
-/** Process entry of `npm run token`; the command itself is token-command.ts. */
-import { runTokenCommand } from './token-command.js'
-
-const result = await runTokenCommand(process.argv.slice(2), process.env)
-process.stdout.write(result.stdout)
-process.stderr.write(result.stderr)
-process.exitCode = result.exitCode
+/**
+ * Process entry of `npm run token`, which is `ortak token`. It stays only
+ * while package.json's `token` script names this file; delete it once the
+ * script runs `tsx server/src/cli/ortak.ts token`.
+ */
+process.argv.splice(2, 0, 'token')
+await import('../cli/ortak.js')
