@@ -24,7 +24,7 @@ describe('ortak --help', () => {
     for (const command of commands) {
       const help = await ortak([command.name, '--help'])
       expect(help.code, command.name).toBe(0)
-      expect(help.stdout, command.name).toMatch(/^Usage: (ortak|npm run token --) /)
+      expect(help.stdout, command.name).toMatch(/^Usage: ortak /)
       expect(help.stderr).toBe('')
     }
     expect((await ortak(['serve', '--help'])).stdout).toContain('--max-payload')

@@ -6,7 +6,7 @@
  * Claims: `sub` (user id), `name` (display name), `room` or `roomPrefix`,
  * `permission` (`read` | `write`), `exp` (required). Tokens are signed by
  * the app's own login service (HS256 with the shared `AUTH_SECRET`, or its
- * private key when the server holds the public one) or by `npm run token`.
+ * private key when the server holds the public one) or by `ortak token`.
  */
 import { errors, jwtVerify, type JWTPayload } from 'jose'
 import { CLOSE_ROOM_FORBIDDEN, CLOSE_TOKEN_INVALID, CLOSE_TOKEN_MALFORMED, type Refusal } from '@ortak/protocol'

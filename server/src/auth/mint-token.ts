@@ -1,6 +1,6 @@
 /**
  * Signing an access token: what an app's login service does for each
- * user (with any JWT library), and what `npm run token` does for local use.
+ * user (with any JWT library), and what `ortak token` does for local use.
  */
 import { SignJWT } from 'jose'
 import type { TokenClaims } from './access-token.js'

@@ -12,7 +12,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { Redis, type RedisOptions } from 'ioredis'
-import type { Logger } from 'pino'
+import { redactedUrl, type Logger } from '../log.js'
 import { awarenessEntries, checkAwarenessUpdate, checkDocumentUpdate } from '../protocol/messages.js'
 import type { Room } from '../rooms/room.js'
 import type { RoomBus } from '../rooms/room-bus.js'
@@ -236,7 +236,7 @@ export class RedisBridge implements RoomBus {
 
   private receive(channel: string, bytes: Uint8Array): void {
     try {
-      this.handle(channel, decodeBusMessage(bytes))
+      this.dispatch(channel, decodeBusMessage(bytes))
     } catch (error) {
       // Whatever arrives on a channel, it must not take the process (and every other room) down.
       if (error instanceof MalformedBusMessage) this.log.warn({ channel, reason: error.message }, 'ignored a malformed message from Redis')
@@ -244,7 +244,7 @@ export class RedisBridge implements RoomBus {
     }
   }
 
-  private handle(channel: string, message: BusMessage): void {
+  private dispatch(channel: string, message: BusMessage): void {
     if (message.sender === this.instanceId) return
     if (message.kind === 'goodbye') return this.peerGone(message.sender, true)
     if (this.peers.heard(message.sender, Date.now())) this.log.info({ peer: message.sender }, 'another instance is sharing rooms')
@@ -340,16 +340,5 @@ export class RedisBridge implements RoomBus {
       }
     })()
     this.catchUps.set(room.name, state)
-  }
-}
-
-/** The URL without its password, for logs. */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url)
-    if (parsed.password) parsed.password = '***'
-    return parsed.toString()
-  } catch {
-    return '(unparsable URL)'
   }
 }

@@ -8,6 +8,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
+import * as decoding from 'lib0/decoding'
+import * as encoding from 'lib0/encoding'
 import type { Logger } from 'pino'
 import type { AppendEntry, LoadedRoom, Storage, StoredRoomInfo } from './storage.js'
 import { StorageError } from './storage.js'
@@ -44,41 +46,16 @@ CREATE INDEX IF NOT EXISTS updates_by_room ON updates (room, seq);
  * part of a write's time and of the file's size.
  */
 function joinUpdates(updates: readonly Uint8Array[]): Uint8Array {
-  let size = 0
-  for (const update of updates) size += varUintLength(update.byteLength) + update.byteLength
-  const row = Buffer.allocUnsafe(size)
-  let at = 0
-  for (const update of updates) {
-    let n = update.byteLength
-    while (n >= 0x80) {
-      row[at++] = (n & 0x7f) | 0x80
-      n >>>= 7
-    }
-    row[at++] = n
-    row.set(update, at)
-    at += update.byteLength
-  }
-  return row
+  const encoder = encoding.createEncoder()
+  for (const update of updates) encoding.writeVarUint8Array(encoder, update)
+  return encoding.toUint8Array(encoder)
 }
 
 function splitUpdates(row: Uint8Array, count: number, into: Uint8Array[]): void {
-  let at = 0
-  for (let i = 0; i < count; i++) {
-    let length = 0
-    let shift = 0
-    let byte: number
-    do {
-      byte = row[at++]!
-      length += (byte & 0x7f) * 2 ** shift
-      shift += 7
-    } while (byte >= 0x80)
-    into.push(row.subarray(at, at + length))
-    at += length
-  }
-  if (at !== row.byteLength) throw new Error(`a log row of ${count} updates has ${row.byteLength - at} bytes left over`)
+  const decoder = decoding.createDecoder(row)
+  for (let i = 0; i < count; i++) into.push(decoding.readVarUint8Array(decoder))
+  if (decoding.hasContent(decoder)) throw new Error(`a log row of ${count} updates has ${row.byteLength - decoder.pos} bytes left over`)
 }
-
-const varUintLength = (n: number) => (n < 0x80 ? 1 : n < 0x4000 ? 2 : n < 0x200000 ? 3 : n < 0x10000000 ? 4 : 5)
 
 // Free pages are given back to the file system after a compaction once they are more than 16 (64 KiB) and this share of the file.
 const VACUUM_FREE_SHARE = 0.25

@@ -1,13 +1,14 @@
 /**
  * Copies SQLite's write-ahead log into the database file from a worker
  * thread. Left to itself SQLite does this inside whichever commit takes the
- * log past 1,000 pages, and with `synchronous=NORMAL` that checkpoint ends
- * in an fsync: 10 to 30 ms during which the server answers nobody, which
- * set the 99th-percentile latency of a busy server. Here the server's own
- * connection never checkpoints (`wal_autocheckpoint = 0`) and a worker
- * with a connection of its own runs PASSIVE checkpoints, which never wait
- * for and never block the writer. Commits are as durable as before: they
- * are in the log either way.
+ * log past its autocheckpoint size, and with `synchronous=NORMAL` that
+ * checkpoint ends in an fsync during which the server answers nobody, which
+ * set the 99th-percentile latency of a busy server (the fanout scenario of
+ * `npm run bench`, `--only fanout`, measures that latency). Here the
+ * server's own connection never checkpoints (`wal_autocheckpoint = 0`) and
+ * a worker with a connection of its own runs PASSIVE checkpoints, which
+ * never wait for and never block the writer. Commits are as durable as
+ * before: they are in the log either way.
  */
 import { createRequire } from 'node:module'
 import { Worker } from 'node:worker_threads'

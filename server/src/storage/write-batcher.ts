@@ -13,10 +13,11 @@ import type { Storage } from './storage.js'
  * A batch commits when the turn ends, or as soon as it holds this many
  * updates. A client sending faster than the server applies fills every
  * socket read with thousands of updates, and Node reads a busy socket many
- * times before a turn ends: uncapped, a batch grew to 80,000 updates, held
- * every broadcast back for a second, and lived long enough to be promoted
- * out of the young generation, where collecting it cost a quarter of the
- * server's time.
+ * times before a turn ends: uncapped, a batch grew with no bound, held
+ * every broadcast back until it committed, and lived long enough to be
+ * promoted out of the young generation, where collecting it took a large
+ * share of the server's time. The trace scenario of `npm run bench`
+ * (`--only trace`) sends that way.
  */
 const MAX_BATCH_UPDATES = 1_000
 
@@ -37,14 +38,10 @@ export class WriteBatcher {
   private afterFlushing: Array<() => void> = []
   private scheduled: NodeJS.Immediate | null = null
   private isFlushing = false
-  private isFlushSoon = false
+  private isEarlyFlushQueued = false
   private isDestroyed = false
 
   constructor(private readonly storage: Storage) {}
-
-  get pendingCount(): number {
-    return this.queue.length
-  }
 
   append(entry: PendingAppend): void {
     if (this.isDestroyed) {
@@ -95,10 +92,10 @@ export class WriteBatcher {
 
   /** Commits a full batch once the code appending to it is done, instead of at the end of the turn. */
   private flushSoon(): void {
-    if (this.isFlushing || this.isFlushSoon) return
-    this.isFlushSoon = true
+    if (this.isFlushing || this.isEarlyFlushQueued) return
+    this.isEarlyFlushQueued = true
     queueMicrotask(() => {
-      this.isFlushSoon = false
+      this.isEarlyFlushQueued = false
       if (this.isFlushing || this.queue.length === 0) return
       if (this.scheduled) clearImmediate(this.scheduled)
       this.scheduled = null
