@@ -1,27 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import * as Y from 'yjs'
-import { connectClient, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
+import { synced, testWithServer, waitFor } from './helpers.js'
+
+const test = testWithServer()
 
 describe('two y-websocket clients in one room', () => {
-  let server: TestServer
-  const clients: TestClient[] = []
-  const client = (room: string) => {
-    const c = connectClient(server.wsUrl, room)
-    clients.push(c)
-    return c
-  }
-
-  beforeEach(async () => {
-    server = await startServer()
-  })
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.destroy()
-    await server.close()
-  })
-
-  it('converge on a Y.Text edited by both', async () => {
-    const a = client('text-room')
-    const b = client('text-room')
+  test('converge on a Y.Text edited by both', async ({ connect }) => {
+    const a = connect('text-room')
+    const b = connect('text-room')
     await Promise.all([synced(a), synced(b)])
     a.doc.getText('t').insert(0, 'hello ')
     b.doc.getText('t').insert(0, 'world ')
@@ -30,9 +16,9 @@ describe('two y-websocket clients in one room', () => {
     expect(a.doc.getText('t').toString()).toMatch(/hello |world /)
   })
 
-  it('converge on a Y.XmlFragment (the shape y-prosemirror uses)', async () => {
-    const a = client('xml-room')
-    const b = client('xml-room')
+  test('converge on a Y.XmlFragment (the shape y-prosemirror uses)', async ({ connect }) => {
+    const a = connect('xml-room')
+    const b = connect('xml-room')
     await Promise.all([synced(a), synced(b)])
     const paragraph = new Y.XmlElement('paragraph')
     paragraph.insert(0, [new Y.XmlText('typed in A')])
@@ -47,21 +33,21 @@ describe('two y-websocket clients in one room', () => {
     expect(a.doc.getXmlFragment('prosemirror').toString()).toContain('<heading level="1"></heading>')
   })
 
-  it('give a late joiner the whole document', async () => {
-    const a = client('late-room')
+  test('give a late joiner the whole document', async ({ server, connect }) => {
+    const a = connect('late-room')
     await synced(a)
     a.doc.getText('t').insert(0, 'written before anyone else came')
     a.doc.getMap('m').set('key', 'value')
     await waitFor('the write is stored', () => !server.server.registry.get('late-room')!.hasUnstoredWrites)
-    const late = client('late-room')
+    const late = connect('late-room')
     await synced(late)
     expect(late.doc.getText('t').toString()).toBe('written before anyone else came')
     expect(late.doc.getMap('m').get('key')).toBe('value')
   })
 
-  it('see each other’s awareness, and its removal within a second of a close', async () => {
-    const a = client('awareness-room')
-    const b = client('awareness-room')
+  test('see each other’s awareness, and its removal within a second of a close', async ({ connect }) => {
+    const a = connect('awareness-room')
+    const b = connect('awareness-room')
     await Promise.all([synced(a), synced(b)])
     a.provider.awareness.setLocalStateField('user', { name: 'Ada' })
     await waitFor('B sees Ada', () =>
@@ -73,8 +59,8 @@ describe('two y-websocket clients in one room', () => {
     expect(Date.now() - closedAt).toBeLessThan(1_000)
   })
 
-  it('echo awareness to its sender so a lone client keeps hearing the server', async () => {
-    const a = client('echo-room')
+  test('echo awareness to its sender so a lone client keeps hearing the server', async ({ connect }) => {
+    const a = connect('echo-room')
     await synced(a)
     let heard = 0
     a.provider.ws!.addEventListener('message', (event: MessageEvent) => {
@@ -86,9 +72,9 @@ describe('two y-websocket clients in one room', () => {
     expect(heard).toBeGreaterThan(0)
   })
 
-  it('answer query-awareness with everyone’s state', async () => {
-    const a = client('query-room')
-    const b = client('query-room')
+  test('answer query-awareness with everyone’s state', async ({ server, connect }) => {
+    const a = connect('query-room')
+    const b = connect('query-room')
     await Promise.all([synced(a), synced(b)])
     a.provider.awareness.setLocalStateField('user', { name: 'Ada' })
     b.provider.awareness.setLocalStateField('user', { name: 'Bo' })
