@@ -1,21 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { connectClient, rawSocket, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
+import { describe, expect } from 'vitest'
+import { connectClient, rawSocket, synced, testWithServer, waitFor } from './helpers.js'
 import { textUpdate, updateFrame } from './security-helpers.js'
 
 const LIMIT = 256 * 1024
+const test = testWithServer({ maxBufferedBytes: LIMIT, maxBytesPerSecond: 64 * 1024 * 1024, heartbeatIntervalMs: 60_000 })
 
 describe('a slow consumer', () => {
-  let server: TestServer
-  const clients: TestClient[] = []
-  beforeEach(async () => {
-    server = await startServer({ maxBufferedBytes: LIMIT, maxBytesPerSecond: 64 * 1024 * 1024, heartbeatIntervalMs: 60_000 })
-  })
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.destroy()
-    await server.close()
-  })
-
-  it('is closed with 4508 once its send buffer passes the limit, while the others carry on', async () => {
+  test('is closed with 4508 once its send buffer passes the limit, while the others carry on', async ({ server, clients }) => {
     const writer = connectClient(server.wsUrl, 'room')
     const reader = connectClient(server.wsUrl, 'room')
     clients.push(writer, reader)

@@ -1,20 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { connectClient, rawSocket, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
+import { describe, expect } from 'vitest'
+import { connectClient, rawSocket, synced, testWithServer, waitFor } from './helpers.js'
 import { awarenessFrame, textUpdate, updateFrame } from './security-helpers.js'
 
+const test = testWithServer({ maxMessagesPerSecond: 50, maxBytesPerSecond: 64 * 1024, maxPayloadBytes: 64 * 1024 })
+
 describe('per-connection rate limits', () => {
-  let server: TestServer
-  const clients: TestClient[] = []
-
-  beforeEach(async () => {
-    server = await startServer({ maxMessagesPerSecond: 50, maxBytesPerSecond: 64 * 1024, maxPayloadBytes: 64 * 1024 })
-  })
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.destroy()
-    await server.close()
-  })
-
-  it('close a connection that floods messages with 4529 and one log line; others carry on', async () => {
+  test('close a connection that floods messages with 4529 and one log line; others carry on', async ({ server, clients }) => {
     const good = connectClient(server.wsUrl, 'room')
     clients.push(good)
     await synced(good)
@@ -31,7 +22,7 @@ describe('per-connection rate limits', () => {
     await waitFor('the good client’s edit reaches a newcomer', () => other.doc.getText('t').toString() === 'still here')
   })
 
-  it('close a connection that floods bytes with 4529', async () => {
+  test('close a connection that floods bytes with 4529', async ({ server }) => {
     const flooder = await rawSocket(server.wsUrl, 'bytes')
     const big = updateFrame(textUpdate('x'.repeat(60_000)))
     for (let i = 0; i < 6; i++) flooder.ws.send(big)
@@ -39,7 +30,7 @@ describe('per-connection rate limits', () => {
     expect(closed).toEqual({ code: 4529, reason: `rate limit: more than ${64 * 1024} bytes per second` })
   })
 
-  it('let an ordinary editing session through', async () => {
+  test('let an ordinary editing session through', async ({ server, clients }) => {
     const a = connectClient(server.wsUrl, 'typing')
     clients.push(a)
     await synced(a)

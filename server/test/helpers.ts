@@ -5,6 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { pino } from 'pino'
+import { test } from 'vitest'
 import { WebSocket, type ClientOptions } from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
@@ -50,6 +51,44 @@ export async function startServer(overrides: Partial<Config> = {}): Promise<Test
     wsUrl: `ws://127.0.0.1:${port}/ws`,
     close: () => server.close(),
   }
+}
+
+export interface ServerFixtures {
+  /** A server of this test's own, closed after it. */
+  server: TestServer
+  /** Clients destroyed after the test, before its server closes. */
+  clients: TestClient[]
+  /** Connects a stock client to this test's server and puts it in `clients`. */
+  connect: (room: string, options?: Parameters<typeof connectClient>[2]) => TestClient
+}
+
+/**
+ * vitest's `test`, giving each test that asks for them (`async ({ server, clients }) => …`) a fresh
+ * server started with `overrides`, and the clients to destroy once it ends. Fixtures, not hooks:
+ * a test that asks for no server starts none, and the clients go before their server closes.
+ */
+export function testWithServer(overrides: Partial<Config> = {}) {
+  return test.extend<ServerFixtures>({
+    // vitest reads what a fixture needs from its destructuring pattern: the server needs nothing.
+    server: async ({}, use) => {
+      const server = await startServer(overrides)
+      await use(server)
+      await server.close()
+    },
+    // Asking for the server makes vitest tear the clients down first.
+    clients: async ({ server: _ }, use) => {
+      const clients: TestClient[] = []
+      await use(clients)
+      for (const client of clients) client.destroy()
+    },
+    connect: async ({ server, clients }, use) => {
+      await use((room, options) => {
+        const client = connectClient(server.wsUrl, room, options)
+        clients.push(client)
+        return client
+      })
+    },
+  })
 }
 
 export interface ServerProcess {

@@ -1,24 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { connectClient, rawSocket, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
+import { afterEach, describe, expect } from 'vitest'
+import { connectClient, rawSocket, synced, testWithServer, waitFor } from './helpers.js'
 import { awarenessFrame, statesSeenBy, type RawClient } from './security-helpers.js'
+
+const test = testWithServer({ maxMessagesPerSecond: 20 })
 
 // The stock provider sends back every awareness change it hears (y-websocket's awareness
 // update handler ignores the origin). These tests pin down what the server does with that.
 describe('awareness echoes from the stock provider', () => {
-  let server: TestServer
-  const clients: TestClient[] = []
   const raws: RawClient[] = []
-
-  beforeEach(async () => {
-    server = await startServer({ maxMessagesPerSecond: 20 })
-  })
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.destroy()
+  afterEach(() => {
     for (const r of raws.splice(0)) r.ws.terminate()
-    await server.close()
   })
 
-  it('do not count against a listener’s rate limit in a busy room', async () => {
+  test('do not count against a listener’s rate limit in a busy room', async ({ server, clients }) => {
     const listener = connectClient(server.wsUrl, 'busy')
     clients.push(listener)
     await synced(listener)
@@ -34,7 +28,7 @@ describe('awareness echoes from the stock provider', () => {
     expect(server.logs.filter((l) => l.code === 4529)).toHaveLength(0)
   })
 
-  it('are not relayed, and do not make the echoing client the owner of others’ cursors', async () => {
+  test('are not relayed, and do not make the echoing client the owner of others’ cursors', async ({ server, clients }) => {
     const a = connectClient(server.wsUrl, 'owners')
     const b = connectClient(server.wsUrl, 'owners')
     const c = connectClient(server.wsUrl, 'owners')

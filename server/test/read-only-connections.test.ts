@@ -1,28 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import * as Y from 'yjs'
 import { SqliteStorage } from '../src/storage/sqlite.js'
 import { databaseFile } from '../src/server.js'
-import { connectClient, rawSocket, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
+import { connectClient, rawSocket, startServer, synced, testWithServer, waitFor, type TestClient } from './helpers.js'
 import { SECRET, providerClosed, statesSeenBy, textUpdate, token, updateFrame } from './security-helpers.js'
 
+const test = testWithServer({ authSecret: SECRET }).extend<{
+  /** Connects as the user `name`, with a token granting `permission` on `room`. */
+  client: (room: string, permission: 'read' | 'write', name: string) => Promise<TestClient>
+}>({
+  client: async ({ connect }, use) => {
+    await use(async (room, permission, name) =>
+      connect(room, { params: { token: await token({ room, permission, name, sub: name.toLowerCase() }) } }))
+  },
+})
+
 describe('a connection with a read token', () => {
-  let server: TestServer
-  const clients: TestClient[] = []
-  const client = async (room: string, permission: 'read' | 'write', name: string) => {
-    const c = connectClient(server.wsUrl, room, { params: { token: await token({ room, permission, name, sub: name.toLowerCase() }) } })
-    clients.push(c)
-    return c
-  }
-
-  beforeEach(async () => {
-    server = await startServer({ authSecret: SECRET })
-  })
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.destroy()
-    await server.close()
-  })
-
-  it('receives the document, later updates and awareness, and its own awareness reaches others', async () => {
+  test('receives the document, later updates and awareness, and its own awareness reaches others', async ({ client }) => {
     const writer = await client('doc', 'write', 'Wren')
     await synced(writer)
     writer.doc.getText('t').insert(0, 'before ')
@@ -39,7 +33,7 @@ describe('a connection with a read token', () => {
     expect(reader.provider.wsconnected).toBe(true)
   })
 
-  it('reconnects after deletions without being taken for a writer (its sync step 2 carries a delete set)', async () => {
+  test('reconnects after deletions without being taken for a writer (its sync step 2 carries a delete set)', async ({ server, client }) => {
     const writer = await client('deletions', 'write', 'Wren')
     await synced(writer)
     writer.doc.getText('t').insert(0, 'keep this, drop this')
@@ -56,7 +50,7 @@ describe('a connection with a read token', () => {
     expect(server.logs.slice(logsBefore).filter((l) => l.code === 4405)).toHaveLength(0)
   })
 
-  it('is closed with 4405 when it edits; the edit is never applied, stored or relayed', async () => {
+  test('is closed with 4405 when it edits; the edit is never applied, stored or relayed', async ({ server, client }) => {
     const writer = await client('guarded', 'write', 'Wren')
     await synced(writer)
     writer.doc.getText('t').insert(0, 'original')
@@ -83,7 +77,7 @@ describe('a connection with a read token', () => {
     expect(reloaded.getText('t').toString()).toBe('original!')
   })
 
-  it('is closed with 4405 for a raw update frame that deletes nothing new but adds content', async () => {
+  test('is closed with 4405 for a raw update frame that deletes nothing new but adds content', async ({ server }) => {
     const raw = await rawSocket(server.wsUrl, 'raw-reader', { token: await token({ room: 'raw-reader', permission: 'read' }) })
     raw.ws.send(updateFrame(textUpdate('sneaky')))
     const closed = await raw.closed
@@ -93,18 +87,7 @@ describe('a connection with a read token', () => {
 })
 
 describe('awareness identity with access tokens', () => {
-  let server: TestServer
-  const clients: TestClient[] = []
-
-  beforeEach(async () => {
-    server = await startServer({ authSecret: SECRET })
-  })
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.destroy()
-    await server.close()
-  })
-
-  it('is stamped by the server from the token: a client cannot pose as another user or inject CSS', async () => {
+  test('is stamped by the server from the token: a client cannot pose as another user or inject CSS', async ({ server, clients }) => {
     const mallory = connectClient(server.wsUrl, 'room', { params: { token: await token({ room: 'room', sub: 'mallory', name: 'Mallory' }) } })
     const ada = connectClient(server.wsUrl, 'room', { params: { token: await token({ room: 'room', sub: 'ada', name: 'Ada' }) } })
     clients.push(mallory, ada)
@@ -114,20 +97,22 @@ describe('awareness identity with access tokens', () => {
       cursor: { anchor: 5 },
     })
     await waitFor('Ada sees Mallory’s state', () => statesSeenBy(ada).get(mallory.doc.clientID)?.cursor?.anchor === 5)
-    expect(statesSeenBy(ada).get(mallory.doc.clientID)).toEqual({
+    const stamped = {
       user: { id: 'mallory', name: 'Mallory', colorLight: '#ff000033' },
       cursor: { anchor: 5 },
-    })
+    }
+    expect(statesSeenBy(ada).get(mallory.doc.clientID)).toEqual(stamped)
     // What the server hands newcomers is the stamped state too.
     const late = connectClient(server.wsUrl, 'room', { params: { token: await token({ room: 'room', sub: 'late', name: 'Late' }) } })
     clients.push(late)
     await synced(late)
     await waitFor('the newcomer sees Mallory', () => statesSeenBy(late).has(mallory.doc.clientID))
-    expect(statesSeenBy(late).get(mallory.doc.clientID)!.user.name).toBe('Mallory')
+    expect(statesSeenBy(late).get(mallory.doc.clientID)).toEqual(stamped)
   })
 
-  it('is left as the client wrote it when access control is off', async () => {
+  test('is left as the client wrote it when access control is off', async () => {
     const open = await startServer()
+    const clients: TestClient[] = []
     try {
       const a = connectClient(open.wsUrl, 'room')
       const b = connectClient(open.wsUrl, 'room')
@@ -137,7 +122,7 @@ describe('awareness identity with access tokens', () => {
       await waitFor('B sees A', () => statesSeenBy(b).get(a.doc.clientID)?.user?.name === 'Anyone')
       expect(statesSeenBy(b).get(a.doc.clientID)!.user).toEqual({ name: 'Anyone', color: 'teal' })
     } finally {
-      for (const c of clients.splice(0)) c.destroy()
+      for (const c of clients) c.destroy()
       await open.close()
     }
   })

@@ -1,22 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import * as Y from 'yjs'
 import { SqliteStorage } from '../src/storage/sqlite.js'
 import { databaseFile } from '../src/server.js'
-import { connectClient, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
+import { connectClient, synced, testWithServer, waitFor } from './helpers.js'
 import { providerClosed } from './security-helpers.js'
 
-describe('the document size limit', () => {
-  let server: TestServer
-  const clients: TestClient[] = []
-  beforeEach(async () => {
-    server = await startServer({ maxDocumentBytes: 4096 })
-  })
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.destroy()
-    await server.close()
-  })
+const test = testWithServer({ maxDocumentBytes: 4096 })
 
-  it('refuses with 4413 an update that would pass it; what was stored before stays, the refused update is nowhere', async () => {
+describe('the document size limit', () => {
+  test('refuses with 4413 an update that would pass it; what was stored before stays, the refused update is nowhere', async ({ server, clients }) => {
     const writer = connectClient(server.wsUrl, 'capped')
     const watcher = connectClient(server.wsUrl, 'capped')
     clients.push(writer, watcher)
@@ -37,7 +29,7 @@ describe('the document size limit', () => {
     expect(doc.getText('t').toString()).toBe('a'.repeat(2000))
   })
 
-  it('counts what is already stored when a room is loaded', async () => {
+  test('counts what is already stored when a room is loaded', async ({ server, clients }) => {
     const writer = connectClient(server.wsUrl, 'reloaded')
     clients.push(writer)
     await synced(writer)

@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect } from 'vitest'
 import * as Y from 'yjs'
 import { MESSAGE_STORED } from '@ortak/protocol'
 import { SqliteStorage } from '../src/storage/sqlite.js'
 import { databaseFile } from '../src/server.js'
-import { connectClient, rawSocket, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
+import { connectClient, rawSocket, synced, testWithServer, waitFor } from './helpers.js'
 import { textUpdate, updateFrame } from './security-helpers.js'
 
 // The failing write is real: another connection to the database file installs a trigger that makes
@@ -13,21 +13,17 @@ const FAIL_WRITES = `CREATE TRIGGER fail_writes BEFORE INSERT ON updates BEGIN S
 
 const storedCounts = (messages: Uint8Array[]) => messages.filter((m) => m[0] === MESSAGE_STORED).map((m) => m[1]!)
 
-describe('when storage fails', () => {
-  let server: TestServer
-  let db: Database.Database
-  const clients: TestClient[] = []
-  beforeEach(async () => {
-    server = await startServer()
-    db = new Database(databaseFile(server.dataDir))
-  })
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.destroy()
+const test = testWithServer().extend<{ db: Database.Database }>({
+  /** Another connection to the server's database file, to break its writes with FAIL_WRITES. */
+  db: async ({ server }, use) => {
+    const db = new Database(databaseFile(server.dataDir))
+    await use(db)
     db.close()
-    await server.close()
-  })
+  },
+})
 
-  it('an update is refused, never acknowledged, and its sender disconnected with 1011', async () => {
+describe('when storage fails', () => {
+  test('an update is refused, never acknowledged, and its sender disconnected with 1011', async ({ server, db }) => {
     const sender = await rawSocket(server.wsUrl, 'acked', { ack: '1' })
     sender.ws.send(updateFrame(textUpdate('stored')))
     await waitFor('the first update is acknowledged', () => storedCounts(sender.messages).includes(1))
@@ -41,7 +37,7 @@ describe('when storage fails', () => {
     expect(server.server.registry.get('acked')).toBeUndefined()
   })
 
-  it('an edit is never shown to others before it is stored, and the stock provider sends it again once storage is back', async () => {
+  test('an edit is never shown to others before it is stored, and the stock provider sends it again once storage is back', async ({ server, clients, db }) => {
     const writer = connectClient(server.wsUrl, 'outage')
     const reader = connectClient(server.wsUrl, 'outage')
     clients.push(writer, reader)

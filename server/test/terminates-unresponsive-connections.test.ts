@@ -1,21 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { connectClient, rawSocket, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
+import { describe, expect, it } from 'vitest'
+import { connectClient, rawSocket, startServer, synced, testWithServer, waitFor } from './helpers.js'
 import { awarenessFrame, statesSeenBy } from './security-helpers.js'
 
 const INTERVAL_MS = 200
+const test = testWithServer({ heartbeatIntervalMs: INTERVAL_MS })
 
 describe('the heartbeat', () => {
-  let server: TestServer
-  const clients: TestClient[] = []
-  beforeEach(async () => {
-    server = await startServer({ heartbeatIntervalMs: INTERVAL_MS })
-  })
-  afterEach(async () => {
-    for (const c of clients.splice(0)) c.destroy()
-    await server.close()
-  })
-
-  it('terminates a connection that stops answering pings and removes its cursor within two intervals', async () => {
+  test('terminates a connection that stops answering pings and removes its cursor within two intervals', async ({ server, clients }) => {
     const watcher = connectClient(server.wsUrl, 'room')
     clients.push(watcher)
     await synced(watcher)
@@ -32,7 +23,7 @@ describe('the heartbeat', () => {
     expect(server.server.registry.get('room')!.connections.size).toBe(1)
   })
 
-  it('keeps a connection that answers, however long it is idle', async () => {
+  test('keeps a connection that answers, however long it is idle', async ({ server, clients }) => {
     const idle = connectClient(server.wsUrl, 'quiet')
     clients.push(idle)
     await synced(idle)

@@ -35,7 +35,6 @@ describe.skipIf(!services.isAvailable)('three server processes sharing one room 
     const seed = Date.now() % 100_000
     const random = seededRandom(seed)
     const deadline = Date.now() + 3_000
-    let edits = 0
     // Several seconds of edits, and at least 30 rounds even on a slow machine.
     for (let round = 0; round < 1_000 && (Date.now() < deadline || round < 30); round++) {
       for (const [i, editor] of editors.entries()) {
@@ -44,14 +43,12 @@ describe.skipIf(!services.isAvailable)('three server processes sharing one room 
         if (roll < 0.6 || text.length < 10) text.insert(Math.floor(random() * (text.length + 1)), `${i}:${round} `)
         else if (roll < 0.85) text.delete(Math.floor(random() * (text.length - 5)), 1 + Math.floor(random() * 4))
         else editor.doc.getMap('m').set(`k${Math.floor(random() * 20)}`, `${i}:${round}`)
-        edits++
       }
       await new Promise((r) => setTimeout(r, 10))
     }
     // Map entries sorted: each client lists keys in the order it happened to learn them.
     const snapshot = (c: TestClient) => JSON.stringify([c.doc.getText('t').toString(), [...c.doc.getMap('m').entries()].sort()])
     await waitFor(`all six editors to converge (seed ${seed})`, () => editors.every((e) => snapshot(e) === snapshot(editors[0]!)), 15_000)
-    expect(edits).toBeGreaterThanOrEqual(30 * editors.length)
     expect(editors[0]!.doc.getText('t').length).toBeGreaterThan(50)
 
     const fresh = servers.map((s) => client(s, room))
