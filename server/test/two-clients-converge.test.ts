@@ -1,7 +1,7 @@
 import { describe, expect } from 'vitest'
 import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
-import { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS } from '../src/protocol/messages.js'
+import { MESSAGE_AWARENESS, MESSAGE_QUERY_AWARENESS } from '@ortak/protocol'
 import { synced, testWithServer, waitFor, type TestClient } from './helpers.js'
 
 const test = testWithServer()
