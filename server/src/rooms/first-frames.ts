@@ -1,11 +1,11 @@
 /**
  * A short, bounded wait for a loading room's clients to send their first
- * frame. Applying a large stored snapshot takes tens of milliseconds (over
- * 60 ms for the automerge-paper document in a process just started) and
- * answers nobody meanwhile; a stock y-websocket client sends its sync step
- * 1 the moment it is connected, and one that holds nothing needs only the
- * stored bytes. Waiting for that frame first lets the room answer it before
- * the apply instead of after it.
+ * frame. Applying a large stored snapshot holds the thread and answers
+ * nobody meanwhile (`npm run bench`, scenario cold-load, measures it); a
+ * stock y-websocket client sends its sync step 1 the moment it is
+ * connected, and one that holds nothing needs only the stored bytes.
+ * Waiting for that frame first lets the room answer it before the apply
+ * instead of after it.
  */
 export class FirstFrameWait {
   private timer: NodeJS.Timeout | null = null

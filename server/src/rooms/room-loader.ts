@@ -69,15 +69,15 @@ export class RoomLoader {
     // Clients that hold nothing are answered from the stored bytes before they are applied. Not with other
     // instances: what they publish while this room loads goes into the document unsent and reaches a
     // client only in the answer to its sync step 1, which must therefore come from the document.
-    let isDocumentTheSnapshot = isSnapshotOnly
+    let isSnapshotTheWholeDocument = isSnapshotOnly
     if (isSnapshotOnly && !isShared) {
-      isDocumentTheSnapshot = await this.answerFromSnapshot(stored.updates[0]!)
+      isSnapshotTheWholeDocument = await this.answerFromSnapshot(stored.updates[0]!)
       if (this.isCancelled) return null
     }
     Y.transact(doc, () => {
       for (const update of stored.updates) Y.applyUpdate(doc, update)
     })
-    if (isDocumentTheSnapshot) this.room.snapshot.hold(stored.updates[0]!)
+    if (isSnapshotTheWholeDocument) this.room.snapshot.hold(stored.updates[0]!)
     this.log.debug({ room: this.room.name, updates: stored.updates.length, ms: +(performance.now() - started).toFixed(2) }, 'room loaded')
     return stored
   }

@@ -2,9 +2,9 @@
  * The bytes of a stored snapshot, kept for as long as a room's document is
  * exactly that snapshot. A client that connects holding nothing (an empty
  * state vector) is sent these bytes as they are instead of the document
- * encoded again: for the automerge-paper document that encoding costs 7 ms
- * in a warm process and over 20 ms in one just restarted, on the path from
- * connect to the first full document.
+ * encoded again: encoding a large document is the longest step on the path
+ * from connect to the first full document (`npm run bench`, scenario
+ * cold-load).
  */
 import type * as Y from 'yjs'
 
