@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import * as decoding from 'lib0/decoding'
@@ -52,5 +53,15 @@ describe('stored acknowledgement', () => {
     expect(protocol.isDocumentMessage(frame((e) => syncProtocol.writeSyncStep1(e, doc)))).toBe(false)
     expect(protocol.isDocumentMessage(frame((e) => encoding.writeVarUint8Array(e, new Uint8Array([0])), protocol.MESSAGE_AWARENESS))).toBe(false)
     expect(protocol.isDocumentMessage(protocol.encodeStored(1))).toBe(false)
+  })
+})
+
+describe("README's close code table", () => {
+  it('lists every close code, each with the reconnect behaviour the protocol package gives it', async () => {
+    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8')
+    const rows = [...readme.matchAll(/^\| (\d{4}) \| [^|]+ \| (stops|retries with backoff) \|$/gm)]
+    const documented = new Map(rows.map(([, code, behaviour]) => [Number(code), behaviour === 'retries with backoff']))
+    expect([...documented.keys()].sort()).toEqual([...protocol.CLOSE_CODES.keys()].sort())
+    for (const [code, reconnects] of documented) expect(reconnects, `close code ${code}`).toBe(protocol.shouldReconnect(code))
   })
 })
