@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
-import { CLOSE_INTERNAL_ERROR, CLOSE_ROOM_DELETED, CLOSE_TRY_AGAIN_LATER, type Refusal } from '@ortak/protocol'
+import { CLOSE_INTERNAL_ERROR, CLOSE_ROOM_DELETED, CLOSE_SERVICE_RESTART, CLOSE_TRY_AGAIN_LATER, type Refusal } from '@ortak/protocol'
 import { admissionRefusal, type AdmissionLimits } from '../limits/admission.js'
 import type { Storage } from '../storage/storage.js'
 import type { WriteBatcher } from '../storage/write-batcher.js'
@@ -132,6 +132,7 @@ export class RoomRegistry {
     const room = new Room(name, this.storage, this.batcher, this.options, {
       onEmpty: (r) => this.scheduleUnload(r),
       onStorageFailure: (r, error) => this.dropAfterStorageFailure(r, error),
+      onDocumentPoisoned: (r, error) => this.dropPoisoned(r, error),
     }, this.log, this.bus)
     this.rooms.set(name, room)
     room.ready.catch((error: unknown) => {
@@ -189,6 +190,14 @@ export class RoomRegistry {
   private remove(room: Room): void {
     this.cancelUnload(room)
     if (this.rooms.get(room.name) === room) this.rooms.delete(room.name)
+  }
+
+  /** The room's document no longer equals what is stored: dropped, so its clients reconnect and load it from storage. */
+  private dropPoisoned(room: Room, error: Error): void {
+    if (this.rooms.get(room.name) !== room) return
+    this.log.error({ room: room.name, err: error }, 'a refused update changed the document in memory: reloading the room from storage')
+    this.remove(room)
+    room.destroy(CLOSE_SERVICE_RESTART, 'room reloaded from storage after a refused update; reconnect')
   }
 
   private dropAfterStorageFailure(room: Room, error: Error): void {

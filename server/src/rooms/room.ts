@@ -34,6 +34,12 @@ export interface RoomHooks {
   onEmpty(room: Room): void
   /** Storage failed: the room's memory may hold changes that are not stored, so it must be dropped. */
   onStorageFailure(room: Room, error: Error): void
+  /**
+   * Yjs threw while applying an update: it integrates an update client by
+   * client, so part of it may be in the document. The document no longer
+   * equals what is stored and must be dropped (and loaded again from storage).
+   */
+  onDocumentPoisoned(room: Room, error: Error): void
 }
 
 type RoomState = 'loading' | 'ready' | 'failed' | 'destroyed'
@@ -172,15 +178,23 @@ export class Room {
     this.received = []
     if (this.state !== 'ready') return
     const applied: typeof received = []
+    let poison = null as PoisonedDocument | null
     Y.transact(this.doc, () => {
       for (const item of received) {
         // A connection refused for an earlier frame of this batch sends nothing more.
         if (item.connection.isClosed) continue
         const problem = this.apply(item.update, item.connection)
+        if (problem instanceof PoisonedDocument) {
+          this.refuse(item.connection, problem.refusal)
+          poison = problem
+          break
+        }
         if (problem) this.refuse(item.connection, problem)
         else applied.push(item)
       }
     })
+    // Nothing of this batch is stored: its senders were not acknowledged and send it again once reconnected.
+    if (poison) return this.hooks.onDocumentPoisoned(this, poison)
     for (const { connection, update, frame, index } of applied) {
       // The frame itself is forwarded when it is an update message: no re-encoding on the hot path.
       this.persistThenBroadcast(update, frame ?? encodeUpdate(update), connection, index)
@@ -198,14 +212,22 @@ export class Room {
     if (this.state !== 'ready') return Promise.reject(new Error(`room "${this.name}" is not loaded`))
     if (isEmptyUpdate(update)) return Promise.resolve()
     const problem = this.apply(update, null)
+    if (problem instanceof PoisonedDocument) {
+      this.hooks.onDocumentPoisoned(this, problem)
+      return Promise.reject(problem.refusal)
+    }
     if (problem) return Promise.reject(problem)
     return new Promise((resolve, reject) => {
       this.persistThenBroadcast(update, encodeUpdate(update), null, 0, (error) => (error ? reject(error) : resolve()))
     })
   }
 
-  /** Applies an update to the document within its size limit; returns why it was refused, or null. */
-  private apply(update: Uint8Array, origin: Connection | null): ProtocolError | null {
+  /**
+   * Applies an update to the document within its size limit; returns why it
+   * was refused (nothing changed), null, or PoisonedDocument if Yjs threw
+   * (something may have changed).
+   */
+  private apply(update: Uint8Array, origin: Connection | null): ProtocolError | PoisonedDocument | null {
     const maxBytes = this.options.maxDocumentBytes ?? Number.POSITIVE_INFINITY
     if (this.storedLog.documentBytes + update.byteLength > maxBytes) {
       return new ProtocolError(CLOSE_DOCUMENT_TOO_LARGE, `document size limit: this update would take it past ${maxBytes} bytes`)
@@ -213,7 +235,7 @@ export class Room {
     try {
       Y.applyUpdate(this.doc, update, origin)
     } catch (error) {
-      return new ProtocolError(CLOSE_INVALID_PAYLOAD, `update rejected by Yjs: ${(error as Error).message}`)
+      return new PoisonedDocument(error as Error)
     }
     this.storedLog.applied(update.byteLength)
     return null
@@ -259,6 +281,9 @@ export class Room {
       Y.transact(this.doc, () => {
         for (const update of updates) Y.applyUpdate(this.doc, update, FROM_ANOTHER_INSTANCE)
       }, FROM_ANOTHER_INSTANCE)
+    } catch (error) {
+      this.hooks.onDocumentPoisoned(this, new PoisonedDocument(error as Error))
+      throw error
     } finally {
       this.doc.off('update', capture)
     }
@@ -327,6 +352,16 @@ export class Room {
 
   closeAllForStorageFailure(): void {
     this.destroy(CLOSE_INTERNAL_ERROR, 'storage failed: your changes were not stored; reconnect to send them again')
+  }
+}
+
+/** Yjs threw while applying an update; the sender is refused with `refusal`. */
+class PoisonedDocument extends Error {
+  readonly refusal: ProtocolError
+
+  constructor(cause: Error) {
+    super(`Yjs threw while applying an update: ${cause.message}`, { cause })
+    this.refusal = new ProtocolError(CLOSE_INVALID_PAYLOAD, `update rejected by Yjs: ${cause.message}`)
   }
 }
 
