@@ -204,6 +204,8 @@ export class RoomRegistry {
     if (this.rooms.get(room.name) !== room) return
     this.log.error({ room: room.name, err: error }, 'storage failed: dropping the room so nothing unstored is served')
     this.remove(room)
+    // Updates queued after the one that failed may depend on it: none of them may be stored.
+    this.batcher.discard(room.name, error)
     room.closeAllForStorageFailure()
   }
 

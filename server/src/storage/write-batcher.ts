@@ -71,6 +71,30 @@ export class WriteBatcher {
     else callback()
   }
 
+  /**
+   * Fails, with `error`, every queued entry of `room` that has not started
+   * committing: a room dropped after a failed write must not store later
+   * updates that may depend on the one that failed.
+   */
+  discard(room: string, error: Error): void {
+    if (!this.queue.some((entry) => entry.room === room)) return
+    const discarded = this.queue.filter((entry) => entry.room === room)
+    this.queue = this.queue.filter((entry) => entry.room !== room)
+    if (this.queue.length === 0) {
+      // Nothing is queued any more: what waited for the queued batch waits only for the one committing, if any.
+      if (this.scheduled) clearImmediate(this.scheduled)
+      this.scheduled = null
+      const waiting = this.afterQueued
+      this.afterQueued = []
+      if (this.isFlushing) this.afterFlushing.push(...waiting)
+      else queueMicrotask(() => {
+        for (const callback of waiting) callback()
+        if (this.queue.length === 0 && !this.isFlushing) this.runIdleCallbacks()
+      })
+    }
+    for (const entry of discarded) entry.onFailed(error)
+  }
+
   /** Resolves once everything appended so far has committed or failed. */
   drain(): Promise<void> {
     return new Promise((resolve) => this.whenIdle(resolve))
