@@ -21,6 +21,8 @@ export class StoredLog {
   private bytes = 0
   private writesInFlight = 0
   private isCompactionScheduled = false
+  /** The compaction running now, if any. */
+  private running: Promise<void> | null = null
   /** The document's size as stored: snapshot plus logged updates, counted as they are applied. */
   private storedDocumentBytes = 0
 
@@ -101,9 +103,20 @@ export class StoredLog {
   /**
    * Replaces the stored log with one snapshot of the document. Runs only
    * when no write of this room is in flight, so the snapshot holds exactly
-   * what is stored through `lastSeq`.
+   * what is stored through `lastSeq`, and one at a time: a call while one
+   * runs waits for it and then compacts what was logged meanwhile.
    */
-  async compact(): Promise<void> {
+  compact(): Promise<void> {
+    if (!this.running) {
+      this.running = this.compactNow().finally(() => {
+        this.running = null
+      })
+      return this.running
+    }
+    return this.running.then(() => this.compact())
+  }
+
+  private async compactNow(): Promise<void> {
     if (this.count === 0) return
     if (this.writesInFlight > 0) {
       this.scheduleCompactionIfDue()
