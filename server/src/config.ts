@@ -35,6 +35,7 @@ export interface Config {
   maxDocumentBytes: number
   maxBufferedBytes: number
   heartbeatIntervalMs: number
+  headersTimeoutMs: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
 }
 
@@ -142,6 +143,8 @@ export const settings = [
     description: 'Bytes waiting to be sent to one client past which it counts as a slow consumer and is closed with 4508.' }),
   setting({ key: 'heartbeatIntervalMs', flag: '--heartbeat-interval-ms', env: 'HEARTBEAT_INTERVAL_MS', default: 5_000, parse: integer(50, 3_600_000),
     description: 'Every connection is pinged this often; one that does not answer by the next ping is terminated and its cursor removed.' }),
+  setting({ key: 'headersTimeoutMs', flag: '--headers-timeout-ms', env: 'HEADERS_TIMEOUT_MS', default: 10_000, parse: integer(100, 600_000),
+    description: 'A client must send the headers of a request or WebSocket upgrade within this time; a slower one gets HTTP 408 and is disconnected, so sockets held open by trickled headers are bounded.' }),
   setting({ key: 'logLevel', flag: '--log-level', env: 'LOG_LEVEL', default: 'info' as const,
     parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
     description: 'Least severe log level written (pino levels).' }),

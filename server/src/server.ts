@@ -76,7 +76,12 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
   })
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes })
   const heartbeat = new Heartbeat(wss, config.heartbeatIntervalMs, log)
-  const httpServer = createAdaptorServer({ fetch: app.fetch, websocket: { server: wss } }) as Server
+  const httpServer = createAdaptorServer({
+    fetch: app.fetch,
+    websocket: { server: wss },
+    // Node checks for late headers only every connectionsCheckingInterval: often enough for the timeout to hold.
+    serverOptions: { headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs) },
+  }) as Server
   let closing: Promise<void> | null = null
   const listenOn = () => new Promise<{ host: string; port: number }>((resolve, reject) => {
     httpServer.once('error', reject)
