@@ -35,6 +35,7 @@ export class Connection {
   readonly rateLimiter: RateLimiter | undefined
   private readonly maxBufferedBytes: number
   private isSocketClosed = false
+  private syncRequests = 0
   /** Frames received before the room finished loading, handled once it has. */
   private framesBeforeReady: Uint8Array[] = []
 
@@ -63,6 +64,15 @@ export class Connection {
   /** The socket closed from the client's side. */
   socketClosed(): void {
     this.isSocketClosed = true
+  }
+
+  /**
+   * Counts a sync step 1 from this client; true for its first. The first is
+   * its join; any later one asks the room to encode again what the client
+   * lacks, up to the whole document, and is charged to its budget.
+   */
+  countSyncRequest(): boolean {
+    return ++this.syncRequests === 1
   }
 
   /** Keeps a frame that arrived while the room was loading. */

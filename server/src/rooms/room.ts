@@ -295,6 +295,13 @@ export class Room {
     // is encoded now and sent once those are stored.
     const unchanged = isEmptyStateVector(stateVector) ? this.snapshot.current : null
     const reply = encodeSyncStep2(unchanged ?? Y.encodeStateAsUpdate(this.doc, stateVector))
+    // Asking again and again would make the server encode the document for nothing: after the join,
+    // what a reply sends is taken from the asker's byte budget as if it had sent it.
+    const rate = connection.rateLimiter
+    if (!connection.countSyncRequest() && rate && !rate.admit(reply.byteLength)) {
+      const { code, reason } = rate.refusal
+      return this.refuse(connection, new ProtocolError(code, `${reason}, counting the replies to its repeated sync requests`))
+    }
     this.storedLog.afterWritesInFlight(() => {
       if (this.state === 'ready') connection.send(reply)
     })
