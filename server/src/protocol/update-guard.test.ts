@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest'
+import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
+import { encodeUpdate, type Struct, type UpdateSpec } from '../../test/hostile-updates.js'
 import { MalformedFrame } from './reader.js'
-import { checkStateVector, checkUpdate } from './update-guard.js'
+import { MAX_CLOCK, checkStateVector, checkUpdate } from './update-guard.js'
 
 /** Updates of every content kind Yjs writes: strings, formats, embeds, any, binary, JSON-less types, xml, subdocs, deletes. */
 function variedUpdates(): Uint8Array[] {
@@ -89,5 +91,67 @@ describe('checkStateVector', () => {
     const sv = Y.encodeStateVector(doc)
     expect(() => checkStateVector(sv)).not.toThrow()
     expect(() => checkStateVector(sv.subarray(0, sv.length - 1))).toThrow(MalformedFrame)
+  })
+})
+
+describe('checkUpdate on clocks', () => {
+  const gc = (length: number): Struct => ({ kind: 'gc', length })
+  const text = (text: string): Struct => ({ kind: 'item', parent: 't', content: { kind: 'string', text } })
+  const update = (clients: UpdateSpec['clients'], deletes: UpdateSpec['deletes'] = []) => encodeUpdate({ clients, deletes })
+
+  it('refuses structs whose lengths, each in range, sum past MAX_CLOCK, and accepts them up to it', () => {
+    expect(() => checkUpdate(update([{ client: 7, clock: 0, structs: [gc(2 ** 53 - 1), gc(1)] }]))).toThrow(/client 7's clock would pass 4294967295/)
+    expect(() => checkUpdate(update([{ client: 7, clock: 0, structs: [gc(MAX_CLOCK - 1), gc(1)] }]))).not.toThrow()
+    expect(() => checkUpdate(update([{ client: 7, clock: 0, structs: [gc(MAX_CLOCK), gc(1)] }]))).toThrow(/clock would pass/)
+    expect(() => checkUpdate(update([{ client: 7, clock: MAX_CLOCK, structs: [gc(1)] }]))).toThrow(/clock would pass/)
+  })
+
+  it('counts a string item in UTF-16 code units, as Yjs does', () => {
+    // '👋' is four bytes of UTF-8 and two code units; '日' three bytes and one; 'é' two and one.
+    for (const string of ['a', 'é', '日本', '👋', 'a👋é日\u{feff}z', '\u{10ffff}\u{7ff}\u{800}']) {
+      expect(() => checkUpdate(update([{ client: 7, clock: MAX_CLOCK - string.length, structs: [text(string)] }]))).not.toThrow()
+      expect(() => checkUpdate(update([{ client: 7, clock: MAX_CLOCK - string.length + 1, structs: [text(string)] }]))).toThrow(/clock would pass/)
+    }
+  })
+
+  it('refuses a delete range ending past MAX_CLOCK unless the document already holds that far', () => {
+    const deletes = [{ client: 7, ranges: [[0, 2 ** 53] as const] }]
+    expect(() => checkUpdate(update([], deletes))).toThrow(/delete range 7:0 of length 9007199254740992 passes clock 4294967295/)
+    expect(() => checkUpdate(update([], deletes), () => 2 ** 52)).toThrow(/passes clock/)
+    expect(() => checkUpdate(update([], deletes), () => 2 ** 53)).not.toThrow()
+    expect(() => checkUpdate(update([], [{ client: 7, ranges: [[MAX_CLOCK - 1, 1]] }]))).not.toThrow()
+    expect(() => checkUpdate(update([], [{ client: 7, ranges: [[MAX_CLOCK, 1]] }]))).toThrow(/passes clock/)
+  })
+
+  it('accepts the sync step 2 of a client of a room stored before clocks were bounded, given what the room holds', () => {
+    // A room stored before clocks were bounded: Yjs merged the two structs into one of length 2^53.
+    const legacy = new Y.Doc()
+    Y.applyUpdate(legacy, update([{ client: 7, clock: 0, structs: [gc(2 ** 53 - 1), gc(1)] }]))
+    const client = new Y.Doc()
+    Y.applyUpdate(client, Y.encodeStateAsUpdate(legacy))
+    client.getText('t').insert(0, 'new')
+    // Its clients' sync step 2 repeats the room's delete range [0, 2^53) of client 7.
+    const syncStep2 = Y.encodeStateAsUpdate(client, Y.encodeStateVector(legacy))
+    expect(() => checkUpdate(syncStep2, (c) => Y.getState(legacy.store, c))).not.toThrow()
+    expect(() => checkUpdate(syncStep2, (c) => Y.getState(new Y.Doc().store, c))).toThrow(/passes clock/)
+    expect(() => checkStateVector(Y.encodeStateVector(client))).not.toThrow()
+  })
+})
+
+describe('checkStateVector bounds', () => {
+  const stateVector = (entries: Array<[number, number]>) => {
+    const e = encoding.createEncoder()
+    encoding.writeVarUint(e, entries.length)
+    for (const [client, clock] of entries) {
+      encoding.writeVarUint(e, client)
+      encoding.writeVarUint(e, clock)
+    }
+    return encoding.toUint8Array(e)
+  }
+
+  it('accepts a clock past 2^53, which a client of a room stored before clocks were bounded holds', () => {
+    expect(() => checkStateVector(stateVector([[7, 2 ** 53], [8, 2 ** 55 + 16]]))).not.toThrow()
+    // Past what lib0 itself reads (a continuation byte after the value passed 2^53), it is refused.
+    expect(() => checkStateVector(Uint8Array.from([1, 7, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]))).toThrow(/integer out of range/)
   })
 })
