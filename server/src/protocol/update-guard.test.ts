@@ -57,8 +57,8 @@ describe('checkUpdate', () => {
 
   it('refuses trailing bytes and unknown content kinds', () => {
     expect(() => checkUpdate(new Uint8Array([0, 0, 0]))).toThrow(/unexpected bytes after the update/)
-    // one client, one struct, item with content kind 11 (none such)
-    expect(() => checkUpdate(new Uint8Array([1, 1, 1, 0, 11 | 0b1000_0000, 1, 0]))).toThrow(/unknown content kind 11/)
+    // one client, one struct, item with origin 2:0 and content kind 11 (none such)
+    expect(() => checkUpdate(new Uint8Array([1, 1, 1, 0, 11 | 0b1000_0000, 2, 0]))).toThrow(/unknown content kind 11/)
   })
 })
 
@@ -135,6 +135,48 @@ describe('checkUpdate on clocks', () => {
     expect(() => checkUpdate(syncStep2, (c) => Y.getState(legacy.store, c))).not.toThrow()
     expect(() => checkUpdate(syncStep2, (c) => Y.getState(new Y.Doc().store, c))).toThrow(/passes clock/)
     expect(() => checkStateVector(Y.encodeStateVector(client))).not.toThrow()
+  })
+})
+
+describe('checkUpdate on references to the struct\'s own client', () => {
+  const at = (struct: Extract<Struct, { kind: 'item' }>) => encodeUpdate({ clients: [{ client: 5, clock: 10, structs: [struct] }], deletes: [] })
+  const content = { kind: 'string', text: 'x' } as const
+
+  it('refuses an origin, right origin or parent at its own clock or later, and accepts one before it or at another client', () => {
+    for (const clock of [10, 11, 2 ** 40]) {
+      expect(() => checkUpdate(at({ kind: 'item', origin: [5, clock], content }))).toThrow(`struct 5:10 has its origin at 5:${clock}, not before itself`)
+      expect(() => checkUpdate(at({ kind: 'item', rightOrigin: [5, clock], content }))).toThrow(`struct 5:10 has its right origin at 5:${clock}`)
+      expect(() => checkUpdate(at({ kind: 'item', parent: [5, clock], content }))).toThrow(`struct 5:10 has its parent at 5:${clock}`)
+    }
+    expect(() => checkUpdate(at({ kind: 'item', origin: [5, 9], rightOrigin: [5, 0], content }))).not.toThrow()
+    expect(() => checkUpdate(at({ kind: 'item', parent: [5, 9], content }))).not.toThrow()
+    // Another client's future clock is Yjs' to wait for: the struct goes pending.
+    expect(() => checkUpdate(at({ kind: 'item', origin: [6, 99], content }))).not.toThrow()
+  })
+
+  it('knows a struct\'s clock by counting the ones before it as Yjs does, a string in UTF-16 code units', () => {
+    const after = (text: string, origin: number) => encodeUpdate({
+      clients: [{ client: 7, clock: 0, structs: [{ kind: 'item', parent: 't', content: { kind: 'string', text } }, { kind: 'item', origin: [7, origin], content }] }],
+      deletes: [],
+    })
+    // '👋é' is six bytes of UTF-8 and three code units: the second item is at clock 3.
+    expect(() => checkUpdate(after('👋é', 2))).not.toThrow()
+    expect(() => checkUpdate(after('👋é', 3))).toThrow(/struct 7:3 has its origin at 7:3, not before itself/)
+  })
+
+  it('refuses, before Yjs integrates the clients with higher ids, the reference Yjs would throw on after them', () => {
+    const doc = new Y.Doc()
+    const bad = encodeUpdate({
+      clients: [
+        { client: 100, clock: 0, structs: [{ kind: 'item', parent: 't', content: { kind: 'string', text: 'applied first' } }] },
+        { client: 1, clock: 0, structs: [{ kind: 'item', origin: [1, 5], content }] },
+      ],
+      deletes: [],
+    })
+    expect(() => checkUpdate(bad)).toThrow(/struct 1:0 has its origin at 1:5/)
+    // What the guard spares the room: Yjs throws, with client 100's text already in the document.
+    expect(() => Y.applyUpdate(doc, bad)).toThrow()
+    expect(doc.getText('t').toString()).toBe('applied first')
   })
 })
 

@@ -9,8 +9,11 @@
  * time proportional to its length and is refused whole, before anything
  * in the room changes.
  *
- * The walk also adds up each client's clock as it goes, which Yjs does not
- * check and breaks on only later, and refuses one that passes MAX_CLOCK.
+ * Two things the walk adds up as it goes, because Yjs does not check them
+ * and breaks on them only later: each client's clock, which must stay
+ * within MAX_CLOCK, and each struct's own clock, so that a reference to a
+ * clock of its own client at or after itself (which Yjs dereferences only
+ * after it has integrated the clients with higher ids) is refused here.
  */
 import { FrameReader, MalformedFrame } from './reader.js'
 
@@ -62,7 +65,7 @@ export function checkUpdate(update: Uint8Array, heldClock?: HeldClock): void {
     const client = reader.varUint()
     let clock = reader.varUint()
     for (let j = 0; j < structCount; j++) {
-      clock += readStruct(reader)
+      clock += readStruct(reader, client, clock)
       // Each length is a safe integer, so a sum past the bound still compares as past it when rounded.
       if (clock > MAX_CLOCK) throw new MalformedFrame(`client ${client}'s clock would pass ${MAX_CLOCK}`)
     }
@@ -93,30 +96,34 @@ function positiveLength(reader: FrameReader, what: string): number {
   return length
 }
 
-/** Reads one struct and returns its length in clocks. */
-function readStruct(reader: FrameReader): number {
+/**
+ * Yjs resolves a reference to another client's clock it does not hold by
+ * waiting for it (the struct goes to the pending set), but one to its own
+ * client it takes as already integrated, and throws when it is not.
+ */
+function checkOwnClientReference(reader: FrameReader, client: number, clock: number, what: string): void {
+  const referencedClient = reader.varUint()
+  const referencedClock = reader.varUint()
+  if (referencedClient === client && referencedClock >= clock) {
+    throw new MalformedFrame(`struct ${client}:${clock} has its ${what} at ${client}:${referencedClock}, not before itself`)
+  }
+}
+
+/** Reads the struct at `client`:`clock` and returns its length in clocks. */
+function readStruct(reader: FrameReader, client: number, clock: number): number {
   const info = reader.uint8()
   const kind = info & 0b11111
   if (kind === STRUCT_GC) return positiveLength(reader, 'gc struct')
   if (kind === STRUCT_SKIP) return positiveLength(reader, 'skip struct')
   const hasOrigin = (info & 0b1000_0000) !== 0
   const hasRightOrigin = (info & 0b0100_0000) !== 0
-  if (hasOrigin) {
-    reader.varUint()
-    reader.varUint()
-  }
-  if (hasRightOrigin) {
-    reader.varUint()
-    reader.varUint()
-  }
+  if (hasOrigin) checkOwnClientReference(reader, client, clock, 'origin')
+  if (hasRightOrigin) checkOwnClientReference(reader, client, clock, 'right origin')
   if (!hasOrigin && !hasRightOrigin) {
     // Without origins the parent is written out: a root type's name, or the id of a nested type.
     const isRootParent = reader.varUint() === 1
     if (isRootParent) reader.varUtf8Length()
-    else {
-      reader.varUint()
-      reader.varUint()
-    }
+    else checkOwnClientReference(reader, client, clock, 'parent')
     if ((info & 0b0010_0000) !== 0) reader.varUtf8Length() // parentSub (map key)
   }
   return readContent(reader, kind)
