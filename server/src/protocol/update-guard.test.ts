@@ -138,6 +138,27 @@ describe('checkUpdate on clocks', () => {
   })
 })
 
+describe('checkUpdate on delete sets', () => {
+  const deleting = (deletes: UpdateSpec['deletes']) => encodeUpdate({ clients: [], deletes })
+
+  it('refuses ranges out of order, overlapping, or for a client listed twice, which Yjs would keep garbled', () => {
+    expect(() => checkUpdate(deleting([{ client: 7, ranges: [[0, 2], [2, 1], [5, 1]] }, { client: 8, ranges: [[0, 1]] }]))).not.toThrow()
+    expect(() => checkUpdate(deleting([{ client: 7, ranges: [[5, 1], [0, 2]] }]))).toThrow(/delete ranges of client 7 overlap or are out of order/)
+    expect(() => checkUpdate(deleting([{ client: 7, ranges: [[0, 3], [2, 1]] }]))).toThrow(/overlap or are out of order/)
+    expect(() => checkUpdate(deleting([{ client: 7, ranges: [[5, 1]] }, { client: 8, ranges: [[0, 1]] }, { client: 7, ranges: [[0, 1]] }]))).toThrow(/delete set lists client 7 twice/)
+  })
+
+  it('shows why: Yjs keeps the ranges it cannot apply yet difference-encoded, and out of order they come back as others', () => {
+    const kept = (ranges: Array<readonly [number, number]>) => {
+      const doc = new Y.Doc()
+      Y.applyUpdate(doc, deleting([{ client: 7, ranges }]))
+      return Y.decodeUpdate(Y.encodeStateAsUpdate(doc)).ds.clients.get(7)!.map(({ clock, len }) => [clock, len])
+    }
+    expect(kept([[3, 1], [100, 2]])).toEqual([[3, 1], [100, 2]])
+    expect(kept([[100, 2], [3, 1]])).toEqual([[100, 2], [131, 1]])
+  })
+})
+
 describe('checkUpdate on references to the struct\'s own client', () => {
   const at = (struct: Extract<Struct, { kind: 'item' }>) => encodeUpdate({ clients: [{ client: 5, clock: 10, structs: [struct] }], deletes: [] })
   const content = { kind: 'string', text: 'x' } as const

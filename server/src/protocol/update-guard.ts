@@ -229,20 +229,35 @@ function readAny(reader: FrameReader, depth: number): void {
   }
 }
 
+/**
+ * Ranges must come in ascending order without overlapping, and each client
+ * once, as every Yjs and yrs writer sends them: Yjs keeps the ranges it
+ * cannot apply yet in the order they arrived and stores them difference-
+ * encoded, so one out of order is stored as a different, arbitrary range.
+ */
 function readDeleteSet(reader: FrameReader, heldClock: HeldClock | undefined): void {
   const clients = reader.count(2)
+  // Only an update deleting for several clients needs the set; a keystroke's deletes one client's.
+  const seen = clients > 1 ? new Set<number>() : null
   for (let i = 0; i < clients; i++) {
     const client = reader.varUint()
+    if (seen) {
+      if (seen.has(client)) throw new MalformedFrame(`delete set lists client ${client} twice`)
+      seen.add(client)
+    }
     const ranges = reader.count(2)
+    let previousEnd = 0
     for (let j = 0; j < ranges; j++) {
       // Read as lib0 reads them: a range of a document stored before clocks were bounded may pass 2^53.
       const clock = reader.looseVarUint()
       const length = reader.looseVarUint()
       if (length === 0) throw new MalformedFrame('delete range has length 0')
+      if (clock < previousEnd) throw new MalformedFrame(`delete ranges of client ${client} overlap or are out of order`)
       const end = clock + length
       if (end > MAX_CLOCK && !(heldClock && end <= heldClock(client))) {
         throw new MalformedFrame(`delete range ${client}:${clock} of length ${length} passes clock ${MAX_CLOCK}`)
       }
+      previousEnd = end
     }
   }
 }
