@@ -3,7 +3,7 @@ import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { encodeUpdate, type Struct, type UpdateSpec } from '../../test/hostile-updates.js'
 import { MalformedFrame } from './reader.js'
-import { MAX_CLOCK, checkStateVector, checkUpdate } from './update-guard.js'
+import { MAX_CLOCK, MAX_STATE_VECTOR_ENTRIES, checkStateVector, checkUpdate } from './update-guard.js'
 
 /** Updates of every content kind Yjs writes: strings, formats, embeds, any, binary, JSON-less types, xml, subdocs, deletes. */
 function variedUpdates(): Uint8Array[] {
@@ -216,5 +216,20 @@ describe('checkStateVector bounds', () => {
     expect(() => checkStateVector(stateVector([[7, 2 ** 53], [8, 2 ** 55 + 16]]))).not.toThrow()
     // Past what lib0 itself reads (a continuation byte after the value passed 2^53), it is refused.
     expect(() => checkStateVector(Uint8Array.from([1, 7, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]))).toThrow(/integer out of range/)
+  })
+
+  it('refuses more entries than the bound, by default MAX_STATE_VECTOR_ENTRIES, before reading any', () => {
+    const entries = (n: number) => Array.from({ length: n }, (_, i): [number, number] => [i + 1, 1])
+    expect(() => checkStateVector(stateVector(entries(MAX_STATE_VECTOR_ENTRIES)))).not.toThrow()
+    // Entries that would not even read: the count alone refuses them.
+    const unreadable = (n: number) => {
+      const e = encoding.createEncoder()
+      encoding.writeVarUint(e, n)
+      encoding.writeUint8Array(e, new Uint8Array(2 * n).fill(0xff))
+      return encoding.toUint8Array(e)
+    }
+    expect(() => checkStateVector(unreadable(MAX_STATE_VECTOR_ENTRIES + 1))).toThrow(`state vector lists ${MAX_STATE_VECTOR_ENTRIES + 1} clients, more than the ${MAX_STATE_VECTOR_ENTRIES} accepted`)
+    expect(() => checkStateVector(stateVector(entries(3)), 3)).not.toThrow()
+    expect(() => checkStateVector(stateVector(entries(4)), 3)).toThrow(/lists 4 clients, more than the 3 accepted/)
   })
 })

@@ -48,6 +48,16 @@ const LAST_TYPE_REF = 6
 export const MAX_CLOCK = 0xffff_ffff
 
 /**
+ * How many clients a state vector may list unless the caller passes its own
+ * bound. Decoding each entry costs Yjs a map insertion on the main thread;
+ * entries for clients the document does not hold are of no use to it, so a
+ * room that knows its client count can pass a much tighter bound. This
+ * default stays well above what long-lived documents accumulate (every
+ * editing session is a new client).
+ */
+export const MAX_STATE_VECTOR_ENTRIES = 100_000
+
+/**
  * The clock a document already holds for a client (what `Y.getState`
  * returns). Delete ranges past MAX_CLOCK are accepted when the document
  * already reaches that far: a room stored before clocks were bounded must
@@ -80,9 +90,10 @@ export function checkUpdate(update: Uint8Array, heldClock?: HeldClock): void {
  * tells what the client holds, and a client holding a document stored
  * before clocks were bounded must still be answered.
  */
-export function checkStateVector(stateVector: Uint8Array): void {
+export function checkStateVector(stateVector: Uint8Array, maxEntries = MAX_STATE_VECTOR_ENTRIES): void {
   const reader = new FrameReader(stateVector)
   const entries = reader.count(2)
+  if (entries > maxEntries) throw new MalformedFrame(`state vector lists ${entries} clients, more than the ${maxEntries} accepted`)
   for (let i = 0; i < entries; i++) {
     reader.varUint()
     reader.looseVarUint()
