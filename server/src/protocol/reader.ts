@@ -1,8 +1,9 @@
 /**
  * A bounds-checked reader over one binary frame. lib0's decoder trusts its
  * input; this one refuses to read past the end, refuses integers beyond
- * 2^53, and lets callers check a count against the bytes that remain, so
- * every loop driven by client data is bounded by the frame's length.
+ * 2^53 (but for `looseVarUint`), and lets callers check a count against the
+ * bytes that remain, so every loop driven by client data is bounded by the
+ * frame's length.
  */
 import { isUtf8 } from 'node:buffer'
 
@@ -33,6 +34,27 @@ export class FrameReader {
         if (value > Number.MAX_SAFE_INTEGER) break
         return value
       }
+      multiplier *= 128
+    }
+    throw new MalformedFrame('integer out of range')
+  }
+
+  /**
+   * A varUint exactly as far as lib0's `readVarUint` takes it: past 2^53 it
+   * comes back rounded instead of refused, and it is refused only where lib0
+   * would throw (a continuation byte after the value passed 2^53) or past ten
+   * bytes. For clocks Yjs itself may have summed past 2^53 in a document
+   * stored before clocks were bounded: refusing those would lock out every
+   * client holding that document, and whatever is accepted here, Yjs reads.
+   */
+  looseVarUint(): number {
+    let value = 0
+    let multiplier = 1
+    for (let i = 0; i < 10; i++) {
+      const byte = this.uint8()
+      value += (byte & 0x7f) * multiplier
+      if (byte < 0x80) return value
+      if (value > Number.MAX_SAFE_INTEGER) break
       multiplier *= 128
     }
     throw new MalformedFrame('integer out of range')
@@ -81,15 +103,50 @@ export class FrameReader {
    * busiest path; ASCII, the common case, is checked byte by byte instead.
    */
   varUtf8Length(): number {
+    return this.utf8String(false)
+  }
+
+  /** As varUtf8Length, but returns the string's length in UTF-16 code units: what Yjs counts a string item's clocks in. */
+  varUtf16Length(): number {
+    return this.utf8String(true)
+  }
+
+  private utf8String(isCountingUtf16: boolean): number {
     const length = this.varUint()
     if (length > this.remaining) throw new MalformedFrame(`length ${length} exceeds the ${this.remaining} bytes left`)
     const end = this.pos + length
     let at = this.pos
     while (at < end && this.bytes[at]! < 0x80) at++
-    // Everything before `at` is ASCII, so a character cannot begin before it.
-    if (at < end && !isUtf8(this.bytes.subarray(at, end))) throw new MalformedFrame('string is not valid UTF-8')
+    let shortfall = 0
+    if (at < end) {
+      // Everything before `at` is ASCII, so a character cannot begin before it.
+      if (!isUtf8(this.bytes.subarray(at, end))) throw new MalformedFrame('string is not valid UTF-8')
+      if (isCountingUtf16) shortfall = this.utf16Shortfall(at, end)
+    }
     this.pos = end
-    return length
+    return length - shortfall
+  }
+
+  /**
+   * How many fewer UTF-16 code units than bytes the valid UTF-8 in [at, end)
+   * makes, stepping a character at a time: a two-byte character is one code
+   * unit, a three-byte one too, a four-byte one a surrogate pair.
+   */
+  private utf16Shortfall(at: number, end: number): number {
+    const bytes = this.bytes
+    let shortfall = 0
+    while (at < end) {
+      const byte = bytes[at]!
+      if (byte < 0x80) at += 1
+      else if (byte < 0xe0) {
+        at += 2
+        shortfall += 1
+      } else {
+        at += byte < 0xf0 ? 3 : 4
+        shortfall += 2
+      }
+    }
+    return shortfall
   }
 
   expectEnd(what: string): void {

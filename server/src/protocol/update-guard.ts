@@ -8,6 +8,12 @@
  * every count bounded by the bytes that remain, means a bad update costs
  * time proportional to its length and is refused whole, before anything
  * in the room changes.
+ *
+ * Two things the walk adds up as it goes, because Yjs does not check them
+ * and breaks on them only later: each client's clock, which must stay
+ * within MAX_CLOCK, and each struct's own clock, so that a reference to a
+ * clock of its own client at or after itself (which Yjs dereferences only
+ * after it has integrated the clients with higher ids) is refused here.
  */
 import { FrameReader, MalformedFrame } from './reader.js'
 
@@ -31,64 +37,111 @@ const TYPE_XML_ELEMENT = 3
 const TYPE_XML_HOOK = 5
 const LAST_TYPE_REF = 6
 
+/**
+ * The highest a client's clock may reach: the end of its last struct, what
+ * its state vector entry says, and the end of any delete range. Yjs itself
+ * counts to 2^53 - 1, but yrs (and so pycrdt and y-py clients) keeps clocks
+ * in 32 bits, and a room holding a clock past what one of its clients can
+ * decode never syncs with that client again. No editing session comes near
+ * four billion insertions, so the bound only ever meets hostile updates.
+ */
+export const MAX_CLOCK = 0xffff_ffff
+
+/**
+ * How many clients a state vector may list unless the caller passes its own
+ * bound. Decoding each entry costs Yjs a map insertion on the main thread;
+ * entries for clients the document does not hold are of no use to it, so a
+ * room that knows its client count can pass a much tighter bound. This
+ * default stays well above what long-lived documents accumulate (every
+ * editing session is a new client).
+ */
+export const MAX_STATE_VECTOR_ENTRIES = 100_000
+
+/**
+ * The clock a document already holds for a client (what `Y.getState`
+ * returns). Delete ranges past MAX_CLOCK are accepted when the document
+ * already reaches that far: a room stored before clocks were bounded must
+ * still take the sync step 2 of its clients, whose delete set covers what
+ * they hold of it.
+ */
+export type HeldClock = (client: number) => number
+
 /** Throws MalformedFrame naming the first problem found; returns normally for a well-formed update. */
-export function checkUpdate(update: Uint8Array): void {
+export function checkUpdate(update: Uint8Array, heldClock?: HeldClock): void {
   const reader = new FrameReader(update)
   const clientCount = reader.count(3)
   for (let i = 0; i < clientCount; i++) {
     const structCount = reader.count(2)
-    reader.varUint() // client
-    reader.varUint() // first clock
-    for (let j = 0; j < structCount; j++) readStruct(reader)
+    const client = reader.varUint()
+    let clock = reader.varUint()
+    for (let j = 0; j < structCount; j++) {
+      clock += readStruct(reader, client, clock)
+      // Each length is a safe integer, so a sum past the bound still compares as past it when rounded.
+      if (clock > MAX_CLOCK) throw new MalformedFrame(`client ${client}'s clock would pass ${MAX_CLOCK}`)
+    }
   }
-  readDeleteSet(reader)
+  readDeleteSet(reader, heldClock)
   reader.expectEnd('update')
 }
 
-/** A state vector: pairs of client id and clock. */
-export function checkStateVector(stateVector: Uint8Array): void {
+/**
+ * A state vector: pairs of client id and clock. A clock is read as lib0
+ * reads it (see `looseVarUint`), past MAX_CLOCK and even past 2^53: it only
+ * tells what the client holds, and a client holding a document stored
+ * before clocks were bounded must still be answered.
+ */
+export function checkStateVector(stateVector: Uint8Array, maxEntries = MAX_STATE_VECTOR_ENTRIES): void {
   const reader = new FrameReader(stateVector)
   const entries = reader.count(2)
+  if (entries > maxEntries) throw new MalformedFrame(`state vector lists ${entries} clients, more than the ${maxEntries} accepted`)
   for (let i = 0; i < entries; i++) {
     reader.varUint()
-    reader.varUint()
+    reader.looseVarUint()
   }
   reader.expectEnd('state vector')
 }
 
-function positiveLength(reader: FrameReader, what: string): void {
-  if (reader.varUint() === 0) throw new MalformedFrame(`${what} has length 0`)
+function positiveLength(reader: FrameReader, what: string): number {
+  const length = reader.varUint()
+  if (length === 0) throw new MalformedFrame(`${what} has length 0`)
+  return length
 }
 
-function readStruct(reader: FrameReader): void {
+/**
+ * Yjs resolves a reference to another client's clock it does not hold by
+ * waiting for it (the struct goes to the pending set), but one to its own
+ * client it takes as already integrated, and throws when it is not.
+ */
+function checkOwnClientReference(reader: FrameReader, client: number, clock: number, what: string): void {
+  const referencedClient = reader.varUint()
+  const referencedClock = reader.varUint()
+  if (referencedClient === client && referencedClock >= clock) {
+    throw new MalformedFrame(`struct ${client}:${clock} has its ${what} at ${client}:${referencedClock}, not before itself`)
+  }
+}
+
+/** Reads the struct at `client`:`clock` and returns its length in clocks. */
+function readStruct(reader: FrameReader, client: number, clock: number): number {
   const info = reader.uint8()
   const kind = info & 0b11111
   if (kind === STRUCT_GC) return positiveLength(reader, 'gc struct')
   if (kind === STRUCT_SKIP) return positiveLength(reader, 'skip struct')
   const hasOrigin = (info & 0b1000_0000) !== 0
   const hasRightOrigin = (info & 0b0100_0000) !== 0
-  if (hasOrigin) {
-    reader.varUint()
-    reader.varUint()
-  }
-  if (hasRightOrigin) {
-    reader.varUint()
-    reader.varUint()
-  }
+  if (hasOrigin) checkOwnClientReference(reader, client, clock, 'origin')
+  if (hasRightOrigin) checkOwnClientReference(reader, client, clock, 'right origin')
   if (!hasOrigin && !hasRightOrigin) {
     // Without origins the parent is written out: a root type's name, or the id of a nested type.
     const isRootParent = reader.varUint() === 1
     if (isRootParent) reader.varUtf8Length()
-    else {
-      reader.varUint()
-      reader.varUint()
-    }
+    else checkOwnClientReference(reader, client, clock, 'parent')
     if ((info & 0b0010_0000) !== 0) reader.varUtf8Length() // parentSub (map key)
   }
-  readContent(reader, kind)
+  return readContent(reader, kind)
 }
 
-function readContent(reader: FrameReader, kind: number): void {
+/** Reads an item's content and returns its length in clocks, as Yjs counts it. */
+function readContent(reader: FrameReader, kind: number): number {
   switch (kind) {
     case CONTENT_DELETED:
       return positiveLength(reader, 'deleted content')
@@ -96,37 +149,39 @@ function readContent(reader: FrameReader, kind: number): void {
       const n = reader.count()
       if (n === 0) throw new MalformedFrame('json content is empty')
       for (let i = 0; i < n; i++) checkJson(reader.varString())
-      return
+      return n
     }
     case CONTENT_BINARY:
       reader.varBytes()
-      return
-    case CONTENT_STRING:
-      if (reader.varUtf8Length() === 0) throw new MalformedFrame('string content is empty')
-      return
+      return 1
+    case CONTENT_STRING: {
+      const length = reader.varUtf16Length()
+      if (length === 0) throw new MalformedFrame('string content is empty')
+      return length
+    }
     case CONTENT_EMBED:
       checkJson(reader.varString())
-      return
+      return 1
     case CONTENT_FORMAT:
       reader.varUtf8Length()
       checkJson(reader.varString())
-      return
+      return 1
     case CONTENT_TYPE: {
       const typeRef = reader.varUint()
       if (typeRef > LAST_TYPE_REF) throw new MalformedFrame(`unknown shared type ${typeRef}`)
       if (typeRef === TYPE_XML_ELEMENT || typeRef === TYPE_XML_HOOK) reader.varUtf8Length()
-      return
+      return 1
     }
     case CONTENT_ANY: {
       const n = reader.count()
       if (n === 0) throw new MalformedFrame('any content is empty')
       for (let i = 0; i < n; i++) readAny(reader, 0)
-      return
+      return n
     }
     case CONTENT_DOC:
       reader.varUtf8Length()
       readAny(reader, 0)
-      return
+      return 1
     default:
       throw new MalformedFrame(`unknown content kind ${kind}`)
   }
@@ -185,14 +240,35 @@ function readAny(reader: FrameReader, depth: number): void {
   }
 }
 
-function readDeleteSet(reader: FrameReader): void {
+/**
+ * Ranges must come in ascending order without overlapping, and each client
+ * once, as every Yjs and yrs writer sends them: Yjs keeps the ranges it
+ * cannot apply yet in the order they arrived and stores them difference-
+ * encoded, so one out of order is stored as a different, arbitrary range.
+ */
+function readDeleteSet(reader: FrameReader, heldClock: HeldClock | undefined): void {
   const clients = reader.count(2)
+  // Only an update deleting for several clients needs the set; a keystroke's deletes one client's.
+  const seen = clients > 1 ? new Set<number>() : null
   for (let i = 0; i < clients; i++) {
-    reader.varUint() // client
+    const client = reader.varUint()
+    if (seen) {
+      if (seen.has(client)) throw new MalformedFrame(`delete set lists client ${client} twice`)
+      seen.add(client)
+    }
     const ranges = reader.count(2)
+    let previousEnd = 0
     for (let j = 0; j < ranges; j++) {
-      reader.varUint() // clock
-      positiveLength(reader, 'delete range')
+      // Read as lib0 reads them: a range of a document stored before clocks were bounded may pass 2^53.
+      const clock = reader.looseVarUint()
+      const length = reader.looseVarUint()
+      if (length === 0) throw new MalformedFrame('delete range has length 0')
+      if (clock < previousEnd) throw new MalformedFrame(`delete ranges of client ${client} overlap or are out of order`)
+      const end = clock + length
+      if (end > MAX_CLOCK && !(heldClock && end <= heldClock(client))) {
+        throw new MalformedFrame(`delete range ${client}:${clock} of length ${length} passes clock ${MAX_CLOCK}`)
+      }
+      previousEnd = end
     }
   }
 }
