@@ -96,5 +96,16 @@ describe('clocks past the bound', () => {
     await synced(fresh)
     expect(fresh.doc.getText('t').toString()).toBe('from before the bound')
     expect(Y.getState(fresh.doc.store, 7)).toBe(2 ** 53)
+
+    // A stock provider holding it syncs (its sync step 2 repeats the delete range up to 2^53) and edits.
+    const holdingDoc = new Y.Doc()
+    Y.applyUpdate(holdingDoc, Y.encodeStateAsUpdate(legacy))
+    const editor = connectClient(server.wsUrl, 'legacy-room', { doc: holdingDoc })
+    clients.push(editor)
+    await synced(editor)
+    holdingDoc.getText('t').insert(0, 'edited: ')
+    await waitFor('the edit reaches the fresh client', () => fresh.doc.getText('t').toString() === 'edited: from before the bound')
+    expect(editor.provider.wsconnected).toBe(true)
+    expect(server.logs.filter((line) => line.msg === 'closing connection: bad input')).toEqual([])
   })
 })

@@ -11,7 +11,7 @@ import {
   SYNC_STEP_1, SYNC_STEP_2, SYNC_UPDATE,
 } from '@ortak/protocol'
 import { FrameReader, MalformedFrame } from './reader.js'
-import { checkStateVector, checkUpdate } from './update-guard.js'
+import { MAX_STATE_VECTOR_ENTRIES, checkStateVector, checkUpdate, type HeldClock } from './update-guard.js'
 
 export type ClientMessage =
   | { type: 'sync-step-1'; stateVector: Uint8Array }
@@ -27,8 +27,23 @@ export class ProtocolError extends Error {
   }
 }
 
-/** Decodes and validates one frame from a client. Throws ProtocolError. */
-export function decodeClientMessage(frame: Uint8Array): ClientMessage {
+/** What the room's document holds, for the checks that depend on it. */
+export interface HeldDocument {
+  /** The clock the document holds for a client; see HeldClock. */
+  heldClock: HeldClock
+  /** How many clients the document holds: a state vector listing many more is of no use to it. */
+  clientCount(): number
+}
+
+/**
+ * Entries a state vector may list beyond the clients the document holds:
+ * clients it has not sent yet, generously, so that a client is never
+ * refused for what it holds.
+ */
+const STATE_VECTOR_SLACK = 10_000
+
+/** Decodes and validates one frame from a client, against `held` when given. Throws ProtocolError. */
+export function decodeClientMessage(frame: Uint8Array, held?: HeldDocument): ClientMessage {
   if (frame.length === 0) throw new ProtocolError(CLOSE_PROTOCOL_ERROR, 'empty frame')
   const reader = new FrameReader(frame)
   let messageType: number
@@ -39,7 +54,7 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
   }
   switch (messageType) {
     case MESSAGE_SYNC:
-      return decodeSync(reader)
+      return decodeSync(reader, held)
     case MESSAGE_AWARENESS: {
       const update = body(reader, 'awareness update', CLOSE_PROTOCOL_ERROR)
       checkAwarenessUpdate(update)
@@ -55,7 +70,7 @@ export function decodeClientMessage(frame: Uint8Array): ClientMessage {
   }
 }
 
-function decodeSync(reader: FrameReader): ClientMessage {
+function decodeSync(reader: FrameReader, held: HeldDocument | undefined): ClientMessage {
   let syncType: number
   try {
     syncType = reader.varUint()
@@ -65,7 +80,7 @@ function decodeSync(reader: FrameReader): ClientMessage {
   if (syncType === SYNC_STEP_1) {
     const stateVector = body(reader, 'state vector', CLOSE_PROTOCOL_ERROR)
     try {
-      checkStateVector(stateVector)
+      checkStateVector(stateVector, held ? Math.min(MAX_STATE_VECTOR_ENTRIES, held.clientCount() + STATE_VECTOR_SLACK) : MAX_STATE_VECTOR_ENTRIES)
     } catch (error) {
       throw new ProtocolError(CLOSE_INVALID_PAYLOAD, `state vector could not be decoded: ${(error as Error).message}`)
     }
@@ -73,7 +88,7 @@ function decodeSync(reader: FrameReader): ClientMessage {
   }
   if (syncType === SYNC_STEP_2 || syncType === SYNC_UPDATE) {
     const update = body(reader, 'update', CLOSE_INVALID_PAYLOAD)
-    checkDocumentUpdate(update)
+    checkDocumentUpdate(update, held?.heldClock)
     return { type: syncType === SYNC_STEP_2 ? 'sync-step-2' : 'update', update }
   }
   throw new ProtocolError(CLOSE_PROTOCOL_ERROR, `unknown sync message type ${syncType}`)
@@ -91,9 +106,9 @@ function body(reader: FrameReader, what: string, closeCode: number): Uint8Array 
 }
 
 /** Throws a ProtocolError naming the problem if `update` is not a well-formed Yjs v1 update (see update-guard.ts). */
-export function checkDocumentUpdate(update: Uint8Array): void {
+export function checkDocumentUpdate(update: Uint8Array, heldClock?: HeldClock): void {
   try {
-    checkUpdate(update)
+    checkUpdate(update, heldClock)
   } catch (error) {
     throw new ProtocolError(CLOSE_INVALID_PAYLOAD, `update could not be decoded: ${(error as Error).message}`)
   }

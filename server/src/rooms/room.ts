@@ -13,7 +13,9 @@ import {
 } from '@ortak/protocol'
 import { addsNothingNew } from '../auth/read-only.js'
 import { broadcastDelay } from '../metrics.js'
-import { ProtocolError, decodeClientMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate } from '../protocol/messages.js'
+import {
+  ProtocolError, decodeClientMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type HeldDocument,
+} from '../protocol/messages.js'
 import type { Storage } from '../storage/storage.js'
 import type { PendingAppend, WriteBatcher } from '../storage/write-batcher.js'
 import type { Connection } from './connection.js'
@@ -60,6 +62,11 @@ export class Room {
   private readonly loader: RoomLoader
   /** Who is here: awareness relay and policy. */
   readonly presence: RoomPresence
+  /** What the guard checks a frame against: what this document already holds. */
+  readonly held: HeldDocument = {
+    heldClock: (client) => Y.getState(this.doc.store, client),
+    clientCount: () => this.doc.store.clients.size,
+  }
   /** Updates received this turn and not applied yet; see applyReceived. */
   private received: Array<{ connection: Connection; update: Uint8Array; frame: Uint8Array | null; index: number }> = []
 
@@ -129,7 +136,7 @@ export class Room {
     }
     let message
     try {
-      message = decodeClientMessage(frame)
+      message = decodeClientMessage(frame, this.held)
     } catch (error) {
       if (error instanceof ProtocolError) return this.refuse(connection, error)
       throw error
@@ -179,20 +186,26 @@ export class Room {
     if (this.state !== 'ready') return
     const applied: typeof received = []
     let poison = null as PoisonedDocument | null
-    Y.transact(this.doc, () => {
-      for (const item of received) {
-        // A connection refused for an earlier frame of this batch sends nothing more.
-        if (item.connection.isClosed) continue
-        const problem = this.apply(item.update, item.connection)
-        if (problem instanceof PoisonedDocument) {
-          this.refuse(item.connection, problem.refusal)
-          poison = problem
-          break
+    try {
+      Y.transact(this.doc, () => {
+        for (const item of received) {
+          // A connection refused for an earlier frame of this batch sends nothing more.
+          if (item.connection.isClosed) continue
+          const problem = this.apply(item.update, item.connection)
+          if (problem instanceof PoisonedDocument) {
+            this.refuse(item.connection, problem.refusal)
+            poison = problem
+            break
+          }
+          if (problem) this.refuse(item.connection, problem)
+          else applied.push(item)
         }
-        if (problem) this.refuse(item.connection, problem)
-        else applied.push(item)
-      }
-    })
+      })
+    } catch (error) {
+      // Yjs threw while cleaning up the transaction (its garbage collection), after every update of
+      // the batch was integrated: which one caused it cannot be told, so none of them is stored.
+      poison = new PoisonedDocument(error as Error)
+    }
     // Nothing of this batch is stored: its senders were not acknowledged and send it again once reconnected.
     if (poison) return this.hooks.onDocumentPoisoned(this, poison)
     for (const { connection, update, frame, index } of applied) {
