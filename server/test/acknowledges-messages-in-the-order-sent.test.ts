@@ -1,8 +1,10 @@
 import type { Socket } from 'node:net'
 import { afterEach, expect, it } from 'vitest'
+import * as Y from 'yjs'
 import { MESSAGE_STORED } from '@ortak/protocol'
+import { encodeSyncStep2, encodeUpdate } from '../src/protocol/messages.js'
 import { rawSocket, startServer, waitFor, type TestServer } from './helpers.js'
-import { textUpdate, updateFrame } from './security-helpers.js'
+import { textUpdate } from './security-helpers.js'
 
 let server: TestServer | undefined
 afterEach(async () => {
@@ -17,8 +19,8 @@ it('never acknowledges a later message while an earlier update of the same read 
   // In one TCP segment: an update (a write), then an empty sync step 2 (nothing to store).
   const tcp = (client.ws as unknown as { _socket: Socket })._socket
   tcp.cork()
-  client.ws.send(updateFrame(textUpdate('stored first')))
-  client.ws.send(Uint8Array.of(0, 1, 2, 0, 0))
+  client.ws.send(encodeUpdate(textUpdate('stored first')))
+  client.ws.send(encodeSyncStep2(Y.encodeStateAsUpdate(new Y.Doc())))
   tcp.uncork()
   await waitFor('both messages acknowledged', () => storedCounts(client.messages).includes(2))
   // "1 stored" before the update was would have claimed the update stored.

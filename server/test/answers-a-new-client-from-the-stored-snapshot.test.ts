@@ -1,15 +1,18 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
+import { MESSAGE_AWARENESS, MESSAGE_SYNC, SYNC_STEP_2 } from '@ortak/protocol'
+import { encodeSyncStep1, encodeUpdate } from '../src/protocol/messages.js'
 import { SqliteStorage } from '../src/storage/sqlite.js'
 import { databaseFile } from '../src/server.js'
 import { rawSocket, startServer, tempDir, waitFor, type TestServer } from './helpers.js'
-import { awarenessFrame, updateFrame } from './security-helpers.js'
+import { awarenessFrame } from './security-helpers.js'
 
-const EMPTY_SYNC_STEP_1 = Uint8Array.of(0, 0, 1, 0)
+/** What a client holding nothing sends first: sync step 1 with an empty state vector. */
+const EMPTY_SYNC_STEP_1 = encodeSyncStep1(Y.encodeStateVector(new Y.Doc()))
 
-/** The update carried by each sync step 2 (0/1) message among `messages`. */
-const step2Updates = (messages: Uint8Array[]) => messages.filter((m) => m[0] === 0 && m[1] === 1).map((m) => {
+/** The update carried by each sync step 2 message among `messages`. */
+const step2Updates = (messages: Uint8Array[]) => messages.filter((m) => m[0] === MESSAGE_SYNC && m[1] === SYNC_STEP_2).map((m) => {
   const decoder = decoding.createDecoder(m)
   decoding.readVarUint(decoder)
   decoding.readVarUint(decoder)
@@ -50,7 +53,7 @@ describe('a room loaded from a stored snapshot', () => {
     await waitFor('the sync step 2 reply', () => step2Updates(client.messages).length === 1)
     expect(Buffer.from(step2Updates(client.messages)[0]!)).toEqual(Buffer.from(snapshot))
     // The awareness frame sent right after is relayed back to its sender.
-    await waitFor('its awareness echoed', () => client.messages.some((m) => m[0] === 1 && Buffer.from(m).toString().includes('Ada')))
+    await waitFor('its awareness echoed', () => client.messages.some((m) => m[0] === MESSAGE_AWARENESS && Buffer.from(m).toString().includes('Ada')))
     client.ws.close()
   })
 
@@ -62,7 +65,7 @@ describe('a room loaded from a stored snapshot', () => {
     await waitFor('the writer is synced', () => step2Updates(writer.messages).length === 1)
     const before = Y.encodeStateVector(doc)
     doc.getText('t').insert(0, 'edited: ')
-    writer.ws.send(updateFrame(Y.encodeStateAsUpdate(doc, before)))
+    writer.ws.send(encodeUpdate(Y.encodeStateAsUpdate(doc, before)))
     await waitFor('the edit is stored', () => {
       const room = server!.server.registry.get('stored')
       return room !== undefined && room.doc.getText('t').toString() === 'edited: stored text' && !room.hasUnstoredWrites
@@ -90,7 +93,7 @@ describe('a room loaded from a stored snapshot', () => {
     server = await startServer({ dataDir })
     const client = await rawSocket(server.wsUrl, 'stored')
     const stateVector = Y.encodeStateVector(partial)
-    client.ws.send(Uint8Array.of(0, 0, stateVector.length, ...stateVector))
+    client.ws.send(encodeSyncStep1(stateVector))
     await waitFor('the reply', () => step2Updates(client.messages).length === 1)
     const reply = step2Updates(client.messages)[0]!
     expect(reply.byteLength).toBeLessThan(snapshot.byteLength / 10)

@@ -1,6 +1,7 @@
 import { describe, expect } from 'vitest'
+import { encodeUpdate } from '../src/protocol/messages.js'
 import { connectClient, rawSocket, synced, testWithServer, waitFor } from './helpers.js'
-import { textUpdate, updateFrame } from './security-helpers.js'
+import { textUpdate } from './security-helpers.js'
 
 const LIMIT = 256 * 1024
 const test = testWithServer({ maxBufferedBytes: LIMIT, maxBytesPerSecond: 64 * 1024 * 1024, heartbeatIntervalMs: 60_000 })
@@ -18,7 +19,7 @@ describe('a slow consumer', () => {
     const chunk = 'x'.repeat(256 * 1024)
     const flood = await rawSocket(server.wsUrl, 'room')
     for (let i = 0; i < 80; i++) {
-      flood.ws.send(updateFrame(textUpdate(chunk, `t${i}`)))
+      flood.ws.send(encodeUpdate(textUpdate(chunk, `t${i}`)))
       if (i % 10 === 9) await new Promise((r) => setTimeout(r, 20))
       if (server.logs.some((l) => l.code === 4508)) break
     }

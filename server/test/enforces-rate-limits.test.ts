@@ -1,6 +1,7 @@
 import { describe, expect } from 'vitest'
+import { encodeUpdate } from '../src/protocol/messages.js'
 import { connectClient, rawSocket, synced, testWithServer, waitFor } from './helpers.js'
-import { awarenessFrame, textUpdate, updateFrame } from './security-helpers.js'
+import { awarenessFrame, textUpdate } from './security-helpers.js'
 
 const test = testWithServer({ maxMessagesPerSecond: 50, maxBytesPerSecond: 64 * 1024, maxPayloadBytes: 64 * 1024 })
 
@@ -24,7 +25,7 @@ describe('per-connection rate limits', () => {
 
   test('close a connection that floods bytes with 4529', async ({ server }) => {
     const flooder = await rawSocket(server.wsUrl, 'bytes')
-    const big = updateFrame(textUpdate('x'.repeat(60_000)))
+    const big = encodeUpdate(textUpdate('x'.repeat(60_000)))
     for (let i = 0; i < 6; i++) flooder.ws.send(big)
     const closed = await flooder.closed
     expect(closed).toEqual({ code: 4529, reason: `rate limit: more than ${64 * 1024} bytes per second` })

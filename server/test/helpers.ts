@@ -1,16 +1,20 @@
 /** Test helpers: real servers (in-process or as child processes), real y-websocket clients, real sockets. */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
 import fs from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { pino } from 'pino'
+import { pino, type Logger } from 'pino'
 import { test } from 'vitest'
-import { WebSocket, type ClientOptions } from 'ws'
+import { WebSocket, WebSocketServer, type ClientOptions } from 'ws'
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import { defaultConfig, type Config } from '../src/config.js'
+import { Connection, type ConnectionOptions } from '../src/rooms/connection.js'
 import { createOrtakServer, type OrtakServer } from '../src/server.js'
+import { SqliteStorage } from '../src/storage/sqlite.js'
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -27,6 +31,13 @@ export interface LogLine {
   [key: string]: unknown
 }
 
+/** A debug-level logger whose lines are parsed into `logs` as they are written. */
+export function recordingLogger(): { log: Logger; logs: LogLine[] } {
+  const logs: LogLine[] = []
+  const log = pino({ level: 'debug', base: undefined }, { write: (line: string) => void logs.push(JSON.parse(line)) })
+  return { log, logs }
+}
+
 export interface TestServer {
   server: OrtakServer
   url: string
@@ -40,8 +51,7 @@ export interface TestServer {
 /** An Ortak server in this process on an ephemeral port, logging into `logs`. */
 export async function startServer(overrides: Partial<Config> = {}): Promise<TestServer> {
   const dataDir = overrides.dataDir ?? tempDir()
-  const logs: LogLine[] = []
-  const log = pino({ level: 'debug', base: undefined }, { write: (line: string) => void logs.push(JSON.parse(line)) })
+  const { log, logs } = recordingLogger()
   const config = defaultConfig({ port: 0, dataDir, editorDir: path.join(dataDir, 'no-editor'), ...overrides })
   const server = createOrtakServer(config, log)
   const { port } = await server.listen()
@@ -199,3 +209,60 @@ export async function rawSocket(
   })
   return { ws, messages, closed }
 }
+
+/** A room's Connection over a real WebSocket, and the client's end of it with every frame it was sent. */
+export interface ConnectedClient {
+  connection: Connection
+  ws: WebSocket
+  received: Uint8Array[]
+}
+
+export interface RoomPartFixtures {
+  /** A SQLite file of this test's own. */
+  storageFile: string
+  /** SQLite storage on `storageFile`, closed after the test. */
+  storage: SqliteStorage
+  /** A debug logger for the part under test, and the lines it wrote. */
+  logger: { log: Logger; logs: LogLine[] }
+  /**
+   * Opens a WebSocket from a client to a server of this test's own on 127.0.0.1 and wraps the
+   * server's end in a Connection, as the registry does. Every socket is closed after the test.
+   */
+  connect: (options?: Partial<ConnectionOptions>) => Promise<ConnectedClient>
+}
+
+/** vitest's `test`, with the real pieces a room is built from, for unit tests of the room's parts. */
+export const testWithRoomParts = test.extend<RoomPartFixtures>({
+  storageFile: async ({}, use) => {
+    await use(path.join(tempDir(), 'ortak.db'))
+  },
+  storage: async ({ storageFile }, use) => {
+    const storage = new SqliteStorage({ file: storageFile })
+    await use(storage)
+    await storage.close()
+  },
+  logger: async ({}, use) => {
+    await use(recordingLogger())
+  },
+  connect: async ({}, use) => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 })
+    await once(wss, 'listening')
+    const { port } = wss.address() as AddressInfo
+    // Each client asks for a path of its own, so its server end is found whatever order they open in.
+    const accepted = new Map<string, (socket: WebSocket) => void>()
+    wss.on('connection', (socket, request) => accepted.get(request.url!)?.(socket))
+    let opened = 0
+    await use(async (options = {}) => {
+      const url = `/client-${++opened}`
+      const serverEnd = new Promise<WebSocket>((resolve) => accepted.set(url, resolve))
+      const ws = new WebSocket(`ws://127.0.0.1:${port}${url}`)
+      const received: Uint8Array[] = []
+      ws.on('message', (data: Buffer) => received.push(new Uint8Array(data)))
+      const [socket] = await Promise.all([serverEnd, once(ws, 'open')])
+      accepted.delete(url)
+      return { connection: new Connection(socket, { wantsStoredAcks: false, ...options }), ws, received }
+    })
+    for (const socket of wss.clients) socket.terminate()
+    await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())))
+  },
+})

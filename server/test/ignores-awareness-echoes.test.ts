@@ -1,4 +1,5 @@
 import { afterEach, describe, expect } from 'vitest'
+import { CLOSE_RATE_LIMITED, MESSAGE_AWARENESS } from '@ortak/protocol'
 import { connectClient, rawSocket, synced, testWithServer, waitFor } from './helpers.js'
 import { awarenessFrame, statesSeenBy, type RawClient } from './security-helpers.js'
 
@@ -25,7 +26,7 @@ describe('awareness echoes from the stock provider', () => {
     await waitFor('the listener saw the last moves', () => statesSeenBy(listener).get(9004)?.cursor === 30)
     await new Promise((r) => setTimeout(r, 100))
     expect(listener.provider.wsconnected).toBe(true)
-    expect(server.logs.filter((l) => l.code === 4529)).toHaveLength(0)
+    expect(server.logs.filter((l) => l.code === CLOSE_RATE_LIMITED)).toHaveLength(0)
   })
 
   test('are not relayed, and do not make the echoing client the owner of others’ cursors', async ({ server, clients }) => {
@@ -36,7 +37,7 @@ describe('awareness echoes from the stock provider', () => {
     await Promise.all([synced(a), synced(b), synced(c)])
     let framesToC = 0
     c.provider.ws!.addEventListener('message', (event: MessageEvent) => {
-      if (new Uint8Array(event.data as ArrayBuffer)[0] === 1) framesToC++
+      if (new Uint8Array(event.data as ArrayBuffer)[0] === MESSAGE_AWARENESS) framesToC++
     })
     a.provider.awareness.setLocalStateField('user', { name: 'Ada' })
     await waitFor('C sees Ada', () => statesSeenBy(c).get(a.doc.clientID)?.user?.name === 'Ada')

@@ -2,8 +2,9 @@ import { describe, expect } from 'vitest'
 import * as Y from 'yjs'
 import { SqliteStorage } from '../src/storage/sqlite.js'
 import { databaseFile } from '../src/server.js'
+import { encodeUpdate } from '../src/protocol/messages.js'
 import { connectClient, rawSocket, startServer, synced, testWithServer, waitFor, type TestClient } from './helpers.js'
-import { SECRET, providerClosed, statesSeenBy, textUpdate, token, updateFrame } from './security-helpers.js'
+import { SECRET, providerClosed, statesSeenBy, textUpdate, token } from './security-helpers.js'
 
 const test = testWithServer({ authSecret: SECRET }).extend<{
   /** Connects as the user `name`, with a token granting `permission` on `room`. */
@@ -79,7 +80,7 @@ describe('a connection with a read token', () => {
 
   test('is closed with 4405 for a raw update frame that deletes nothing new but adds content', async ({ server }) => {
     const raw = await rawSocket(server.wsUrl, 'raw-reader', { token: await token({ room: 'raw-reader', permission: 'read' }) })
-    raw.ws.send(updateFrame(textUpdate('sneaky')))
+    raw.ws.send(encodeUpdate(textUpdate('sneaky')))
     const closed = await raw.closed
     expect(closed.code).toBe(4405)
     expect(server.server.registry.get('raw-reader')!.doc.getText('t').toString()).toBe('')

@@ -4,8 +4,9 @@ import * as Y from 'yjs'
 import { MESSAGE_STORED } from '@ortak/protocol'
 import { SqliteStorage } from '../src/storage/sqlite.js'
 import { databaseFile } from '../src/server.js'
+import { encodeUpdate } from '../src/protocol/messages.js'
 import { connectClient, rawSocket, synced, testWithServer, waitFor } from './helpers.js'
-import { textUpdate, updateFrame } from './security-helpers.js'
+import { textUpdate } from './security-helpers.js'
 
 // The failing write is real: another connection to the database file installs a trigger that makes
 // SQLite abort every insert into the update log, as a full disk or a read-only file would.
@@ -25,10 +26,10 @@ const test = testWithServer().extend<{ db: Database.Database }>({
 describe('when storage fails', () => {
   test('an update is refused, never acknowledged, and its sender disconnected with 1011', async ({ server, db }) => {
     const sender = await rawSocket(server.wsUrl, 'acked', { ack: '1' })
-    sender.ws.send(updateFrame(textUpdate('stored')))
+    sender.ws.send(encodeUpdate(textUpdate('stored')))
     await waitFor('the first update is acknowledged', () => storedCounts(sender.messages).includes(1))
     db.exec(FAIL_WRITES)
-    sender.ws.send(updateFrame(textUpdate('not stored', 'u')))
+    sender.ws.send(encodeUpdate(textUpdate('not stored', 'u')))
     const closed = await sender.closed
     expect(closed).toEqual({ code: 1011, reason: 'storage failed: your changes were not stored; reconnect to send them again' })
     expect(storedCounts(sender.messages)).toEqual([1])

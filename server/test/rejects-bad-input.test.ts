@@ -2,18 +2,13 @@ import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
+import {
+  CLOSE_INVALID_PAYLOAD, CLOSE_MESSAGE_TOO_BIG, CLOSE_PROTOCOL_ERROR, CLOSE_UNSUPPORTED_DATA, MESSAGE_AUTH,
+} from '@ortak/protocol'
+import { encodeUpdate } from '../src/protocol/messages.js'
 import { connectClient, rawSocket, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
 
 const MAX_PAYLOAD = 64 * 1024
-
-/** A sync-update frame around arbitrary update bytes. */
-function updateFrame(update: Uint8Array): Uint8Array {
-  const e = encoding.createEncoder()
-  encoding.writeVarUint(e, 0)
-  encoding.writeVarUint(e, 2)
-  encoding.writeVarUint8Array(e, update)
-  return encoding.toUint8Array(e)
-}
 
 /** A v1 update claiming 2^40 clients: a decoder that trusts it loops for a very long time. */
 function hugeClientCountUpdate(): Uint8Array {
@@ -38,7 +33,7 @@ function deeplyNestedUpdate(): Uint8Array {
     encoding.writeUint8(e, 117) // array
     encoding.writeVarUint(e, 1)
   }
-  encoding.writeUint8(e, 126)
+  encoding.writeUint8(e, 126) // undefined, innermost
   encoding.writeVarUint(e, 0) // empty delete set
   return encoding.toUint8Array(e)
 }
@@ -50,20 +45,27 @@ interface BadFrameCase {
   reason: RegExp
 }
 
+// The malformed frames are written out byte by byte: no encoder would produce them.
 const badFrames: BadFrameCase[] = [
-  { name: 'a text frame', frame: 'hello', code: 1003, reason: /text frames are not supported/ },
-  { name: 'an empty binary frame', frame: new Uint8Array(0), code: 1002, reason: /empty frame/ },
-  { name: 'a truncated varint', frame: new Uint8Array([0x80]), code: 1002, reason: /message type: unexpected end/ },
-  { name: 'an unknown message type', frame: new Uint8Array([9, 0]), code: 1002, reason: /unknown message type 9/ },
-  { name: 'an unknown sync message type', frame: new Uint8Array([0, 7, 0]), code: 1002, reason: /unknown sync message type 7/ },
-  { name: 'a sync update Yjs cannot decode', frame: updateFrame(new Uint8Array([5, 200, 1, 3, 9, 9])), code: 1007, reason: /update could not be decoded/ },
-  { name: 'the garbage update of yjs issue 479', frame: updateFrame(new Uint8Array(Buffer.from('garbagedoc', 'base64'))), code: 1007, reason: /update could not be decoded/ },
-  { name: 'the zero-length update of yjs issue 498', frame: updateFrame(new Uint8Array(0)), code: 1007, reason: /update could not be decoded/ },
-  { name: 'an update claiming 2^40 clients', frame: updateFrame(hugeClientCountUpdate()), code: 1007, reason: /count .* exceeds/ },
-  { name: 'an update nested 10,000 levels deep', frame: updateFrame(deeplyNestedUpdate()), code: 1007, reason: /nested too deeply/ },
-  { name: 'an update with trailing bytes', frame: new Uint8Array([0, 2, 2, 0, 0, 1]), code: 1007, reason: /unexpected bytes after the update/ },
-  { name: 'an awareness update that is not JSON', frame: new Uint8Array([1, 6, 1, 1, 1, 2, 0x7b, 0x7b]), code: 1007, reason: /awareness update could not be decoded/ },
-  { name: 'a client-sent auth message', frame: new Uint8Array([2, 0]), code: 1002, reason: /auth messages are sent by the server only/ },
+  { name: 'a text frame', frame: 'hello', code: CLOSE_UNSUPPORTED_DATA, reason: /text frames are not supported/ },
+  { name: 'an empty binary frame', frame: new Uint8Array(0), code: CLOSE_PROTOCOL_ERROR, reason: /empty frame/ },
+  // A varUint whose continuation bit promises a byte that never comes.
+  { name: 'a truncated varint', frame: new Uint8Array([0x80]), code: CLOSE_PROTOCOL_ERROR, reason: /message type: unexpected end/ },
+  // Message type 9, which does not exist, and a byte of body.
+  { name: 'an unknown message type', frame: new Uint8Array([9, 0]), code: CLOSE_PROTOCOL_ERROR, reason: /unknown message type 9/ },
+  // MESSAGE_SYNC, then sync message type 7, which does not exist, and a byte of body.
+  { name: 'an unknown sync message type', frame: new Uint8Array([0, 7, 0]), code: CLOSE_PROTOCOL_ERROR, reason: /unknown sync message type 7/ },
+  { name: 'a sync update Yjs cannot decode', frame: encodeUpdate(new Uint8Array([5, 200, 1, 3, 9, 9])), code: CLOSE_INVALID_PAYLOAD, reason: /update could not be decoded/ },
+  { name: 'the garbage update of yjs issue 479', frame: encodeUpdate(new Uint8Array(Buffer.from('garbagedoc', 'base64'))), code: CLOSE_INVALID_PAYLOAD, reason: /update could not be decoded/ },
+  { name: 'the zero-length update of yjs issue 498', frame: encodeUpdate(new Uint8Array(0)), code: CLOSE_INVALID_PAYLOAD, reason: /update could not be decoded/ },
+  { name: 'an update claiming 2^40 clients', frame: encodeUpdate(hugeClientCountUpdate()), code: CLOSE_INVALID_PAYLOAD, reason: /count .* exceeds/ },
+  { name: 'an update nested 10,000 levels deep', frame: encodeUpdate(deeplyNestedUpdate()), code: CLOSE_INVALID_PAYLOAD, reason: /nested too deeply/ },
+  // MESSAGE_SYNC, SYNC_UPDATE, a 2-byte update (the empty one: no structs, empty delete set), then a stray byte.
+  { name: 'an update with trailing bytes', frame: new Uint8Array([0, 2, 2, 0, 0, 1]), code: CLOSE_INVALID_PAYLOAD, reason: /unexpected bytes after the update/ },
+  // MESSAGE_AWARENESS, a 6-byte update: one entry, client 1, clock 1, a 2-byte state "{{".
+  { name: 'an awareness update that is not JSON', frame: new Uint8Array([1, 6, 1, 1, 1, 2, 0x7b, 0x7b]), code: CLOSE_INVALID_PAYLOAD, reason: /awareness update could not be decoded/ },
+  // y-protocols' auth message "permission denied" (0), which only a server sends.
+  { name: 'a client-sent auth message', frame: Uint8Array.of(MESSAGE_AUTH, 0), code: CLOSE_PROTOCOL_ERROR, reason: /auth messages are sent by the server only/ },
 ]
 
 describe('bad input', () => {
@@ -121,11 +123,11 @@ describe('bad input', () => {
     const logsBefore = server.logs.length
     const doc = new Y.Doc()
     doc.getMap('m').set('big', 'x'.repeat(MAX_PAYLOAD))
-    bad.ws.send(updateFrame(Y.encodeStateAsUpdate(doc)))
+    bad.ws.send(encodeUpdate(Y.encodeStateAsUpdate(doc)))
     const { code } = await bad.closed
-    expect(code).toBe(1009)
+    expect(code).toBe(CLOSE_MESSAGE_TOO_BIG)
     await waitFor('the oversize frame is logged', () =>
-      server.logs.slice(logsBefore).some((l) => l.code === 1009 && l.room === room && /exceeds 65536 bytes/.test(String(l.reason))))
+      server.logs.slice(logsBefore).some((l) => l.code === CLOSE_MESSAGE_TOO_BIG && l.room === room && /exceeds 65536 bytes/.test(String(l.reason))))
     await expectGoodClientsCarryOn('[after oversize]')
     await expectNothingBadStored()
   })

@@ -7,6 +7,7 @@ import * as Y from 'yjs'
 import type { TokenClaims } from '../src/auth/access-token.js'
 import { secretKey } from '../src/auth/keys.js'
 import { mintToken } from '../src/auth/mint-token.js'
+import { encodeAwareness } from '../src/protocol/messages.js'
 import type { TestClient, rawSocket } from './helpers.js'
 
 export const SECRET = 'test-secret-of-at-least-32-characters!'
@@ -41,26 +42,23 @@ export function providerClosed(client: TestClient): Promise<{ code: number; reas
   return new Promise((resolve) => client.provider.once('closed', (event) => resolve(event)))
 }
 
-/** A y-websocket awareness frame announcing `state` for `clientId`. */
-export function awarenessFrame(clientId: number, clock: number, state: unknown): Uint8Array {
+/**
+ * A y-protocols awareness update with one entry: `state` for `clientId` at
+ * `clock` (a null state: the client left). Built by hand because an
+ * Awareness instance only encodes states it holds, with clocks it chose.
+ */
+export function awarenessUpdate(clientId: number, clock: number, state: unknown): Uint8Array {
   const update = encoding.createEncoder()
   encoding.writeVarUint(update, 1)
   encoding.writeVarUint(update, clientId)
   encoding.writeVarUint(update, clock)
   encoding.writeVarString(update, JSON.stringify(state))
-  const frame = encoding.createEncoder()
-  encoding.writeVarUint(frame, 1)
-  encoding.writeVarUint8Array(frame, encoding.toUint8Array(update))
-  return encoding.toUint8Array(frame)
+  return encoding.toUint8Array(update)
 }
 
-/** A sync update frame (type 0/2) carrying `update`. */
-export function updateFrame(update: Uint8Array): Uint8Array {
-  const frame = encoding.createEncoder()
-  encoding.writeVarUint(frame, 0)
-  encoding.writeVarUint(frame, 2)
-  encoding.writeVarUint8Array(frame, update)
-  return encoding.toUint8Array(frame)
+/** A y-websocket awareness frame announcing `state` for `clientId`. */
+export function awarenessFrame(clientId: number, clock: number, state: unknown): Uint8Array {
+  return encodeAwareness(awarenessUpdate(clientId, clock, state))
 }
 
 /** An update inserting `text` into Y.Text `name`, from a fresh client. */

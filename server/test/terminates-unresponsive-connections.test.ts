@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { CLOSE_RATE_LIMITED, MESSAGE_QUERY_AWARENESS } from '@ortak/protocol'
 import { connectClient, rawSocket, startServer, synced, testWithServer, waitFor } from './helpers.js'
 import { awarenessFrame, statesSeenBy } from './security-helpers.js'
 
@@ -40,8 +41,8 @@ describe('the heartbeat, for a connection the server is closing', () => {
       // Stops reading, then gets itself closed (4529): the close frame is sent but never answered.
       const stuck = await rawSocket(server.wsUrl, 'closing', {}, { autoPong: false })
       ;(stuck.ws as unknown as { _socket: { pause(): void } })._socket.pause()
-      for (let i = 0; i < 5; i++) stuck.ws.send(new Uint8Array([3]))
-      await waitFor('the server closed it', () => server.logs.some((l) => l.code === 4529))
+      for (let i = 0; i < 5; i++) stuck.ws.send(Uint8Array.of(MESSAGE_QUERY_AWARENESS))
+      await waitFor('the server closed it', () => server.logs.some((l) => l.code === CLOSE_RATE_LIMITED))
       const closedAt = Date.now()
       await waitFor('it left the room', () => server.server.registry.stats.connections === 0, 10 * INTERVAL_MS)
       expect(Date.now() - closedAt).toBeLessThan(2 * INTERVAL_MS + 500)
