@@ -13,7 +13,7 @@ import { CLOSE_INTERNAL_ERROR } from '@ortak/protocol'
 import { decodeBusMessage } from '../src/scale/bus-messages.js'
 import { rawSocket, startServer, waitFor, type TestServer } from './helpers.js'
 import { createTestDatabase, probeScaleOutServices, TEST_REDIS_URL, uniqueRedisPrefix, type TestDatabase } from './scale-services.js'
-import { updateFrame } from './security-helpers.js'
+import { encodeUpdate } from '../src/protocol/messages.js'
 
 const services = await probeScaleOutServices('a-failed-write-fails-the-writes-queued-behind-it')
 
@@ -66,10 +66,10 @@ describe.skipIf(!services.isAvailable)('a failed write on PostgreSQL', () => {
     const dependent = Y.encodeStateAsUpdate(writer, before)
 
     const socket = await rawSocket(server.wsUrl, room)
-    socket.ws.send(updateFrame(failing))
+    socket.ws.send(encodeUpdate(failing))
     // Sent while the first commit is still running, so it waits in the next batch.
     await new Promise((resolve) => setTimeout(resolve, 100))
-    socket.ws.send(updateFrame(dependent))
+    socket.ws.send(encodeUpdate(dependent))
     expect((await socket.closed).code).toBe(CLOSE_INTERNAL_ERROR)
 
     await waitFor('the room is dropped', () => server.server.registry.get(room) === undefined)

@@ -9,7 +9,7 @@ import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
 import { CLOSE_INVALID_PAYLOAD } from '@ortak/protocol'
 import { connectClient, rawSocket, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
-import { updateFrame } from './security-helpers.js'
+import { encodeUpdate } from '../src/protocol/messages.js'
 
 const INJECTED = 'injected by a hostile client'
 
@@ -71,7 +71,7 @@ describe('an update Yjs throws on part-way', () => {
     await waitFor('the honest edit is stored', async () => (await storedText(server!, room)) === 'honest text')
 
     const hostile = await rawSocket(server.wsUrl, room)
-    hostile.ws.send(updateFrame(halfApplicableUpdate()))
+    hostile.ws.send(encodeUpdate(halfApplicableUpdate()))
     expect((await hostile.closed).code).toBe(CLOSE_INVALID_PAYLOAD)
 
     // A client joining now is served exactly what is stored.

@@ -35,7 +35,7 @@ export interface UpdateSpec {
 const CONTENT_REFS = { deleted: 1, json: 2, binary: 3, string: 4, embed: 5, format: 6, type: 7, any: 8, doc: 9 } as const
 
 /** Writes `spec` as a v1 update, exactly as it says, however little sense it makes. */
-export function encodeUpdate(spec: UpdateSpec): Uint8Array {
+export function buildUpdate(spec: UpdateSpec): Uint8Array {
   const e = encoding.createEncoder()
   encoding.writeVarUint(e, spec.clients.length)
   for (const { client, clock, structs } of spec.clients) {
@@ -181,7 +181,7 @@ export class HostileUpdates {
   }
 
   next(): Uint8Array {
-    return encodeUpdate(this.nextSpec())
+    return buildUpdate(this.nextSpec())
   }
 
   nextSpec(): UpdateSpec {

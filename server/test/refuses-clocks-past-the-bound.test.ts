@@ -5,10 +5,10 @@ import * as Y from 'yjs'
 import { databaseFile } from '../src/server.js'
 import { SqliteStorage } from '../src/storage/sqlite.js'
 import { connectClient, rawSocket, startServer, synced, tempDir, waitFor, type TestClient, type TestServer } from './helpers.js'
-import { encodeUpdate } from './hostile-updates.js'
+import { buildUpdate } from './hostile-updates.js'
 
 /** Two GC structs for client 7 of lengths 2^53 - 1 and 1: each varint in range, their sum 2^53 past every bound. */
-const CLOCK_PAST_2_53 = encodeUpdate({ clients: [{ client: 7, clock: 0, structs: [{ kind: 'gc', length: 2 ** 53 - 1 }, { kind: 'gc', length: 1 }] }], deletes: [] })
+const CLOCK_PAST_2_53 = buildUpdate({ clients: [{ client: 7, clock: 0, structs: [{ kind: 'gc', length: 2 ** 53 - 1 }, { kind: 'gc', length: 1 }] }], deletes: [] })
 
 function syncFrame(syncType: number, payload: Uint8Array): Uint8Array {
   const e = encoding.createEncoder()

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { MalformedFrame } from '../src/protocol/reader.js'
 import { MAX_CLOCK, checkStateVector, checkUpdate } from '../src/protocol/update-guard.js'
-import { HostileUpdates, contentLength, encodeUpdate, type UpdateSpec } from './hostile-updates.js'
+import { HostileUpdates, contentLength, buildUpdate, type UpdateSpec } from './hostile-updates.js'
 
 /**
  * Structure-aware fuzzing of the update guard against Yjs itself, no
@@ -78,7 +78,7 @@ describe('the update guard against Yjs', () => {
     const started = performance.now()
     for (let i = 0; i < UPDATES; i++) {
       const spec = generator.nextSpec()
-      const update = encodeUpdate(spec)
+      const update = buildUpdate(spec)
       counts.tried++
       try {
         checkUpdate(update)

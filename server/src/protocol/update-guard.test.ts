@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
-import { encodeUpdate, type Struct, type UpdateSpec } from '../../test/hostile-updates.js'
+import { buildUpdate, type Struct, type UpdateSpec } from '../../test/hostile-updates.js'
 import { MalformedFrame } from './reader.js'
 import { MAX_CLOCK, MAX_STATE_VECTOR_ENTRIES, checkStateVector, checkUpdate } from './update-guard.js'
 
@@ -97,7 +97,7 @@ describe('checkStateVector', () => {
 describe('checkUpdate on clocks', () => {
   const gc = (length: number): Struct => ({ kind: 'gc', length })
   const text = (text: string): Struct => ({ kind: 'item', parent: 't', content: { kind: 'string', text } })
-  const update = (clients: UpdateSpec['clients'], deletes: UpdateSpec['deletes'] = []) => encodeUpdate({ clients, deletes })
+  const update = (clients: UpdateSpec['clients'], deletes: UpdateSpec['deletes'] = []) => buildUpdate({ clients, deletes })
 
   it('refuses structs whose lengths, each in range, sum past MAX_CLOCK, and accepts them up to it', () => {
     expect(() => checkUpdate(update([{ client: 7, clock: 0, structs: [gc(2 ** 53 - 1), gc(1)] }]))).toThrow(/client 7's clock would pass 4294967295/)
@@ -139,7 +139,7 @@ describe('checkUpdate on clocks', () => {
 })
 
 describe('checkUpdate on delete sets', () => {
-  const deleting = (deletes: UpdateSpec['deletes']) => encodeUpdate({ clients: [], deletes })
+  const deleting = (deletes: UpdateSpec['deletes']) => buildUpdate({ clients: [], deletes })
 
   it('refuses ranges out of order, overlapping, or for a client listed twice, which Yjs would keep garbled', () => {
     expect(() => checkUpdate(deleting([{ client: 7, ranges: [[0, 2], [2, 1], [5, 1]] }, { client: 8, ranges: [[0, 1]] }]))).not.toThrow()
@@ -160,7 +160,7 @@ describe('checkUpdate on delete sets', () => {
 })
 
 describe('checkUpdate on references to the struct\'s own client', () => {
-  const at = (struct: Extract<Struct, { kind: 'item' }>) => encodeUpdate({ clients: [{ client: 5, clock: 10, structs: [struct] }], deletes: [] })
+  const at = (struct: Extract<Struct, { kind: 'item' }>) => buildUpdate({ clients: [{ client: 5, clock: 10, structs: [struct] }], deletes: [] })
   const content = { kind: 'string', text: 'x' } as const
 
   it('refuses an origin, right origin or parent at its own clock or later, and accepts one before it or at another client', () => {
@@ -176,7 +176,7 @@ describe('checkUpdate on references to the struct\'s own client', () => {
   })
 
   it('knows a struct\'s clock by counting the ones before it as Yjs does, a string in UTF-16 code units', () => {
-    const after = (text: string, origin: number) => encodeUpdate({
+    const after = (text: string, origin: number) => buildUpdate({
       clients: [{ client: 7, clock: 0, structs: [{ kind: 'item', parent: 't', content: { kind: 'string', text } }, { kind: 'item', origin: [7, origin], content }] }],
       deletes: [],
     })
@@ -187,7 +187,7 @@ describe('checkUpdate on references to the struct\'s own client', () => {
 
   it('refuses, before Yjs integrates the clients with higher ids, the reference Yjs would throw on after them', () => {
     const doc = new Y.Doc()
-    const bad = encodeUpdate({
+    const bad = buildUpdate({
       clients: [
         { client: 100, clock: 0, structs: [{ kind: 'item', parent: 't', content: { kind: 'string', text: 'applied first' } }] },
         { client: 1, clock: 0, structs: [{ kind: 'item', origin: [1, 5], content }] },
