@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import * as encoding from 'lib0/encoding'
 import * as Y from 'yjs'
-import { CLOSE_INVALID_PAYLOAD } from '@ortak/protocol'
+import { CLOSE_INVALID_PAYLOAD, CLOSE_SERVICE_RESTART } from '@ortak/protocol'
 import { connectClient, rawSocket, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
 import { encodeUpdate } from '../src/protocol/messages.js'
 
@@ -48,6 +48,16 @@ async function storedText(server: TestServer, room: string): Promise<string> {
   for (const update of (await server.server.storage.load(room)).updates) Y.applyUpdate(doc, update)
   return doc.getText('t').toString()
 }
+
+const hex = (text: string) => Uint8Array.from(Buffer.from(text, 'hex'))
+/** Client 1 sets `m.k` to a new Y.Map. */
+const MAP_ENTRY = hex('010101002701016d016b0100')
+/**
+ * Client 3 writes one map entry two clocks long that refers into the middle
+ * of client 1's entry: Yjs integrates it and then throws in its garbage
+ * collection, while cleaning up the transaction.
+ */
+const BREAKS_CLEANUP = hex('0102030028000100016b047d017d027d037d04810302030101010001')
 
 describe('an update Yjs throws on part-way', () => {
   let server: TestServer | undefined
@@ -95,5 +105,29 @@ describe('an update Yjs throws on part-way', () => {
     await synced(afterRestart)
     expect(afterRestart.doc.getText('t').toString()).toBe('honest text, still here')
     expect(server.logs.some((line) => line.level >= 50)).toBe(false)
+  })
+
+  it('while cleaning up its transaction leaves the process up and the room serving what is stored', async () => {
+    server = await startServer()
+    const room = 'cleanup'
+    const seeder = await rawSocket(server.wsUrl, room)
+    seeder.ws.send(encodeUpdate(MAP_ENTRY))
+    await waitFor('the map entry is stored', async () => (await server!.server.storage.load(room)).updates.length === 1)
+    const victim = connect(room)
+    await synced(victim)
+
+    seeder.ws.send(encodeUpdate(BREAKS_CLEANUP))
+    // Which update of the batch broke the cleanup cannot be told: the room is reloaded, everyone reconnects.
+    expect((await seeder.closed).code).toBe(CLOSE_SERVICE_RESTART)
+    const newcomer = connect(room)
+    await synced(newcomer)
+    const stored = new Y.Doc()
+    for (const update of (await server.server.storage.load(room)).updates) Y.applyUpdate(stored, update)
+    expect(Y.encodeStateVector(newcomer.doc)).toEqual(Y.encodeStateVector(stored))
+    expect(Y.getState(newcomer.doc.store, 3)).toBe(0)
+    expect(server.logs.filter((l) => l.msg === 'a refused update changed the document in memory: reloading the room from storage')).toHaveLength(1)
+    // The victim is back, and still edits.
+    victim.doc.getText('t').insert(0, 'after the reload')
+    await waitFor('the victim’s edit reaches the newcomer', () => newcomer.doc.getText('t').toString() === 'after the reload')
   })
 })
