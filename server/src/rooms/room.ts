@@ -11,7 +11,6 @@ import type { Logger } from 'pino'
 import {
   CLOSE_DOCUMENT_TOO_LARGE, CLOSE_INTERNAL_ERROR, CLOSE_INVALID_PAYLOAD, CLOSE_READ_ONLY, CLOSE_UNSUPPORTED_DATA,
 } from '@ortak/protocol'
-import { addsNothingNew } from '../auth/read-only.js'
 import { broadcastDelay } from '../metrics.js'
 import {
   ProtocolError, decodeClientMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type HeldDocument,
@@ -20,6 +19,7 @@ import type { Storage } from '../storage/storage.js'
 import type { PendingAppend, WriteBatcher } from '../storage/write-batcher.js'
 import type { Connection } from './connection.js'
 import type { RoomBus } from './room-bus.js'
+import { addsNothingNew } from './adds-nothing-new.js'
 import { RoomLoader } from './room-loader.js'
 import { RoomPresence } from './room-presence.js'
 import { StoredLog, type CompactionOptions } from './stored-log.js'
@@ -164,12 +164,11 @@ export class Room {
    */
   private receiveUpdate(connection: Connection, update: Uint8Array, updateFrame: Uint8Array | null): void {
     if (isEmptyUpdate(update)) return connection.countNoWrite()
+    // An update the document already holds (a reader's sync step 2, a client echoing what it was sent)
+    // is neither stored nor relayed: it is acknowledged as stored, which it is.
+    if (addsNothingNew(this.doc, update)) return connection.countNoWrite()
     if (connection.access.permission === 'read') {
-      // A reader's sync step 2 repeats what the room has; anything more is a write it may not make.
-      if (!addsNothingNew(this.doc, update)) {
-        return this.refuse(connection, new ProtocolError(CLOSE_READ_ONLY, 'read-only access: document updates are refused'))
-      }
-      return connection.countNoWrite()
+      return this.refuse(connection, new ProtocolError(CLOSE_READ_ONLY, 'read-only access: document updates are refused'))
     }
     // Counted now, in the order the client sent its messages, for its stored-acknowledgements.
     const index = connection.countWrite()

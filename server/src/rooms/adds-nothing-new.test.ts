@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { addsNothingNew } from './read-only.js'
+import { addsNothingNew } from './adds-nothing-new.js'
 
 /** A room's document and a reader's copy of it, synced. */
 function roomAndReader() {
