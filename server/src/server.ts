@@ -59,6 +59,7 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
     compactAfterBytes: config.compactAfterBytes,
     unloadGraceMs: config.unloadGraceMs,
     maxDocumentBytes: config.maxDocumentBytes,
+    maxPendingBytes: config.maxPendingBytes,
     maxConnections: config.maxConnections,
     maxConnectionsPerRoom: config.maxConnectionsPerRoom,
     maxLoadedRooms: config.maxLoadedRooms,

@@ -35,6 +35,11 @@ export const CLOSE_READ_ONLY = 4405
 export const CLOSE_ROOM_DELETED = 4410
 /** The update would take the document past its size limit. */
 export const CLOSE_DOCUMENT_TOO_LARGE = 4413
+/**
+ * The update depends on changes the room never received, and the room
+ * already keeps as many such waiting changes as it may (MAX_PENDING_BYTES).
+ */
+export const CLOSE_MISSING_DEPENDENCIES = 4422
 /** The server or the room is at a connection or room limit: try again later. */
 export const CLOSE_SERVER_FULL = 4503
 /** The client did not read what it was sent fast enough: its send buffer passed the limit. */
@@ -73,6 +78,7 @@ export const CLOSE_CODES: ReadonlyMap<number, CloseCodeInfo> = new Map<number, C
   [CLOSE_READ_ONLY, { meaning: 'read-only access: document updates refused', refusal: 'read_only' }],
   [CLOSE_ROOM_DELETED, { meaning: 'room deleted' }],
   [CLOSE_DOCUMENT_TOO_LARGE, { meaning: 'document size limit reached', refusal: 'document_too_large' }],
+  [CLOSE_MISSING_DEPENDENCIES, { meaning: 'update depends on changes the room never received, past its limit', refusal: 'missing_dependencies' }],
   [CLOSE_SERVER_FULL, { meaning: 'connection or room limit reached: try again later', refusal: 'server_full' }],
   [CLOSE_SLOW_CONSUMER, { meaning: 'slow consumer: too much waiting to be sent', refusal: 'slow_consumer' }],
   [CLOSE_RATE_LIMITED, { meaning: 'rate limit: too many messages or bytes per second', refusal: 'rate_limited' }],

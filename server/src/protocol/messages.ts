@@ -15,8 +15,8 @@ import { MAX_STATE_VECTOR_ENTRIES, checkStateVector, checkUpdate, type HeldClock
 
 export type ClientMessage =
   | { type: 'sync-step-1'; stateVector: Uint8Array }
-  | { type: 'sync-step-2'; update: Uint8Array }
-  | { type: 'update'; update: Uint8Array }
+  | { type: 'sync-step-2'; update: Uint8Array; mayWait: boolean }
+  | { type: 'update'; update: Uint8Array; mayWait: boolean }
   | { type: 'awareness'; update: Uint8Array }
   | { type: 'query-awareness' }
 
@@ -88,8 +88,8 @@ function decodeSync(reader: FrameReader, held: HeldDocument | undefined): Client
   }
   if (syncType === SYNC_STEP_2 || syncType === SYNC_UPDATE) {
     const update = body(reader, 'update', CLOSE_INVALID_PAYLOAD)
-    checkDocumentUpdate(update, held?.heldClock)
-    return { type: syncType === SYNC_STEP_2 ? 'sync-step-2' : 'update', update }
+    const mayWait = checkDocumentUpdate(update, held?.heldClock)
+    return { type: syncType === SYNC_STEP_2 ? 'sync-step-2' : 'update', update, mayWait }
   }
   throw new ProtocolError(CLOSE_PROTOCOL_ERROR, `unknown sync message type ${syncType}`)
 }
@@ -105,10 +105,14 @@ function body(reader: FrameReader, what: string, closeCode: number): Uint8Array 
   }
 }
 
-/** Throws a ProtocolError naming the problem if `update` is not a well-formed Yjs v1 update (see update-guard.ts). */
-export function checkDocumentUpdate(update: Uint8Array, heldClock?: HeldClock): void {
+/**
+ * Throws a ProtocolError naming the problem if `update` is not a well-formed
+ * Yjs v1 update (see update-guard.ts); returns whether it may depend on
+ * changes the document lacks.
+ */
+export function checkDocumentUpdate(update: Uint8Array, heldClock?: HeldClock): boolean {
   try {
-    checkUpdate(update, heldClock)
+    return checkUpdate(update, heldClock)
   } catch (error) {
     throw new ProtocolError(CLOSE_INVALID_PAYLOAD, `update could not be decoded: ${(error as Error).message}`)
   }

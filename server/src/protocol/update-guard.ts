@@ -66,22 +66,62 @@ export const MAX_STATE_VECTOR_ENTRIES = 100_000
  */
 export type HeldClock = (client: number) => number
 
-/** Throws MalformedFrame naming the first problem found; returns normally for a well-formed update. */
-export function checkUpdate(update: Uint8Array, heldClock?: HeldClock): void {
+/**
+ * Throws MalformedFrame naming the first problem found. For a well-formed
+ * update, returns whether it may depend on changes the document lacks
+ * (Yjs then keeps the dependent part pending): always false without
+ * `heldClock`, which it needs to tell.
+ */
+export function checkUpdate(update: Uint8Array, heldClock?: HeldClock): boolean {
   const reader = new FrameReader(update)
   const clientCount = reader.count(3)
+  const dependencies = heldClock ? new Dependencies(heldClock) : null
   for (let i = 0; i < clientCount; i++) {
     const structCount = reader.count(2)
     const client = reader.varUint()
     let clock = reader.varUint()
+    const firstClock = clock
     for (let j = 0; j < structCount; j++) {
-      clock += readStruct(reader, client, clock)
+      clock += readStruct(reader, client, clock, dependencies)
       // Each length is a safe integer, so a sum past the bound still compares as past it when rounded.
       if (clock > MAX_CLOCK) throw new MalformedFrame(`client ${client}'s clock would pass ${MAX_CLOCK}`)
     }
+    dependencies?.block(client, firstClock, clock)
   }
-  readDeleteSet(reader, heldClock)
+  readDeleteSet(reader, heldClock, dependencies)
   reader.expectEnd('update')
+  return dependencies?.mayBeMissing() ?? false
+}
+
+/**
+ * What an update refers to that the document may not hold: clocks of
+ * another client past what the document holds (unless the update brings
+ * them), and a client's structs starting past what the document holds of
+ * it. Allocates only for such references, which a keystroke has none of.
+ */
+class Dependencies {
+  private hasGap = false
+  private blocks: Array<[client: number, start: number, end: number]> | null = null
+  private unresolved: Array<[client: number, clock: number]> | null = null
+
+  constructor(private readonly heldClock: HeldClock) {}
+
+  /** The update's structs of `client` span [start, end). */
+  block(client: number, start: number, end: number): void {
+    if (start > this.heldClock(client)) this.hasGap = true
+    ;(this.blocks ??= []).push([client, start, end])
+  }
+
+  /** The update refers to `client`:`clock` (an origin or parent of another client, or a deleted clock). */
+  refer(client: number, clock: number): void {
+    if (clock >= this.heldClock(client)) (this.unresolved ??= []).push([client, clock])
+  }
+
+  mayBeMissing(): boolean {
+    if (this.hasGap) return true
+    if (!this.unresolved) return false
+    return this.unresolved.some(([client, clock]) => !this.blocks?.some(([c, start, end]) => c === client && start <= clock && clock < end))
+  }
 }
 
 /**
@@ -112,29 +152,33 @@ function positiveLength(reader: FrameReader, what: string): number {
  * waiting for it (the struct goes to the pending set), but one to its own
  * client it takes as already integrated, and throws when it is not.
  */
-function checkOwnClientReference(reader: FrameReader, client: number, clock: number, what: string): void {
+function checkReference(reader: FrameReader, client: number, clock: number, what: string, dependencies: Dependencies | null): void {
   const referencedClient = reader.varUint()
   const referencedClock = reader.varUint()
-  if (referencedClient === client && referencedClock >= clock) {
-    throw new MalformedFrame(`struct ${client}:${clock} has its ${what} at ${client}:${referencedClock}, not before itself`)
+  if (referencedClient === client) {
+    if (referencedClock >= clock) {
+      throw new MalformedFrame(`struct ${client}:${clock} has its ${what} at ${client}:${referencedClock}, not before itself`)
+    }
+  } else {
+    dependencies?.refer(referencedClient, referencedClock)
   }
 }
 
 /** Reads the struct at `client`:`clock` and returns its length in clocks. */
-function readStruct(reader: FrameReader, client: number, clock: number): number {
+function readStruct(reader: FrameReader, client: number, clock: number, dependencies: Dependencies | null): number {
   const info = reader.uint8()
   const kind = info & 0b11111
   if (kind === STRUCT_GC) return positiveLength(reader, 'gc struct')
   if (kind === STRUCT_SKIP) return positiveLength(reader, 'skip struct')
   const hasOrigin = (info & 0b1000_0000) !== 0
   const hasRightOrigin = (info & 0b0100_0000) !== 0
-  if (hasOrigin) checkOwnClientReference(reader, client, clock, 'origin')
-  if (hasRightOrigin) checkOwnClientReference(reader, client, clock, 'right origin')
+  if (hasOrigin) checkReference(reader, client, clock, 'origin', dependencies)
+  if (hasRightOrigin) checkReference(reader, client, clock, 'right origin', dependencies)
   if (!hasOrigin && !hasRightOrigin) {
     // Without origins the parent is written out: a root type's name, or the id of a nested type.
     const isRootParent = reader.varUint() === 1
     if (isRootParent) reader.varUtf8Length()
-    else checkOwnClientReference(reader, client, clock, 'parent')
+    else checkReference(reader, client, clock, 'parent', dependencies)
     if ((info & 0b0010_0000) !== 0) reader.varUtf8Length() // parentSub (map key)
   }
   return readContent(reader, kind)
@@ -246,7 +290,7 @@ function readAny(reader: FrameReader, depth: number): void {
  * cannot apply yet in the order they arrived and stores them difference-
  * encoded, so one out of order is stored as a different, arbitrary range.
  */
-function readDeleteSet(reader: FrameReader, heldClock: HeldClock | undefined): void {
+function readDeleteSet(reader: FrameReader, heldClock: HeldClock | undefined, dependencies: Dependencies | null): void {
   const clients = reader.count(2)
   // Only an update deleting for several clients needs the set; a keystroke's deletes one client's.
   const seen = clients > 1 ? new Set<number>() : null
@@ -268,6 +312,8 @@ function readDeleteSet(reader: FrameReader, heldClock: HeldClock | undefined): v
       if (end > MAX_CLOCK && !(heldClock && end <= heldClock(client))) {
         throw new MalformedFrame(`delete range ${client}:${clock} of length ${length} passes clock ${MAX_CLOCK}`)
       }
+      // Deleting what the document does not hold waits for it, as the structs above do.
+      dependencies?.refer(client, end - 1)
       previousEnd = end
     }
   }

@@ -9,12 +9,14 @@ import * as Y from 'yjs'
 import { Awareness } from 'y-protocols/awareness'
 import type { Logger } from 'pino'
 import {
-  CLOSE_DOCUMENT_TOO_LARGE, CLOSE_INTERNAL_ERROR, CLOSE_INVALID_PAYLOAD, CLOSE_READ_ONLY, CLOSE_UNSUPPORTED_DATA,
+  CLOSE_DOCUMENT_TOO_LARGE, CLOSE_INTERNAL_ERROR, CLOSE_INVALID_PAYLOAD, CLOSE_MISSING_DEPENDENCIES, CLOSE_READ_ONLY,
+  CLOSE_UNSUPPORTED_DATA,
 } from '@ortak/protocol'
 import { broadcastDelay } from '../metrics.js'
 import {
   ProtocolError, decodeClientMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type HeldDocument,
 } from '../protocol/messages.js'
+import { checkUpdate } from '../protocol/update-guard.js'
 import type { Storage } from '../storage/storage.js'
 import type { PendingAppend, WriteBatcher } from '../storage/write-batcher.js'
 import type { Connection } from './connection.js'
@@ -29,6 +31,8 @@ import { UnchangedSnapshot, isEmptyStateVector } from './unchanged-snapshot.js'
 export interface RoomOptions extends CompactionOptions {
   /** Updates that would take the document past this many bytes are refused (no limit if absent). */
   maxDocumentBytes?: number
+  /** Updates that may wait for missing changes are refused once this many bytes wait (no limit if absent). */
+  maxPendingBytes?: number
 }
 
 export interface RoomHooks {
@@ -68,7 +72,7 @@ export class Room {
     clientCount: () => this.doc.store.clients.size,
   }
   /** Updates received this turn and not applied yet; see applyReceived. */
-  private received: Array<{ connection: Connection; update: Uint8Array; frame: Uint8Array | null; index: number }> = []
+  private received: Array<{ connection: Connection; update: Uint8Array; mayWait: boolean; frame: Uint8Array | null; index: number }> = []
 
   constructor(
     readonly name: string,
@@ -145,9 +149,9 @@ export class Room {
       case 'sync-step-1':
         return this.replyToSyncStep1(connection, message.stateVector)
       case 'sync-step-2':
-        return this.receiveUpdate(connection, message.update, null)
+        return this.receiveUpdate(connection, message.update, message.mayWait, null)
       case 'update':
-        return this.receiveUpdate(connection, message.update, frame)
+        return this.receiveUpdate(connection, message.update, message.mayWait, frame)
       case 'awareness': {
         const problem = this.presence.receive(connection, message.update, frame)
         return problem ? this.refuse(connection, problem) : undefined
@@ -162,7 +166,7 @@ export class Room {
    * broadcast only from the storage callback, so any update another client
    * has seen is already on disk.
    */
-  private receiveUpdate(connection: Connection, update: Uint8Array, updateFrame: Uint8Array | null): void {
+  private receiveUpdate(connection: Connection, update: Uint8Array, mayWait: boolean, updateFrame: Uint8Array | null): void {
     if (isEmptyUpdate(update)) return connection.countNoWrite()
     // An update the document already holds (a reader's sync step 2, a client echoing what it was sent)
     // is neither stored nor relayed: it is acknowledged as stored, which it is.
@@ -175,7 +179,7 @@ export class Room {
     // Applied at the end of this turn with every other update that arrived in it (one socket read
     // holds many): one Yjs transaction per batch instead of one per update halves the cost of a burst.
     if (this.received.length === 0) queueMicrotask(() => this.applyReceived())
-    this.received.push({ connection, update, frame: updateFrame, index })
+    this.received.push({ connection, update, mayWait, frame: updateFrame, index })
   }
 
   /** Apply, persist, broadcast, for the updates received this turn, in the order they arrived. */
@@ -190,7 +194,7 @@ export class Room {
         for (const item of received) {
           // A connection refused for an earlier frame of this batch sends nothing more.
           if (item.connection.isClosed) continue
-          const problem = this.apply(item.update, item.connection)
+          const problem = this.apply(item.update, item.mayWait, item.connection)
           if (problem instanceof PoisonedDocument) {
             this.refuse(item.connection, problem.refusal)
             poison = problem
@@ -223,7 +227,7 @@ export class Room {
   applyUpdate(update: Uint8Array): Promise<void> {
     if (this.state !== 'ready') return Promise.reject(new Error(`room "${this.name}" is not loaded`))
     if (isEmptyUpdate(update)) return Promise.resolve()
-    const problem = this.apply(update, null)
+    const problem = this.apply(update, checkUpdate(update, this.held.heldClock), null)
     if (problem instanceof PoisonedDocument) {
       this.hooks.onDocumentPoisoned(this, problem)
       return Promise.reject(problem.refusal)
@@ -239,10 +243,17 @@ export class Room {
    * was refused (nothing changed), null, or PoisonedDocument if Yjs threw
    * (something may have changed).
    */
-  private apply(update: Uint8Array, origin: Connection | null): ProtocolError | PoisonedDocument | null {
+  private apply(update: Uint8Array, mayWait: boolean, origin: Connection | null): ProtocolError | PoisonedDocument | null {
     const maxBytes = this.options.maxDocumentBytes ?? Number.POSITIVE_INFINITY
     if (this.storedLog.documentBytes + update.byteLength > maxBytes) {
       return new ProtocolError(CLOSE_DOCUMENT_TOO_LARGE, `document size limit: this update would take it past ${maxBytes} bytes`)
+    }
+    // Yjs keeps what waits for missing changes and merges it again with every later update: bounded,
+    // or a writer could make every keystroke of the room cost time in proportion to what it piled up.
+    const maxPending = this.options.maxPendingBytes ?? Number.POSITIVE_INFINITY
+    if (mayWait && this.pendingBytes() + update.byteLength > maxPending) {
+      return new ProtocolError(CLOSE_MISSING_DEPENDENCIES,
+        `this update depends on changes the room never received, and more than ${maxPending} bytes of such updates would wait`)
     }
     try {
       Y.applyUpdate(this.doc, update, origin)
@@ -251,6 +262,12 @@ export class Room {
     }
     this.storedLog.applied(update.byteLength)
     return null
+  }
+
+  /** Bytes of updates Yjs keeps waiting for changes the document lacks. */
+  private pendingBytes(): number {
+    const { pendingStructs, pendingDs } = this.doc.store
+    return (pendingStructs?.update.byteLength ?? 0) + (pendingDs?.byteLength ?? 0)
   }
 
   /** Stores an applied update, then broadcasts it from the storage callback: whatever a client has seen is stored. */
