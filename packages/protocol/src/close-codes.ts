@@ -31,6 +31,11 @@ export const CLOSE_TOKEN_INVALID = 4401
 export const CLOSE_ROOM_FORBIDDEN = 4403
 /** A connection with a `read` token sent a document update. */
 export const CLOSE_READ_ONLY = 4405
+/**
+ * The connection wrote awareness (a cursor) for a client id another user
+ * announced: a stock provider only ever writes its own.
+ */
+export const CLOSE_AWARENESS_ID_TAKEN = 4409
 /** The room was deleted (through the HTTP API): reconnecting would only store the client's copy again. */
 export const CLOSE_ROOM_DELETED = 4410
 /** The update would take the document past its size limit. */
@@ -76,6 +81,7 @@ export const CLOSE_CODES: ReadonlyMap<number, CloseCodeInfo> = new Map<number, C
   [CLOSE_TOKEN_INVALID, { meaning: 'access token missing, expired or invalid', refusal: 'token_invalid' }],
   [CLOSE_ROOM_FORBIDDEN, { meaning: 'access token does not grant this room', refusal: 'room_forbidden' }],
   [CLOSE_READ_ONLY, { meaning: 'read-only access: document updates refused', refusal: 'read_only' }],
+  [CLOSE_AWARENESS_ID_TAKEN, { meaning: 'awareness client id belongs to another user', refusal: 'awareness_id_taken' }],
   [CLOSE_ROOM_DELETED, { meaning: 'room deleted' }],
   [CLOSE_DOCUMENT_TOO_LARGE, { meaning: 'document size limit reached', refusal: 'document_too_large' }],
   [CLOSE_MISSING_DEPENDENCIES, { meaning: 'update depends on changes the room never received, past its limit', refusal: 'missing_dependencies' }],

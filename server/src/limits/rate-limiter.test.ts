@@ -24,6 +24,16 @@ describe('RateLimiter', () => {
     expect(limiter.refusal.reason).toBe('rate limit: more than 1000 bytes per second')
   })
 
+  it('gives back a refunded message but never its bytes', () => {
+    const limiter = new RateLimiter(limits, 0)
+    for (let i = 0; i < 100; i++) {
+      expect(limiter.admit(70, 0)).toBe(true)
+      limiter.refundMessage()
+    }
+    expect(limiter.admit(70, 0)).toBe(false)
+    expect(limiter.refusal.reason).toBe('rate limit: more than 1000 bytes per second')
+  })
+
   it('recovers after a pause', () => {
     const limiter = new RateLimiter(limits, 0)
     for (let i = 0; i < 20; i++) limiter.admit(1, 0)

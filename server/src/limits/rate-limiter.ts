@@ -45,10 +45,14 @@ export class RateLimiter {
     return this.messages >= 0 && this.bytes >= 0
   }
 
-  /** Gives back what a message took, for one that turned out to cost nothing (an awareness echo). */
-  refund(byteLength: number): void {
+  /**
+   * Gives back the message a frame took, for one that turned out to cost
+   * the room nothing (a true awareness echo, see awareness-echo.ts). Its
+   * bytes are never given back: the frame was read and decoded in full
+   * before it could be recognised, so a flood of them still costs.
+   */
+  refundMessage(): void {
     this.messages = Math.min(this.messageCapacity, this.messages + 1)
-    this.bytes = Math.min(this.byteCapacity, this.bytes + byteLength)
   }
 
   /** Why the last refused message was refused. */

@@ -135,16 +135,29 @@ export function checkAwarenessUpdate(update: Uint8Array): void {
   }
 }
 
-/** Reads the client ids and clocks of an already validated awareness update. */
-export function awarenessEntries(update: Uint8Array): Array<{ clientId: number; clock: number; isRemoval: boolean }> {
+/** One entry of an awareness update: a client's state at a clock; `start` and `end` are its bytes in the update. */
+export interface AwarenessEntry {
+  clientId: number
+  clock: number
+  isRemoval: boolean
+  start: number
+  end: number
+}
+
+const NULL_STATE = new TextEncoder().encode('null')
+
+/** Reads the client ids and clocks of an already validated awareness update, without decoding the states. */
+export function awarenessEntries(update: Uint8Array): AwarenessEntry[] {
   const reader = new FrameReader(update)
   const entries = reader.count(3)
   const out = []
   for (let i = 0; i < entries; i++) {
+    const start = reader.pos
     const clientId = reader.varUint()
     const clock = reader.varUint()
-    const state = reader.varString()
-    out.push({ clientId, clock, isRemoval: state === 'null' })
+    const state = reader.varBytes()
+    const isRemoval = state.length === 4 && state.every((byte, at) => byte === NULL_STATE[at])
+    out.push({ clientId, clock, isRemoval, start, end: reader.pos })
   }
   return out
 }

@@ -1,17 +1,31 @@
 /**
  * Who is in a room and where their cursors are: the room's awareness
- * states (y-protocols), which awareness client ids each connection has
- * announced, and what a connection's awareness update becomes before it is
- * relayed (an echo is dropped, a name is replaced by the token's).
+ * states (y-protocols), which connection holds each awareness client id,
+ * and what a connection's awareness update becomes before it is relayed
+ * (an echo is dropped, entries for others' ids are refused or ignored, a
+ * name is replaced by the token's).
  *
  * The server holds no awareness state of its own; it only relays its
  * clients', and removes a client's states for everyone when it leaves.
+ *
+ * An awareness client id belongs to the connection that first announced
+ * it, until it leaves; with access tokens, to that user for as long as the
+ * room is loaded, since a provider keeps its client id when it reconnects.
+ * Another user's connection that writes it is closed: a stock provider
+ * only ever writes its own. A connection of the same user (or, without
+ * tokens, anyone's) that writes an id another connection still holds is
+ * ignored for that id: it may be the same provider reconnecting before the
+ * server noticed its old socket was gone. The heartbeat ends that socket,
+ * its states are removed, and the provider, hearing its own state removed,
+ * announces it again.
  */
+import * as encoding from 'lib0/encoding'
+import type { Logger } from 'pino'
 import * as awarenessProtocol from 'y-protocols/awareness'
-import { CLOSE_INVALID_PAYLOAD } from '@ortak/protocol'
+import { CLOSE_AWARENESS_ID_TAKEN, CLOSE_INVALID_PAYLOAD } from '@ortak/protocol'
 import { stampIdentity } from '../auth/awareness-identity.js'
-import { isAwarenessEcho } from '../limits/awareness-echo.js'
-import { ProtocolError, awarenessEntries, encodeAwareness } from '../protocol/messages.js'
+import { SentStates } from '../limits/awareness-echo.js'
+import { ProtocolError, awarenessEntries, encodeAwareness, type AwarenessEntry } from '../protocol/messages.js'
 import type { Connection } from './connection.js'
 import { FROM_ANOTHER_INSTANCE } from './transaction-origins.js'
 
@@ -21,75 +35,116 @@ export interface PresenceRelay {
   broadcast(frame: Uint8Array): void
 }
 
+type SentEntry = Pick<AwarenessEntry, 'clientId' | 'clock' | 'isRemoval'>
+
+/** What the room knows of one connection's presence. */
+interface Member {
+  /** The awareness client ids it announced and holds; removed for everyone when it leaves. */
+  readonly ids: Set<number>
+  /** The states it was sent, to tell its echoes. */
+  readonly sent: SentStates
+  /** Its entries for an id another connection holds were ignored, and that was logged (once). */
+  wasIgnoredForHeldIds: boolean
+}
+
 export class RoomPresence {
-  /** Awareness client ids each connection has announced; removed for everyone when it closes. */
-  private readonly announced = new Map<Connection, Set<number>>()
+  /** The connections greeted or heard from, until they leave. */
+  private readonly members = new Map<Connection, Member>()
+  /** The connection of this instance holding each awareness client id it announced. */
+  private readonly holders = new Map<number, Connection>()
+  /** With access tokens, the id of the user who announced each client id, here or on another instance; kept after they leave. */
+  private readonly users = new Map<number, string>()
 
   constructor(
     private readonly awareness: awarenessProtocol.Awareness,
     private readonly relay: PresenceRelay,
+    private readonly log: Logger,
   ) {
     this.awareness.setLocalState(null)
   }
 
   /**
    * A connection's (validated) awareness update: applied and relayed to
-   * everyone, the sender too, unless it changes nothing. Returns why it was
-   * refused, or null.
+   * everyone, the sender too, as far as it changes something and its ids
+   * are the connection's. Returns why it was refused, or null.
    */
   receive(connection: Connection, update: Uint8Array, frame: Uint8Array): ProtocolError | null {
-    if (isAwarenessEcho(this.awareness, update)) {
-      connection.rateLimiter?.refund(frame.length)
+    const member = this.memberFor(connection)
+    const entries = awarenessEntries(update)
+    // A provider never echoes its own state: an entry for an id the connection holds is news (its leaving, say).
+    if (!entries.some((entry) => this.holders.get(entry.clientId) === connection) && member.sent.takeEcho(entries)) {
+      connection.rateLimiter?.refundMessage()
       return null
     }
-    if (connection.access.user) {
-      // With access tokens the name on a cursor is the token's, whatever the client wrote.
-      update = stampIdentity(update, connection.access.user)
-      frame = encodeAwareness(update)
+    const kept: AwarenessEntry[] = []
+    for (const entry of entries) {
+      if (!this.changesRoom(entry)) continue
+      const mayWrite = this.mayWrite(connection, entry)
+      if (mayWrite instanceof ProtocolError) return mayWrite
+      if (mayWrite) kept.push(entry)
+      else this.ignoredForHeldId(connection, member, entry.clientId)
     }
+    if (kept.length === 0) return null
+    let relayed = kept.length < entries.length ? onlyEntries(update, kept) : update
+    const user = connection.access.user
+    // With access tokens the name on a cursor is the token's, whatever the client wrote.
+    if (user) relayed = stampIdentity(relayed, user)
     try {
-      awarenessProtocol.applyAwarenessUpdate(this.awareness, update, connection)
+      awarenessProtocol.applyAwarenessUpdate(this.awareness, relayed, connection)
     } catch (error) {
       return new ProtocolError(CLOSE_INVALID_PAYLOAD, `awareness update rejected: ${(error as Error).message}`)
     }
-    let ids = this.announced.get(connection)
-    if (!ids) this.announced.set(connection, ids = new Set())
-    for (const entry of awarenessEntries(update)) {
-      if (entry.isRemoval) ids.delete(entry.clientId)
-      else ids.add(entry.clientId)
+    for (const { clientId, isRemoval } of kept) {
+      if (isRemoval) {
+        if (this.holders.get(clientId) === connection) this.holders.delete(clientId)
+        member.ids.delete(clientId)
+        continue
+      }
+      this.holders.set(clientId, connection)
+      member.ids.add(clientId)
+      if (user) this.users.set(clientId, user.id)
     }
-    this.relay.publish(update)
+    this.relay.publish(relayed)
     // Relayed to the sender too: y-websocket drops a connection that hears nothing for 30 s,
     // and a lone client's periodic awareness renewal is what it hears.
-    this.relay.broadcast(frame)
+    this.broadcast(relayed === update ? frame : encodeAwareness(relayed), kept)
     return null
   }
 
   /** Sends `connection` everyone's current state, if anyone has one. */
   sendStatesTo(connection: Connection): void {
+    // A greeting waits for the writes in flight; the connection may have left meanwhile.
+    if (connection.isClosed) return
+    const member = this.memberFor(connection)
     const clients = [...this.awareness.getStates().keys()]
     if (clients.length === 0) return
     connection.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)))
+    member.sent.sent(clients.map((clientId) => ({ clientId, clock: this.clockOf(clientId), isRemoval: false })))
   }
 
-  /** Removes, for everyone, the states `connection` announced. */
+  /** Removes, for everyone, the states `connection` announced; its ids are free again. */
   connectionLeft(connection: Connection): void {
-    const announced = this.announced.get(connection)
-    this.announced.delete(connection)
-    if (!announced) return
-    // A state announced with clock 0 (the provider's initial `{}`) is dropped by y-protocols and has no meta to encode.
-    const ids = [...announced].filter((id) => this.awareness.meta.has(id))
-    if (ids.length === 0) return
+    const member = this.members.get(connection)
+    this.members.delete(connection)
+    if (!member || member.ids.size === 0) return
+    const ids = [...member.ids]
+    for (const id of ids) this.holders.delete(id)
     awarenessProtocol.removeAwarenessStates(this.awareness, ids, connection)
     const removal = awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)
     this.relay.publish(removal)
-    this.relay.broadcast(encodeAwareness(removal))
+    this.broadcast(encodeAwareness(removal), this.removals(ids))
   }
 
   /** An awareness update another instance accepted: applied and sent to this room's clients, never published again. */
   applyRemote(update: Uint8Array): void {
     awarenessProtocol.applyAwarenessUpdate(this.awareness, update, FROM_ANOTHER_INSTANCE)
-    this.relay.broadcast(encodeAwareness(update))
+    const entries = awarenessEntries(update)
+    for (const { clientId, isRemoval } of entries) {
+      // The other instance stamped the token's user on it, as receive does here.
+      const userId: unknown = isRemoval ? undefined : this.awareness.getStates().get(clientId)?.user?.id
+      if (typeof userId === 'string') this.users.set(clientId, userId)
+    }
+    this.broadcast(encodeAwareness(update), entries)
   }
 
   /**
@@ -98,22 +153,74 @@ export class RoomPresence {
    * its state.
    */
   removeRemote(clientIds: readonly number[]): void {
-    const local = this.localIds()
-    const gone = clientIds.filter((id) => !local.has(id) && this.awareness.getStates().has(id))
+    const gone = clientIds.filter((id) => !this.holders.has(id) && this.awareness.getStates().has(id))
     if (gone.length === 0) return
     awarenessProtocol.removeAwarenessStates(this.awareness, gone, FROM_ANOTHER_INSTANCE)
-    this.relay.broadcast(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, gone)))
+    this.broadcast(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, gone)), this.removals(gone))
   }
 
   /** The states of this instance's own clients, as one awareness update, or null if none has one. */
   localUpdate(): Uint8Array | null {
-    const ids = [...this.localIds()].filter((id) => this.awareness.getStates().has(id))
+    const ids = [...this.holders.keys()].filter((id) => this.awareness.getStates().has(id))
     return ids.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids) : null
   }
 
-  private localIds(): Set<number> {
-    const ids = new Set<number>()
-    for (const announced of this.announced.values()) for (const id of announced) ids.add(id)
-    return ids
+  private memberFor(connection: Connection): Member {
+    let member = this.members.get(connection)
+    if (!member) this.members.set(connection, member = { ids: new Set(), sent: new SentStates(), wasIgnoredForHeldIds: false })
+    return member
   }
+
+  /** Sends every client of this room `frame`, noting for each the states it was sent. */
+  private broadcast(frame: Uint8Array, entries: readonly SentEntry[]): void {
+    this.relay.broadcast(frame)
+    for (const member of this.members.values()) member.sent.sent(entries)
+  }
+
+  /** y-protocols' own test: whether applying the entry would change the room's awareness. */
+  private changesRoom({ clientId, clock, isRemoval }: AwarenessEntry): boolean {
+    const known = this.clockOf(clientId)
+    return known < clock || (known === clock && isRemoval && this.awareness.states.has(clientId))
+  }
+
+  /**
+   * Whether `connection` may write an entry that changes the room: yes for
+   * an id it holds or no one does; no, ignored, for an id another
+   * connection holds, here or on another instance; and for another user's
+   * id, a refusal. A removal is only ever ignored: a stock provider sends
+   * one for another client's state it timed out.
+   */
+  private mayWrite(connection: Connection, { clientId, isRemoval }: AwarenessEntry): boolean | ProtocolError {
+    const user = connection.access.user
+    const owner = this.users.get(clientId)
+    if (user && owner !== undefined && owner !== user.id) {
+      return isRemoval ? false : new ProtocolError(CLOSE_AWARENESS_ID_TAKEN, `awareness client id ${clientId} belongs to another user`)
+    }
+    const holder = this.holders.get(clientId)
+    if (holder) return holder === connection
+    // A state no connection here holds is that of another instance's client.
+    return !this.awareness.states.has(clientId)
+  }
+
+  private ignoredForHeldId(connection: Connection, member: Member, clientId: number): void {
+    if (member.wasIgnoredForHeldIds) return
+    member.wasIgnoredForHeldIds = true
+    this.log.info({ connection: connection.id, clientId }, 'ignored awareness for a client id another connection holds')
+  }
+
+  private clockOf(clientId: number): number {
+    return this.awareness.meta.get(clientId)?.clock ?? 0
+  }
+
+  private removals(clientIds: readonly number[]): SentEntry[] {
+    return clientIds.map((clientId) => ({ clientId, clock: this.clockOf(clientId), isRemoval: true }))
+  }
+}
+
+/** The awareness update made of `entries` of `update` alone, copied byte for byte. */
+function onlyEntries(update: Uint8Array, entries: readonly AwarenessEntry[]): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, entries.length)
+  for (const { start, end } of entries) encoding.writeUint8Array(encoder, update.subarray(start, end))
+  return encoding.toUint8Array(encoder)
 }

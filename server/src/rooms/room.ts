@@ -89,7 +89,7 @@ export class Room {
       broadcast: (frame) => {
         if (this.state === 'ready') this.broadcast(frame)
       },
-    })
+    }, log.child({ room: name }))
     this.loader = new RoomLoader({
       name, doc: this.doc, snapshot: this.snapshot, connections: this.connections,
       ...(bus ? { joinOtherInstances: () => bus.join(this) } : {}),
