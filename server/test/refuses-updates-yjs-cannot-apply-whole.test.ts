@@ -69,7 +69,7 @@ function startsOnGarbageCollectedClock(spec: UpdateSpec, base: Y.Doc): boolean {
 }
 
 describe('the update guard against Yjs', () => {
-  it(`refuses every one of ${UPDATES} hostile updates that Yjs could not apply whole, but for two cases only the document can tell`, () => {
+  it(`refuses every one of ${UPDATES} hostile updates that Yjs could not apply whole, but for two cases only the document can tell`, { timeout: 120_000 }, () => {
     const base = baseDocument()
     const baseUpdate = Y.encodeStateAsUpdate(base)
     const generator = new HostileUpdates(SEED, base)

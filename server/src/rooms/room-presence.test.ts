@@ -3,7 +3,7 @@ import { describe, expect, onTestFinished } from 'vitest'
 import { Awareness, applyAwarenessUpdate } from 'y-protocols/awareness'
 import * as Y from 'yjs'
 import { MESSAGE_AWARENESS } from '@ortak/protocol'
-import { testWithRoomParts, waitFor, type ConnectedClient } from '../../test/helpers.js'
+import { recordingLogger, testWithRoomParts, waitFor, type ConnectedClient } from '../../test/helpers.js'
 import { awarenessUpdate } from '../../test/security-helpers.js'
 import { RateLimiter } from '../limits/rate-limiter.js'
 import { traffic } from '../metrics.js'
@@ -27,7 +27,7 @@ function presenceFor(clients: ConnectedClient[]) {
       broadcast.push(frame)
       for (const client of clients) client.connection.send(frame)
     },
-  })
+  }, recordingLogger().log)
   return {
     presence, awareness, published, broadcast,
     /** `client` announces `state` for awareness client `clientId`, as its provider would. */
@@ -71,13 +71,16 @@ describe('RoomPresence', () => {
     expect(room.awareness.getStates().get(10)).toEqual({ cursor: 3 })
   })
 
-  test('drops an echo of a state it holds, and gives the echo\'s cost back to its sender\'s rate limit', async ({ connect }) => {
+  test('drops an echo of a state it sent a connection, and gives the echo\'s message back to its sender\'s rate limit', async ({ connect }) => {
     // Two messages of budget, and no time passes: the limiter refills nothing.
     const now = Date.now()
     const budget = () => new RateLimiter({ maxMessagesPerSecond: 1, maxBytesPerSecond: 1_000_000, maxPayloadBytes: 1_000_000 }, now)
     const ada = await connect({ rateLimiter: budget() })
     const bob = await connect({ rateLimiter: budget() })
     const room = presenceFor([ada, bob])
+    // Greeted as Room greets a newcomer: from then on the room notes what each was sent.
+    room.presence.sendStatesTo(ada.connection)
+    room.presence.sendStatesTo(bob.connection)
     const move = awarenessUpdate(10, 1, { cursor: 3 })
 
     expect(ada.connection.rateLimiter!.admit(move.length, now)).toBe(true)
@@ -138,10 +141,10 @@ describe('RoomPresence', () => {
   test('removes the states of a gone instance\'s clients, except those of clients connected here', async ({ connect }) => {
     const [ada, bob] = [await connect(), await connect()]
     const room = presenceFor([ada, bob])
+    // Client 40 has moved to this instance; the other instance's older state of it arrives late.
+    room.announce(ada, 40, 2, { cursor: 'here now' })
     room.presence.applyRemote(awarenessUpdate(30, 1, { cursor: 'remote' }))
     room.presence.applyRemote(awarenessUpdate(40, 1, { cursor: 'remote' }))
-    // Client 40 has reconnected to this instance since.
-    room.announce(ada, 40, 2, { cursor: 'here now' })
     await waitFor('Bob sees both', () => statesSeenBy(bob).size === 2)
     // What came from another instance is never published again.
     expect(asBuffers(room.published)).toEqual(asBuffers([awarenessUpdate(40, 2, { cursor: 'here now' })]))
