@@ -6,7 +6,7 @@
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
 import { CLOSE_INTERNAL_ERROR, CLOSE_ROOM_DELETED, CLOSE_SERVICE_RESTART, CLOSE_TRY_AGAIN_LATER, type Refusal } from '@ortak/protocol'
-import { admissionRefusal, type AdmissionLimits } from '../limits/admission.js'
+import { admissionRefusal, type AdmissionLimits, type Occupancy } from '../limits/admission.js'
 import type { Storage } from '../storage/storage.js'
 import type { WriteBatcher } from '../storage/write-batcher.js'
 import { Connection, type ConnectionOptions } from './connection.js'
@@ -45,18 +45,22 @@ export class RoomRegistry {
   /** Why a new connection to `roomName` cannot be admitted now (a connection or room limit), or null. */
   refusalFor(roomName: string): Refusal | null {
     if (this.deleting.has(roomName)) return { code: CLOSE_TRY_AGAIN_LATER, reason: 'room is being deleted; try again' }
+    return admissionRefusal(this.occupancy(roomName), {
+      maxConnections: this.options.maxConnections ?? Number.POSITIVE_INFINITY,
+      maxConnectionsPerRoom: this.options.maxConnectionsPerRoom ?? Number.POSITIVE_INFINITY,
+      maxLoadedRooms: this.options.maxLoadedRooms ?? Number.POSITIVE_INFINITY,
+    })
+  }
+
+  private occupancy(roomName: string): Occupancy {
     const room = this.rooms.get(roomName)
-    return admissionRefusal({
+    return {
       connections: this.connectionCount,
       roomConnections: room?.connections.size ?? 0,
       isRoomLoaded: room !== undefined,
       loadedRooms: this.rooms.size - this.unloading.size,
       idleRooms: this.unloadTimers.size,
-    }, {
-      maxConnections: this.options.maxConnections ?? Number.POSITIVE_INFINITY,
-      maxConnectionsPerRoom: this.options.maxConnectionsPerRoom ?? Number.POSITIVE_INFINITY,
-      maxLoadedRooms: this.options.maxLoadedRooms ?? Number.POSITIVE_INFINITY,
-    })
+    }
   }
 
   get(name: string): Room | undefined {
@@ -85,6 +89,13 @@ export class RoomRegistry {
    */
   async withRoom<T>(name: string, work: (room: Room) => T | Promise<T>): Promise<T> {
     if (this.deleting.has(name)) throw new RoomBusyError(`room "${name}" is being deleted; try again`)
+    // Not a connection, so only the room limit applies: an API call must not load a room a client could not.
+    const refusal = admissionRefusal(this.occupancy(name), {
+      maxConnections: Number.POSITIVE_INFINITY,
+      maxConnectionsPerRoom: Number.POSITIVE_INFINITY,
+      maxLoadedRooms: this.options.maxLoadedRooms ?? Number.POSITIVE_INFINITY,
+    })
+    if (refusal) throw new RoomBusyError(refusal.reason)
     const room = this.open(name)
     this.borrowed.set(room, (this.borrowed.get(room) ?? 0) + 1)
     try {
@@ -229,5 +240,5 @@ export class RoomRegistry {
   }
 }
 
-/** The room cannot be used this moment (it is being deleted); trying again shortly will work. */
+/** The room cannot be used this moment (it is being deleted, or the room limit is reached with none idle); trying again shortly will work. */
 export class RoomBusyError extends Error {}
