@@ -7,7 +7,7 @@ import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
 import { CLOSE_INTERNAL_ERROR, CLOSE_ROOM_DELETED, CLOSE_SERVICE_RESTART, CLOSE_TRY_AGAIN_LATER, type Refusal } from '@ortak/protocol'
 import { admissionRefusal, type AdmissionLimits, type Occupancy } from '../limits/admission.js'
-import type { Storage } from '../storage/storage.js'
+import { RoomDeletedError, type Storage } from '../storage/storage.js'
 import type { WriteBatcher } from '../storage/write-batcher.js'
 import { Connection, type ConnectionOptions } from './connection.js'
 import { Room, type RoomOptions } from './room.js'
@@ -16,6 +16,8 @@ import type { RoomBus } from './room-bus.js'
 export interface RoomRegistryOptions extends RoomOptions, Partial<AdmissionLimits> {
   unloadGraceMs: number
 }
+
+const DELETED_REASON = 'room deleted: its document no longer exists'
 
 export class RoomRegistry {
   private readonly rooms = new Map<string, Room>()
@@ -122,7 +124,7 @@ export class RoomRegistry {
       const closed = room?.connections.size ?? 0
       if (room) {
         this.remove(room)
-        room.destroy(CLOSE_ROOM_DELETED, 'room deleted: its document no longer exists')
+        room.destroy(CLOSE_ROOM_DELETED, DELETED_REASON)
       }
       await this.batcher.drain()
       await this.storage.delete(name)
@@ -213,11 +215,15 @@ export class RoomRegistry {
 
   private dropAfterStorageFailure(room: Room, error: Error): void {
     if (this.rooms.get(room.name) !== room) return
-    this.log.error({ room: room.name, err: error }, 'storage failed: dropping the room so nothing unstored is served')
+    const isDeleted = error instanceof RoomDeletedError
+    if (isDeleted) this.log.info({ room: room.name, generation: room.generation }, 'room was deleted elsewhere: dropping its copy unstored')
+    else this.log.error({ room: room.name, err: error }, 'storage failed: dropping the room so nothing unstored is served')
     this.remove(room)
     // Updates queued after the one that failed may depend on it: none of them may be stored.
     this.batcher.discard(room.name, error)
-    room.closeAllForStorageFailure()
+    // Not 1011 for a deleted room: the provider would reconnect and send its whole copy into the new, empty room.
+    if (isDeleted) room.destroy(CLOSE_ROOM_DELETED, DELETED_REASON)
+    else room.closeAllForStorageFailure()
   }
 
   /**
