@@ -9,7 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { connectClient, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
-import { createTestDatabase, probeScaleOutServices, TEST_REDIS_URL, uniqueRedisPrefix, type TestDatabase } from './scale-services.js'
+import {
+  createTestDatabase, probeScaleOutServices, startRedisServer, TEST_REDIS_URL, uniqueRedisPrefix, type RedisProcess, type TestDatabase,
+} from './scale-services.js'
 
 const services = await probeScaleOutServices('a-delete-reaches-every-instance')
 
@@ -67,6 +69,27 @@ describe.skipIf(!services.isAvailable)('DELETE with two instances sharing Postgr
     await db?.drop()
   })
 
+  it('closes the clients on every instance with 4410, and the other instance does not write its copy back', async () => {
+    const room = 'deleted-everywhere'
+    const onA = client(a, room)
+    const onB = client(b, room)
+    await Promise.all([synced(onA), synced(onB)])
+    onA.doc.getText('t').insert(0, 'from A. ')
+    onB.doc.getText('t').insert(0, 'from B. ')
+    await waitFor('both edits stored', async () => (await storedText(room)).length === 16)
+    const closes = [firstClose(onA), firstClose(onB)]
+    await deleteThroughA(room)
+    expect.soft(await closes[0]).toEqual(DELETED)
+    expect.soft(await closes[1]).toEqual(DELETED)
+    // Had B kept its copy, unloading it (a grace period after its client left) would compact it into storage.
+    onB.destroy()
+    await waitFor('B to drop its copy', () => b.server.registry.get(room) === undefined)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(await a.server.storage.load(room)).toMatchObject({ updates: [], logCount: 0 })
+    expect((await fetch(`${b.url}/api/rooms/${room}`)).status).toBe(404)
+    expect(b.logs.filter((l) => l.room === room && l.msg === 'room compacted')).toEqual([])
+  })
+
   it('drops an idle copy on another instance without compacting the deleted document into storage', async () => {
     const room = 'idle-elsewhere'
     const onB = client(b, room)
@@ -118,4 +141,66 @@ describe.skipIf(!services.isAvailable)('DELETE with two instances sharing Postgr
     expect(await (await fetch(`${a.url}/api/rooms/${room}?format=markdown`)).text()).toBe('new')
     expect(await storedText(room)).toBe('')
   })
+
+  it('lets the room be created again after the delete, and shared as usual', async () => {
+    const room = 'born-again'
+    const old = [client(a, room), client(b, room)]
+    await Promise.all(old.map(synced))
+    old[1]!.doc.getText('t').insert(0, 'old text. ')
+    await waitFor('the old text stored', async () => (await storedText(room)).length > 0)
+    const closes = old.map((c) => firstClose(c))
+    await deleteThroughA(room)
+    await Promise.all(closes)
+
+    const onB = client(b, room)
+    const onA = client(a, room)
+    await Promise.all([synced(onA), synced(onB)])
+    expect(onB.doc.getText('t').toString()).toBe('')
+    onB.doc.getText('t').insert(0, 'new text')
+    await waitFor('A\'s client to see the new text', () => onA.doc.getText('t').toString() === 'new text')
+    await waitFor('the new text stored', async () => (await storedText(room)) === 'new text')
+    onA.doc.getText('t').insert(8, '!')
+    await waitFor('B\'s client to see A\'s edit', () => onB.doc.getText('t').toString() === 'new text!')
+  })
+})
+
+describe.skipIf(!services.isAvailable)('DELETE while Redis is down', () => {
+  let db: TestDatabase
+  // A private redis-server on a free port: stopping it leaves the shared one alone.
+  let redis: RedisProcess
+  const servers: TestServer[] = []
+  const clients: TestClient[] = []
+
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    redis = await startRedisServer()
+    const options = { databaseUrl: db.url, redisUrl: redis.url, redisPrefix: uniqueRedisPrefix() }
+    servers.push(await startServer(options), await startServer(options))
+  })
+  afterAll(async () => {
+    for (const c of clients) c.destroy()
+    for (const s of servers) await s.close()
+    await redis?.stop()
+    await db?.drop()
+  })
+
+  it('reaches the other instance once Redis is back: its catch-up from storage finds the room deleted', async () => {
+    const [a, b] = servers as [TestServer, TestServer]
+    const room = 'deleted-during-outage'
+    const writer = connectClient(a.wsUrl, room)
+    // Only reads: nothing it does would be refused by storage, so only the catch-up can tell it.
+    const reader = connectClient(b.wsUrl, room)
+    clients.push(writer, reader)
+    await Promise.all([synced(writer), synced(reader)])
+    writer.doc.getText('t').insert(0, 'to be deleted')
+    await waitFor('the reader to see the text', () => reader.doc.getText('t').length > 0)
+    await redis.stop()
+    await waitFor('B to notice the outage', () => !b.server.bridge!.isConnected)
+    expect((await fetch(`${a.url}/api/rooms/${room}`, { method: 'DELETE' })).status).toBe(200)
+    const closed = firstClose(reader, 10_000)
+    await redis.start()
+    expect(await closed).toEqual(DELETED)
+    expect(b.server.registry.get(room)).toBeUndefined()
+    expect((await a.server.storage.load(room)).updates).toEqual([])
+  }, 20_000)
 })

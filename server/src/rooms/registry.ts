@@ -38,7 +38,9 @@ export class RoomRegistry {
     private readonly log: Logger,
     /** Set when several instances share rooms (scale-out); absent in the single-process default. */
     private readonly bus?: RoomBus,
-  ) {}
+  ) {
+    bus?.onDeletedElsewhere((room, generation) => void this.deletedElsewhere(room, generation))
+  }
 
   get stats() {
     return { rooms: this.rooms.size, connections: this.connectionCount, unloadTimers: this.unloadTimers.size, unloading: this.unloading.size }
@@ -112,9 +114,10 @@ export class RoomRegistry {
   }
 
   /**
-   * Closes the room's connections with 4410 and deletes it from storage.
+   * Closes the room's connections with 4410 and deletes it from storage,
+   * then tells the other instances, which do the same with their copies.
    * Writes already queued for it commit first, so nothing of it is left.
-   * Resolves with the number of connections closed.
+   * Resolves with the number of connections closed here.
    */
   async deleteRoom(name: string): Promise<number> {
     if (this.deleting.has(name)) throw new RoomBusyError(`room "${name}" is already being deleted`)
@@ -127,8 +130,9 @@ export class RoomRegistry {
         room.destroy(CLOSE_ROOM_DELETED, DELETED_REASON)
       }
       await this.batcher.drain()
-      await this.storage.delete(name)
-      this.log.info({ room: name, closedConnections: closed }, 'room deleted')
+      const generation = await this.storage.delete(name)
+      this.bus?.publishDeletion(name, generation)
+      this.log.info({ room: name, closedConnections: closed, generation }, 'room deleted')
       return closed
     } finally {
       this.deleting.delete(name)
@@ -215,15 +219,33 @@ export class RoomRegistry {
 
   private dropAfterStorageFailure(room: Room, error: Error): void {
     if (this.rooms.get(room.name) !== room) return
-    const isDeleted = error instanceof RoomDeletedError
-    if (isDeleted) this.log.info({ room: room.name, generation: room.generation }, 'room was deleted elsewhere: dropping its copy unstored')
-    else this.log.error({ room: room.name, err: error }, 'storage failed: dropping the room so nothing unstored is served')
+    if (error instanceof RoomDeletedError) return this.dropDeleted(room, error)
+    this.log.error({ room: room.name, err: error }, 'storage failed: dropping the room so nothing unstored is served')
     this.remove(room)
     // Updates queued after the one that failed may depend on it: none of them may be stored.
     this.batcher.discard(room.name, error)
-    // Not 1011 for a deleted room: the provider would reconnect and send its whole copy into the new, empty room.
-    if (isDeleted) room.destroy(CLOSE_ROOM_DELETED, DELETED_REASON)
-    else room.closeAllForStorageFailure()
+    room.closeAllForStorageFailure()
+  }
+
+  /**
+   * Another instance deleted the room. A copy here of an older generation is
+   * of a document that no longer exists; a copy that loaded after the
+   * deletion is of the room created anew, and stays.
+   */
+  private async deletedElsewhere(room: Room, generation: number): Promise<void> {
+    // A room still loading may read storage before the deletion or after it.
+    await room.ready.catch(() => {})
+    if (this.rooms.get(room.name) !== room || room.generation >= generation) return
+    this.dropDeleted(room, new RoomDeletedError(new Map([[room.name, generation]])))
+  }
+
+  /** Drops a copy of a deleted room without storing or compacting anything of it. */
+  private dropDeleted(room: Room, error: RoomDeletedError): void {
+    this.log.info({ room: room.name, generation: room.generation }, 'room was deleted elsewhere: dropping its copy unstored')
+    this.remove(room)
+    this.batcher.discard(room.name, error)
+    // Not 1011: the provider would reconnect and send its whole copy into the room created anew.
+    room.destroy(CLOSE_ROOM_DELETED, DELETED_REASON)
   }
 
   /**
