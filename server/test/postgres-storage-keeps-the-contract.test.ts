@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { PostgresStorage } from '../src/storage/postgres.js'
 import { RoomDeletedError, StorageError } from '../src/storage/storage.js'
+import { itKeepsDeletedRoomsDeleted } from './deleted-rooms-stay-deleted.js'
 import { adminQuery, createTestDatabase, probeScaleOutServices, type TestDatabase } from './scale-services.js'
 
 const services = await probeScaleOutServices('postgres-storage-keeps-the-contract', false)
@@ -138,47 +139,7 @@ describe.skipIf(!services.isAvailable)('PostgreSQL storage', () => {
     expect((await storage.list()).map((r) => r.name)).not.toContain('doomed')
   })
 
-  it('refuses an append or a compaction carrying the generation a deleted room had, so nothing of it comes back', async () => {
-    await storage.append([{ room: 'phoenix', update: textUpdate('old'), generation: 0 }])
-    const loaded = await storage.load('phoenix')
-    const generation = await storage.delete('phoenix')
-    expect(generation).toBeGreaterThan(loaded.generation)
-    const appending = storage.append([{ room: 'phoenix', update: textUpdate('late'), generation: loaded.generation }])
-    await expect(appending).rejects.toThrow(RoomDeletedError)
-    await expect(appending).rejects.toThrow('room "phoenix" was deleted after it was loaded: the write is refused so the deleted document cannot come back')
-    await expect(storage.compact('phoenix', Y.mergeUpdates(loaded.updates), loaded.lastSeq, loaded.generation)).rejects.toThrow(RoomDeletedError)
-    expect(await storage.load('phoenix')).toEqual({ updates: [], lastSeq: 0, logCount: 0, logBytes: 0, generation })
-    expect((await storage.list()).map((r) => r.name)).not.toContain('phoenix')
-  })
-
-  it('stores nothing of a batch that holds a write to a deleted room, and names which writes were refused', async () => {
-    await storage.append([{ room: 'gone', update: textUpdate('gone'), generation: 0 }])
-    const generation = await storage.delete('gone')
-    const error = await storage.append([{ room: 'kept', update: textUpdate('kept'), generation: 0 }, { room: 'gone', update: textUpdate('late'), generation: 0 }])
-      .then(() => null, (e: unknown) => e)
-    expect(error).toBeInstanceOf(RoomDeletedError)
-    expect((error as RoomDeletedError).refuses({ room: 'gone', generation: 0 })).toBe(true)
-    expect((error as RoomDeletedError).refuses({ room: 'gone', generation })).toBe(false)
-    expect((error as RoomDeletedError).refuses({ room: 'kept', generation: 0 })).toBe(false)
-    expect((await storage.load('kept')).updates).toEqual([])
-    expect((await storage.load('gone')).updates).toEqual([])
-  })
-
-  it('takes writes again at the generation a deleted room loads with, and deletes it again for good', async () => {
-    await storage.append([{ room: 'again', update: textUpdate('first life'), generation: 0 }])
-    await storage.delete('again')
-    const reborn = await storage.load('again')
-    await storage.append([{ room: 'again', update: textUpdate('second life'), generation: reborn.generation }])
-    const loaded = await storage.load('again')
-    expect(loaded).toMatchObject({ logCount: 1, generation: reborn.generation })
-    expect(docOf(loaded.updates).getText('t').toString()).toBe('second life')
-    await storage.compact('again', Y.mergeUpdates(loaded.updates), loaded.lastSeq, reborn.generation)
-    expect((await storage.list()).map((r) => r.name)).toContain('again')
-    const last = await storage.delete('again')
-    expect(last).toBeGreaterThan(reborn.generation)
-    await expect(storage.append([{ room: 'again', update: textUpdate('x'), generation: reborn.generation }])).rejects.toThrow(RoomDeletedError)
-    expect((await storage.load('again')).updates).toEqual([])
-  })
+  itKeepsDeletedRoomsDeleted(() => storage)
 
   it('keeps a room deleted when a compaction of it was in flight as the delete committed', async () => {
     const proxy = await CommitHoldingProxy.start(new URL(db.url))

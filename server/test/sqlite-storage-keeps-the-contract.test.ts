@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { SqliteStorage } from '../src/storage/sqlite.js'
 import { RoomDeletedError } from '../src/storage/storage.js'
+import { itKeepsDeletedRoomsDeleted } from './deleted-rooms-stay-deleted.js'
 import { tempDir } from './helpers.js'
 
 /** A Yjs update appending `text` to a document, as a client would send it. */
@@ -37,52 +38,7 @@ describe('SQLite storage', () => {
     expect(await storageIn(tempDir()).load('nobody-here')).toEqual({ updates: [], lastSeq: 0, logCount: 0, logBytes: 0, generation: 0 })
   })
 
-  it('refuses an append or a compaction carrying the generation a deleted room had, so nothing of it comes back', async () => {
-    const storage = storageIn(tempDir())
-    const [first, late] = textUpdates(2)
-    await storage.append([{ room: 'r', update: first!, generation: 0 }])
-    const loaded = await storage.load('r')
-    const generation = await storage.delete('r')
-    expect(generation).toBeGreaterThan(loaded.generation)
-    const appending = storage.append([{ room: 'r', update: late!, generation: loaded.generation }])
-    await expect(appending).rejects.toThrow(RoomDeletedError)
-    await expect(appending).rejects.toThrow('room "r" was deleted after it was loaded: the write is refused so the deleted document cannot come back')
-    await expect(storage.compact('r', Y.mergeUpdates(loaded.updates), loaded.lastSeq, loaded.generation)).rejects.toThrow(RoomDeletedError)
-    expect(await storage.load('r')).toEqual({ updates: [], lastSeq: 0, logCount: 0, logBytes: 0, generation })
-    expect(await storage.list()).toEqual([])
-  })
-
-  it('stores nothing of a batch that holds a write to a deleted room, and names which writes were refused', async () => {
-    const storage = storageIn(tempDir())
-    const [gone, kept] = [textUpdates(1, 'gone')[0]!, textUpdates(1, 'kept')[0]!]
-    await storage.append([{ room: 'gone', update: gone, generation: 0 }])
-    const generation = await storage.delete('gone')
-    const error = await storage.append([{ room: 'kept', update: kept, generation: 0 }, { room: 'gone', update: gone, generation: 0 }])
-      .then(() => null, (e: unknown) => e)
-    expect(error).toBeInstanceOf(RoomDeletedError)
-    expect((error as RoomDeletedError).refuses({ room: 'gone', generation: 0 })).toBe(true)
-    expect((error as RoomDeletedError).refuses({ room: 'gone', generation })).toBe(false)
-    expect((error as RoomDeletedError).refuses({ room: 'kept', generation: 0 })).toBe(false)
-    expect((await storage.load('kept')).updates).toEqual([])
-    expect((await storage.load('gone')).updates).toEqual([])
-  })
-
-  it('takes writes again at the generation a deleted room loads with, and deletes it again for good', async () => {
-    const storage = storageIn(tempDir())
-    const updates = textUpdates(3)
-    await storage.append([{ room: 'r', update: updates[0]!, generation: 0 }])
-    await storage.delete('r')
-    const again = await storage.load('r')
-    await storage.append([{ room: 'r', update: updates[1]!, generation: again.generation }])
-    const loaded = await storage.load('r')
-    expect(loaded).toMatchObject({ logCount: 1, generation: again.generation })
-    await storage.compact('r', Y.mergeUpdates(loaded.updates), loaded.lastSeq, again.generation)
-    expect((await storage.list()).map((r) => r.name)).toEqual(['r'])
-    const last = await storage.delete('r')
-    expect(last).toBeGreaterThan(again.generation)
-    await expect(storage.append([{ room: 'r', update: updates[2]!, generation: again.generation }])).rejects.toThrow(RoomDeletedError)
-    expect((await storage.load('r')).updates).toEqual([])
-  })
+  itKeepsDeletedRoomsDeleted(() => storageIn(tempDir()))
 
   it('stores a batch as one row per room and loads every update back, in order', async () => {
     const dir = tempDir()
