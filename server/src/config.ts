@@ -137,7 +137,7 @@ export const settings = [
   setting({ key: 'maxConnectionsPerRoom', flag: '--max-connections-per-room', env: 'MAX_CONNECTIONS_PER_ROOM', default: 500, parse: integer(1),
     description: 'Connections open at once to one room; one more is closed with 4503 (try later).' }),
   setting({ key: 'maxLoadedRooms', flag: '--max-loaded-rooms', env: 'MAX_LOADED_ROOMS', default: 1_000, parse: integer(1),
-    description: 'Rooms in memory at once. At the limit the room idle longest is unloaded early; with none idle, a connection to another room is closed with 4503.' }),
+    description: 'Rooms in memory at once. At the limit the room idle longest is unloaded early; with none idle, a connection to another room is closed with 4503 and an API call to it answered 503.' }),
   setting({ key: 'maxDocumentBytes', flag: '--max-document-bytes', env: 'MAX_DOCUMENT_BYTES', default: 32 * 1024 * 1024, parse: integer(1024),
     description: 'Largest document (stored snapshot plus log); an update that would pass it is refused with 4413.' }),
   setting({ key: 'maxPendingBytes', flag: '--max-pending-bytes', env: 'MAX_PENDING_BYTES', default: 64 * 1024, parse: integer(0),

@@ -11,7 +11,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type Metric } from 'prom-client'
 import { CLOSE_CODES } from '@ortak/protocol'
-import type { Storage } from './storage/storage.js'
+import { RoomDeletedError, type Storage } from './storage/storage.js'
 
 /** Histogram buckets, in seconds, for storage and broadcast latency. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5]
@@ -106,7 +106,8 @@ export function measuredStorage(storage: Storage): Storage {
         return result
       },
       (error: unknown) => {
-        storageErrors.inc({ operation })
+        // A write refused because its room was deleted is storage doing its job, not failing.
+        if (!(error instanceof RoomDeletedError)) storageErrors.inc({ operation })
         throw error
       },
     )
@@ -114,7 +115,7 @@ export function measuredStorage(storage: Storage): Storage {
   return {
     load: (room) => measure('load', () => storage.load(room)),
     append: (entries) => measure('append', () => storage.append(entries)),
-    compact: (room, snapshot, throughSeq) => measure('compact', () => storage.compact(room, snapshot, throughSeq)),
+    compact: (room, snapshot, throughSeq, generation) => measure('compact', () => storage.compact(room, snapshot, throughSeq, generation)),
     list: () => measure('list', () => storage.list()),
     delete: (room) => measure('delete', () => storage.delete(room)),
     close: () => storage.close(),

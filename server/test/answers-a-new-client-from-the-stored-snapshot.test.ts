@@ -32,8 +32,8 @@ async function storedRoom(text: string): Promise<{ dataDir: string; snapshot: Ui
   doc.getText('t').insert(0, text)
   const snapshot = Y.encodeStateAsUpdate(doc)
   const storage = new SqliteStorage({ file: databaseFile(dataDir) })
-  const [seq] = await storage.append([{ room: 'stored', update: snapshot }])
-  await storage.compact('stored', snapshot, seq!)
+  const [seq] = await storage.append([{ room: 'stored', update: snapshot, generation: 0 }])
+  await storage.compact('stored', snapshot, seq!, 0)
   await storage.close()
   return { dataDir, snapshot, doc }
 }
@@ -86,8 +86,8 @@ describe('a room loaded from a stored snapshot', () => {
     doc.getText('t').insert(long.length, 'and a second')
     const storage = new SqliteStorage({ file: databaseFile(dataDir) })
     const snapshot = Y.encodeStateAsUpdate(doc)
-    const [seq] = await storage.append([{ room: 'stored', update: snapshot }])
-    await storage.compact('stored', snapshot, seq!)
+    const [seq] = await storage.append([{ room: 'stored', update: snapshot, generation: 0 }])
+    await storage.compact('stored', snapshot, seq!, 0)
     await storage.close()
 
     server = await startServer({ dataDir })

@@ -20,7 +20,7 @@ it('keeps the write-ahead log bounded by checkpointing it in the background, and
     doc.on('update', collect)
     for (let i = 0; i < 1_000; i++) doc.getText('t').insert(0, line)
     doc.off('update', collect)
-    await storage.append(updates.map((update) => ({ room: 'r', update })))
+    await storage.append(updates.map((update) => ({ room: 'r', update, generation: 0 })))
     written += updates.reduce((sum, u) => sum + u.byteLength, 0)
     largestWal = Math.max(largestWal, walBytes())
     await new Promise((resolve) => setTimeout(resolve, 50))

@@ -35,7 +35,7 @@ it('commits the appends of one turn together, at the end of the turn', async () 
   const batcher = new WriteBatcher(storage)
   const turnEnded = endOfTurn()
   let stored = 0
-  for (const update of updates(10)) batcher.append({ room: 'r', update, onStored: () => stored++, onFailed: (e) => { throw e } })
+  for (const update of updates(10)) batcher.append({ room: 'r', update, generation: 0, onStored: () => stored++, onFailed: (e) => { throw e } })
   await Promise.resolve()
   expect(stored).toBe(0)
   await turnEnded
@@ -50,7 +50,7 @@ it('commits and acknowledges a burst of 1,000 or more before the turn ends, so a
   // Scheduled before the appends: it runs where the turn ends, before any check-phase flush they would schedule.
   const turnEnded = endOfTurn().then(() => stored)
   let stored = 0
-  for (const update of updates(2_500)) batcher.append({ room: 'r', update, onStored: () => stored++, onFailed: (e) => { throw e } })
+  for (const update of updates(2_500)) batcher.append({ room: 'r', update, generation: 0, onStored: () => stored++, onFailed: (e) => { throw e } })
   expect(await turnEnded).toBe(2_500)
   expect(storage.batches).toEqual([2_500])
   const loaded = await storage.load('r')

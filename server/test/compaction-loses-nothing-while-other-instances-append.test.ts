@@ -28,7 +28,7 @@ class Writer {
     const capture = (u: Uint8Array) => { update = u }
     this.doc.once('update', capture)
     this.doc.getArray<string>('items').push([item])
-    const [seq] = await this.storage.append([{ room: this.room, update: update! }])
+    const [seq] = await this.storage.append([{ room: this.room, update: update!, generation: 0 }])
     this.lastSeq = Math.max(this.lastSeq, seq!)
     this.committed.set(item, seq!)
   }
@@ -36,7 +36,7 @@ class Writer {
   async compact(others: readonly Writer[]): Promise<void> {
     const throughSeq = this.lastSeq
     if (others.some((other) => [...other.committed.values()].some((seq) => seq < throughSeq))) this.racyCompactions++
-    await this.storage.compact(this.room, Y.encodeStateAsUpdate(this.doc), throughSeq)
+    await this.storage.compact(this.room, Y.encodeStateAsUpdate(this.doc), throughSeq, 0)
     this.compactions++
   }
 }
@@ -116,13 +116,13 @@ describe.skipIf(!services.isAvailable)('compaction while other instances append 
     // (taking a seq) and then waits on this lock, its transaction open and uncommitted.
     const blocker = new pg.Client({ connectionString: db.url })
     await blocker.connect()
-    await storages[0]!.append([{ room: '0-blocker', update: Y.encodeStateAsUpdate(new Y.Doc()) }])
+    await storages[0]!.append([{ room: '0-blocker', update: Y.encodeStateAsUpdate(new Y.Doc()), generation: 0 }])
     await blocker.query('BEGIN')
     await blocker.query(`SELECT 1 FROM ortak_rooms WHERE name = '0-blocker' FOR UPDATE`)
     let update: Uint8Array | null = null
     b.doc.once('update', (u: Uint8Array) => { update = u })
     b.doc.getArray<string>('items').push(['b-open'])
-    const bAppend = b.storage.append([{ room, update: update! }, { room: '0-blocker', update: Y.encodeStateAsUpdate(new Y.Doc()) }])
+    const bAppend = b.storage.append([{ room, update: update!, generation: 0 }, { room: '0-blocker', update: Y.encodeStateAsUpdate(new Y.Doc()), generation: 0 }])
     await waitFor('b\'s update row to be inserted (uncommitted)', async () => {
       const { rows } = await blocker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE granted = false AND locktype = 'transactionid'`)
       return rows[0].n > 0

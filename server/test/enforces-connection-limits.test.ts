@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
 import { connectClient, rawSocket, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
 
 
@@ -74,5 +75,28 @@ describe('connection and room limits', () => {
     expect(server.server.registry.stats.rooms).toBe(2)
     // A connection to a loaded room still gets in.
     await synced(client('busy-1'))
+  })
+
+  it('answer an API write to yet another room with 503 and Retry-After when every loaded room is in use', async () => {
+    server = await startServer({ maxLoadedRooms: 1 })
+    const busy = client('busy')
+    await synced(busy)
+    const write = (room: string) => fetch(`${server!.url}/api/rooms/${room}`, { method: 'PUT', body: 'seeded', headers: { 'Content-Type': 'text/markdown' } })
+    const refused = await write('another')
+    expect(refused.status).toBe(503)
+    expect(refused.headers.get('retry-after')).toBe('1')
+    expect(await refused.json()).toEqual({ status: 503, message: 'server is at its limit of 1 open rooms, none idle; try again later' })
+    const update = await fetch(`${server.url}/api/rooms/another/updates`, {
+      method: 'POST', body: new Uint8Array(Y.encodeStateAsUpdate(new Y.Doc())), headers: { 'Content-Type': 'application/octet-stream' },
+    })
+    expect(update.status).toBe(503)
+    expect(server.server.registry.stats.rooms).toBe(1)
+    expect(server.server.registry.get('another')).toBeUndefined()
+    // The room in use is still served, and once it is idle the API gets in as a connection would.
+    expect((await write('busy')).status).toBe(201)
+    busy.destroy()
+    await waitFor('the busy room idle', () => server!.server.registry.stats.unloadTimers === 1)
+    expect((await write('another')).status).toBe(201)
+    expect(server.server.registry.stats.rooms).toBe(1)
   })
 })

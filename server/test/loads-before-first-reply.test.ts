@@ -15,7 +15,7 @@ it('sends nothing about a stored room until it is loaded: the first sync message
   const seed = new Y.Doc()
   seed.getText('t').insert(0, 'stored before the server started')
   const storage = new SqliteStorage({ file: databaseFile(dataDir) })
-  await storage.append([{ room: 'preloaded', update: Y.encodeStateAsUpdate(seed) }])
+  await storage.append([{ room: 'preloaded', update: Y.encodeStateAsUpdate(seed), generation: 0 }])
   await storage.close()
 
   server = await startServer({ dataDir })

@@ -37,9 +37,9 @@ class LoadsHeldAfterReading implements Storage {
   }
 
   append(entries: readonly AppendEntry[]): Promise<number[]> { return this.inner.append(entries) }
-  compact(room: string, snapshot: Uint8Array, throughSeq: number): Promise<void> { return this.inner.compact(room, snapshot, throughSeq) }
+  compact(room: string, snapshot: Uint8Array, throughSeq: number, generation: number): Promise<void> { return this.inner.compact(room, snapshot, throughSeq, generation) }
   list(): Promise<StoredRoomInfo[]> { return this.inner.list() }
-  delete(room: string): Promise<void> { return this.inner.delete(room) }
+  delete(room: string): Promise<number> { return this.inner.delete(room) }
   close(): Promise<void> { return this.inner.close() }
 }
 

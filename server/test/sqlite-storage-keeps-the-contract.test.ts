@@ -4,6 +4,8 @@ import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { SqliteStorage } from '../src/storage/sqlite.js'
+import { RoomDeletedError } from '../src/storage/storage.js'
+import { itKeepsDeletedRoomsDeleted } from './deleted-rooms-stay-deleted.js'
 import { tempDir } from './helpers.js'
 
 /** A Yjs update appending `text` to a document, as a client would send it. */
@@ -33,8 +35,10 @@ describe('SQLite storage', () => {
   })
 
   it('loads an unknown room as empty', async () => {
-    expect(await storageIn(tempDir()).load('nobody-here')).toEqual({ updates: [], lastSeq: 0, logCount: 0, logBytes: 0 })
+    expect(await storageIn(tempDir()).load('nobody-here')).toEqual({ updates: [], lastSeq: 0, logCount: 0, logBytes: 0, generation: 0 })
   })
+
+  itKeepsDeletedRoomsDeleted(() => storageIn(tempDir()))
 
   it('stores a batch as one row per room and loads every update back, in order', async () => {
     const dir = tempDir()
@@ -42,8 +46,8 @@ describe('SQLite storage', () => {
     const a = textUpdates(3, 'a')
     const b = textUpdates(2, 'b')
     const seqs = await storage.append([
-      { room: 'a', update: a[0]! }, { room: 'b', update: b[0]! }, { room: 'a', update: a[1]! },
-      { room: 'b', update: b[1]! }, { room: 'a', update: a[2]! },
+      { room: 'a', update: a[0]!, generation: 0 }, { room: 'b', update: b[0]!, generation: 0 }, { room: 'a', update: a[1]!, generation: 0 },
+      { room: 'b', update: b[1]!, generation: 0 }, { room: 'a', update: a[2]!, generation: 0 },
     ])
     expect(seqs[0]).toBe(seqs[2])
     expect(seqs[2]).toBe(seqs[4])
@@ -64,9 +68,9 @@ describe('SQLite storage', () => {
   it('keeps what was appended after the compacted sequence number', async () => {
     const storage = storageIn(tempDir())
     const updates = textUpdates(4)
-    const [first] = await storage.append([{ room: 'r', update: updates[0]! }, { room: 'r', update: updates[1]! }])
-    await storage.append([{ room: 'r', update: updates[2]! }, { room: 'r', update: updates[3]! }])
-    await storage.compact('r', Y.mergeUpdates(updates.slice(0, 2)), first!)
+    const [first] = await storage.append([{ room: 'r', update: updates[0]!, generation: 0 }, { room: 'r', update: updates[1]!, generation: 0 }])
+    await storage.append([{ room: 'r', update: updates[2]!, generation: 0 }, { room: 'r', update: updates[3]!, generation: 0 }])
+    await storage.compact('r', Y.mergeUpdates(updates.slice(0, 2)), first!, 0)
     const loaded = await storage.load('r')
     expect(loaded.logCount).toBe(2)
     expect(loaded.updates).toHaveLength(3)
@@ -86,10 +90,31 @@ describe('SQLite storage', () => {
     old.prepare('INSERT INTO rooms (name, log_count, log_bytes, updated_at) VALUES (?, 3, 0, 0)').run('r')
     old.close()
     const storage = storageIn(dir)
-    await storage.append([{ room: 'r', update: updates[3]! }, { room: 'r', update: updates[4]! }])
+    await storage.append([{ room: 'r', update: updates[3]!, generation: 0 }, { room: 'r', update: updates[4]!, generation: 0 }])
     const loaded = await storage.load('r')
     expect(loaded.logCount).toBe(5)
     expect(textOf(loaded.updates)).toBe('x0;x1;x2;x3;x4;')
+  })
+
+  it('opens a file written before rooms had generations, and deletes its rooms for good', async () => {
+    const dir = tempDir()
+    const file = path.join(dir, 'ortak.db')
+    const old = new Database(file)
+    old.exec(`CREATE TABLE rooms (name TEXT PRIMARY KEY, snapshot BLOB, log_count INTEGER NOT NULL DEFAULT 0,
+                log_bytes INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL) STRICT;
+              CREATE TABLE updates (seq INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data BLOB NOT NULL,
+                update_count INTEGER NOT NULL DEFAULT 1) STRICT;`)
+    const updates = textUpdates(3)
+    old.prepare('INSERT INTO rooms (name, snapshot, log_count, log_bytes, updated_at) VALUES (?, ?, 1, 0, 0)').run('r', Y.mergeUpdates(updates.slice(0, 2)))
+    old.prepare('INSERT INTO updates (room, data) VALUES (?, ?)').run('r', updates[2]!)
+    old.close()
+    const storage = storageIn(dir)
+    const loaded = await storage.load('r')
+    expect(loaded).toMatchObject({ logCount: 1, generation: 0 })
+    expect(textOf(loaded.updates)).toBe('x0;x1;x2;')
+    await storage.delete('r')
+    await expect(storage.compact('r', Y.mergeUpdates(loaded.updates), loaded.lastSeq, loaded.generation)).rejects.toThrow(RoomDeletedError)
+    expect((await storage.load('r')).updates).toEqual([])
   })
 
   it('gives a compacted log\'s pages back to the file system', async () => {
@@ -104,14 +129,14 @@ describe('SQLite storage', () => {
       doc.getText('t').delete(0, doc.getText('t').length)
     }
     const writer = new SqliteStorage({ file })
-    for (let i = 0; i < updates.length; i += 100) await writer.append(updates.slice(i, i + 100).map((update) => ({ room: 'r', update })))
+    for (let i = 0; i < updates.length; i += 100) await writer.append(updates.slice(i, i + 100).map((update) => ({ room: 'r', update, generation: 0 })))
     await writer.close()
     const before = fs.statSync(file).size
 
     const storage = new SqliteStorage({ file })
-    const { lastSeq } = await storage.load('r')
+    const { lastSeq, generation } = await storage.load('r')
     const snapshot = Y.encodeStateAsUpdate(doc)
-    await storage.compact('r', snapshot, lastSeq)
+    await storage.compact('r', snapshot, lastSeq, generation)
     await storage.close()
     const after = fs.statSync(file).size
     expect(before).toBeGreaterThan(100 * 1024)

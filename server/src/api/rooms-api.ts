@@ -12,7 +12,7 @@ import type { AccessControl, Permission } from '../auth/access-token.js'
 import { ProtocolError } from '../protocol/messages.js'
 import { decodeRoomSegment } from '../room-name.js'
 import { RoomBusyError } from '../rooms/registry.js'
-import { StorageError } from '../storage/storage.js'
+import { RoomDeletedError, StorageError } from '../storage/storage.js'
 import {
   DocumentInputError, contentTypes, exportDocument, exportFormats, importFormatOf, isExportFormat, parseDocument,
 } from '../documents/formats.js'
@@ -187,6 +187,8 @@ function asApiError(error: Error): ApiError | null {
     return new ApiError(error.closeCode === CLOSE_DOCUMENT_TOO_LARGE ? 413 : 400, error.message)
   }
   if (error instanceof RoomBusyError) return new ApiError(503, error.message, { 'Retry-After': '1' })
+  // Another instance deleted the room while this one held it: the write went to a document that no longer exists.
+  if (error instanceof RoomDeletedError) return new ApiError(409, `${error.message}; send it again to write to the room anew`)
   if (error instanceof StorageError) return new ApiError(503, `storage failed: ${error.message}`, { 'Retry-After': '5' })
   return null
 }

@@ -41,6 +41,6 @@ async function compactRoom(storage: Storage, room: string): Promise<string> {
   const doc = yDocFromUpdates(stored.updates)
   const snapshot = Y.encodeStateAsUpdate(doc)
   doc.destroy()
-  await storage.compact(room, snapshot, stored.lastSeq)
+  await storage.compact(room, snapshot, stored.lastSeq, stored.generation)
   return `${room}: ${stored.logCount} updates (${stored.logBytes} bytes) -> snapshot of ${snapshot.byteLength} bytes`
 }

@@ -6,8 +6,8 @@
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
 import { CLOSE_INTERNAL_ERROR, CLOSE_ROOM_DELETED, CLOSE_SERVICE_RESTART, CLOSE_TRY_AGAIN_LATER, type Refusal } from '@ortak/protocol'
-import { admissionRefusal, type AdmissionLimits } from '../limits/admission.js'
-import type { Storage } from '../storage/storage.js'
+import { admissionRefusal, type AdmissionLimits, type Occupancy } from '../limits/admission.js'
+import { RoomDeletedError, type Storage } from '../storage/storage.js'
 import type { WriteBatcher } from '../storage/write-batcher.js'
 import { Connection, type ConnectionOptions } from './connection.js'
 import { Room, type RoomOptions } from './room.js'
@@ -16,6 +16,8 @@ import type { RoomBus } from './room-bus.js'
 export interface RoomRegistryOptions extends RoomOptions, Partial<AdmissionLimits> {
   unloadGraceMs: number
 }
+
+const DELETED_REASON = 'room deleted: its document no longer exists'
 
 export class RoomRegistry {
   private readonly rooms = new Map<string, Room>()
@@ -36,7 +38,9 @@ export class RoomRegistry {
     private readonly log: Logger,
     /** Set when several instances share rooms (scale-out); absent in the single-process default. */
     private readonly bus?: RoomBus,
-  ) {}
+  ) {
+    bus?.onDeletedElsewhere((room, generation) => void this.deletedElsewhere(room, generation))
+  }
 
   get stats() {
     return { rooms: this.rooms.size, connections: this.connectionCount, unloadTimers: this.unloadTimers.size, unloading: this.unloading.size }
@@ -45,18 +49,22 @@ export class RoomRegistry {
   /** Why a new connection to `roomName` cannot be admitted now (a connection or room limit), or null. */
   refusalFor(roomName: string): Refusal | null {
     if (this.deleting.has(roomName)) return { code: CLOSE_TRY_AGAIN_LATER, reason: 'room is being deleted; try again' }
+    return admissionRefusal(this.occupancy(roomName), {
+      maxConnections: this.options.maxConnections ?? Number.POSITIVE_INFINITY,
+      maxConnectionsPerRoom: this.options.maxConnectionsPerRoom ?? Number.POSITIVE_INFINITY,
+      maxLoadedRooms: this.options.maxLoadedRooms ?? Number.POSITIVE_INFINITY,
+    })
+  }
+
+  private occupancy(roomName: string): Occupancy {
     const room = this.rooms.get(roomName)
-    return admissionRefusal({
+    return {
       connections: this.connectionCount,
       roomConnections: room?.connections.size ?? 0,
       isRoomLoaded: room !== undefined,
       loadedRooms: this.rooms.size - this.unloading.size,
       idleRooms: this.unloadTimers.size,
-    }, {
-      maxConnections: this.options.maxConnections ?? Number.POSITIVE_INFINITY,
-      maxConnectionsPerRoom: this.options.maxConnectionsPerRoom ?? Number.POSITIVE_INFINITY,
-      maxLoadedRooms: this.options.maxLoadedRooms ?? Number.POSITIVE_INFINITY,
-    })
+    }
   }
 
   get(name: string): Room | undefined {
@@ -85,6 +93,13 @@ export class RoomRegistry {
    */
   async withRoom<T>(name: string, work: (room: Room) => T | Promise<T>): Promise<T> {
     if (this.deleting.has(name)) throw new RoomBusyError(`room "${name}" is being deleted; try again`)
+    // Not a connection, so only the room limit applies: an API call must not load a room a client could not.
+    const refusal = admissionRefusal(this.occupancy(name), {
+      maxConnections: Number.POSITIVE_INFINITY,
+      maxConnectionsPerRoom: Number.POSITIVE_INFINITY,
+      maxLoadedRooms: this.options.maxLoadedRooms ?? Number.POSITIVE_INFINITY,
+    })
+    if (refusal) throw new RoomBusyError(refusal.reason)
     const room = this.open(name)
     this.borrowed.set(room, (this.borrowed.get(room) ?? 0) + 1)
     try {
@@ -99,9 +114,10 @@ export class RoomRegistry {
   }
 
   /**
-   * Closes the room's connections with 4410 and deletes it from storage.
+   * Closes the room's connections with 4410 and deletes it from storage,
+   * then tells the other instances, which do the same with their copies.
    * Writes already queued for it commit first, so nothing of it is left.
-   * Resolves with the number of connections closed.
+   * Resolves with the number of connections closed here.
    */
   async deleteRoom(name: string): Promise<number> {
     if (this.deleting.has(name)) throw new RoomBusyError(`room "${name}" is already being deleted`)
@@ -111,11 +127,12 @@ export class RoomRegistry {
       const closed = room?.connections.size ?? 0
       if (room) {
         this.remove(room)
-        room.destroy(CLOSE_ROOM_DELETED, 'room deleted: its document no longer exists')
+        room.destroy(CLOSE_ROOM_DELETED, DELETED_REASON)
       }
       await this.batcher.drain()
-      await this.storage.delete(name)
-      this.log.info({ room: name, closedConnections: closed }, 'room deleted')
+      const generation = await this.storage.delete(name)
+      this.bus?.publishDeletion(name, generation)
+      this.log.info({ room: name, closedConnections: closed, generation }, 'room deleted')
       return closed
     } finally {
       this.deleting.delete(name)
@@ -202,11 +219,33 @@ export class RoomRegistry {
 
   private dropAfterStorageFailure(room: Room, error: Error): void {
     if (this.rooms.get(room.name) !== room) return
+    if (error instanceof RoomDeletedError) return this.dropDeleted(room, error)
     this.log.error({ room: room.name, err: error }, 'storage failed: dropping the room so nothing unstored is served')
     this.remove(room)
     // Updates queued after the one that failed may depend on it: none of them may be stored.
     this.batcher.discard(room.name, error)
     room.closeAllForStorageFailure()
+  }
+
+  /**
+   * Another instance deleted the room. A copy here of an older generation is
+   * of a document that no longer exists; a copy that loaded after the
+   * deletion is of the room created anew, and stays.
+   */
+  private async deletedElsewhere(room: Room, generation: number): Promise<void> {
+    // A room still loading may read storage before the deletion or after it.
+    await room.ready.catch(() => {})
+    if (this.rooms.get(room.name) !== room || room.generation >= generation) return
+    this.dropDeleted(room, new RoomDeletedError(new Map([[room.name, generation]])))
+  }
+
+  /** Drops a copy of a deleted room without storing or compacting anything of it. */
+  private dropDeleted(room: Room, error: RoomDeletedError): void {
+    this.log.info({ room: room.name, generation: room.generation }, 'room was deleted elsewhere: dropping its copy unstored')
+    this.remove(room)
+    this.batcher.discard(room.name, error)
+    // Not 1011: the provider would reconnect and send its whole copy into the room created anew.
+    room.destroy(CLOSE_ROOM_DELETED, DELETED_REASON)
   }
 
   /**
@@ -229,5 +268,5 @@ export class RoomRegistry {
   }
 }
 
-/** The room cannot be used this moment (it is being deleted); trying again shortly will work. */
+/** The room cannot be used this moment (it is being deleted, or the room limit is reached with none idle); trying again shortly will work. */
 export class RoomBusyError extends Error {}

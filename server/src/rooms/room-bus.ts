@@ -1,9 +1,10 @@
 /**
  * How a room reaches the same room hosted by other server instances
- * (scale-out, `server/src/scale/`). A room without a bus is the default
- * single process. The room only tells the bus what it accepted; changes
- * from other instances come back through the bus's own calls into the room
- * and are never published again.
+ * (scale-out, `server/src/scale/`), and how the registry learns of rooms
+ * other instances deleted. A room without a bus is the default single
+ * process. The room only tells the bus what it accepted; changes from other
+ * instances come back through the bus's own calls into the room and are
+ * never published again.
  */
 import type { Room } from './room.js'
 
@@ -21,4 +22,12 @@ export interface RoomBus {
   publishUpdate(room: Room, update: Uint8Array): void
   /** A local client's awareness changed (or was removed when it left). */
   publishAwareness(room: Room, update: Uint8Array): void
+  /** This instance deleted the room `name` from storage, which is at `generation` from now on. */
+  publishDeletion(name: string, generation: number): void
+  /**
+   * Calls `listener` with a room hosted here when another instance deleted
+   * it, or a catch-up from storage finds it was: `generation` is the one it
+   * has now. Set once, by the registry, which owns the rooms' lifecycle.
+   */
+  onDeletedElsewhere(listener: (room: Room, generation: number) => void): void
 }

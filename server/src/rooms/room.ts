@@ -38,7 +38,11 @@ export interface RoomOptions extends CompactionOptions {
 export interface RoomHooks {
   /** The last connection left. */
   onEmpty(room: Room): void
-  /** Storage failed: the room's memory may hold changes that are not stored, so it must be dropped. */
+  /**
+   * Storage failed, or refused a write because the room was deleted after it
+   * loaded (RoomDeletedError): the room's memory may hold changes that are
+   * not stored, so it must be dropped.
+   */
   onStorageFailure(room: Room, error: Error): void
   /**
    * Yjs threw while applying an update: it integrates an update client by
@@ -83,7 +87,8 @@ export class Room {
     private readonly log: Logger,
     private readonly bus?: RoomBus,
   ) {
-    this.storedLog = new StoredLog(name, storage, batcher, options, () => this.encodeSnapshot(), log)
+    this.storedLog = new StoredLog(name, storage, batcher, options, () => this.encodeSnapshot(), log,
+      (error) => this.hooks.onStorageFailure(this, error))
     this.presence = new RoomPresence(this.awareness, {
       publish: (update) => this.bus?.publishAwareness(this, update),
       broadcast: (frame) => {
@@ -108,6 +113,11 @@ export class Room {
 
   get hasUnstoredWrites(): boolean {
     return this.storedLog.hasWritesInFlight
+  }
+
+  /** The generation the room loaded (0 until it has): its writes carry it. */
+  get generation(): number {
+    return this.storedLog.generation
   }
 
   /** Marks the room unusable after its load failed; its connections are closed by the registry. */
@@ -408,6 +418,7 @@ class PoisonedDocument extends Error {
  */
 class UpdateWrite implements PendingAppend {
   readonly room: string
+  readonly generation: number
   readonly appliedAt = performance.now()
 
   constructor(
@@ -421,6 +432,7 @@ class UpdateWrite implements PendingAppend {
     readonly onDone?: (error?: Error) => void,
   ) {
     this.room = target.name
+    this.generation = target.generation
   }
 
   onStored(seq: number): void {

@@ -1,11 +1,12 @@
 /**
  * A room's document as storage holds it: a snapshot plus a log of updates
- * appended after it. This keeps the room's account of that log (its last
- * sequence number, how many updates and bytes it holds, the writes still
- * on their way) and decides when the log is compacted into one snapshot.
+ * appended after it. This keeps the room's account of that log (its
+ * generation, last sequence number, how many updates and bytes it holds,
+ * the writes still on their way) and decides when the log is compacted
+ * into one snapshot.
  */
 import type { Logger } from 'pino'
-import type { LoadedRoom, Storage } from '../storage/storage.js'
+import { RoomDeletedError, type LoadedRoom, type Storage } from '../storage/storage.js'
 import type { WriteBatcher } from '../storage/write-batcher.js'
 
 export interface CompactionOptions {
@@ -16,6 +17,7 @@ export interface CompactionOptions {
 }
 
 export class StoredLog {
+  private loadedGeneration = 0
   private lastSeq = 0
   private count = 0
   private bytes = 0
@@ -37,14 +39,22 @@ export class StoredLog {
      */
     private readonly encodeSnapshot: () => Uint8Array | null,
     private readonly log: Logger,
+    /** Storage refused a compaction: the room was deleted after it loaded, and its document must go. */
+    private readonly onDeleted: (error: RoomDeletedError) => void,
   ) {}
 
   /** What the room's load read from storage. */
   loaded(stored: LoadedRoom): void {
+    this.loadedGeneration = stored.generation
     this.lastSeq = stored.lastSeq
     this.count = stored.logCount
     this.bytes = stored.logBytes
     this.storedDocumentBytes = stored.updates.reduce((sum, update) => sum + update.byteLength, 0)
+  }
+
+  /** The room's generation when it loaded: every write of it carries this, and is refused once the room was deleted. */
+  get generation(): number {
+    return this.loadedGeneration
   }
 
   /** The document's size once every applied update is stored: the size the document limit applies to. */
@@ -127,8 +137,9 @@ export class StoredLog {
     const throughSeq = this.lastSeq
     const before = { count: this.count, bytes: this.bytes, documentBytes: this.storedDocumentBytes }
     try {
-      await this.storage.compact(this.room, snapshot, throughSeq)
+      await this.storage.compact(this.room, snapshot, throughSeq, this.loadedGeneration)
     } catch (error) {
+      if (error instanceof RoomDeletedError) return this.onDeleted(error)
       // The log is still intact; compaction is retried after the next write.
       this.log.error({ room: this.room, err: error }, 'compaction failed')
       return

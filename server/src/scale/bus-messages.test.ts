@@ -17,12 +17,17 @@ describe('bus messages', () => {
       { kind: 'catch-up', sender: 'b2' },
       { kind: 'heartbeat', sender: 'c3' },
       { kind: 'goodbye', sender: 'c3' },
+      { kind: 'deleted', sender: 'd4', generation: 3 },
     ]
     for (const message of messages) expect(decodeBusMessage(encodeBusMessage(message))).toEqual(message)
   })
 
   it('start with the protocol version, then the kind and the sender', () => {
     expect([...encodeBusMessage({ kind: 'hello', sender: 'ab' })]).toEqual([BUS_PROTOCOL_VERSION, 2, 2, 97, 98])
+  })
+
+  it('carry the generation a deleted room has from now on after the sender', () => {
+    expect([...encodeBusMessage({ kind: 'deleted', sender: 'ab', generation: 300 })]).toEqual([BUS_PROTOCOL_VERSION, 6, 2, 97, 98, 0xac, 0x02])
   })
 
   it('refuse what is not one of ours, naming the problem', () => {
@@ -33,6 +38,8 @@ describe('bus messages', () => {
       [raw((e) => { encoding.writeVarUint(e, 1); encoding.writeVarUint(e, 2); encoding.writeVarString(e, '') }), /has no sender/],
       [raw((e) => { encoding.writeVarUint(e, 1); encoding.writeVarUint(e, 0); encoding.writeVarString(e, 'x'); encoding.writeVarUint(e, 10) }), /length 10 exceeds the 0 bytes left/],
       [raw((e) => { encoding.writeVarUint(e, 1); encoding.writeVarUint(e, 2); encoding.writeVarString(e, 'x'); encoding.writeUint8(e, 0) }), /1 unexpected bytes after the hello message/],
+      [raw((e) => { encoding.writeVarUint(e, 1); encoding.writeVarUint(e, 6); encoding.writeVarString(e, 'x') }), /unexpected end of frame/],
+      [raw((e) => { encoding.writeVarUint(e, 1); encoding.writeVarUint(e, 6); encoding.writeVarString(e, 'x'); encoding.writeVarUint(e, 1); encoding.writeUint8(e, 0) }), /1 unexpected bytes after the deleted message/],
     ]
     for (const [bytes, problem] of cases) {
       expect(() => decodeBusMessage(bytes)).toThrow(MalformedBusMessage)

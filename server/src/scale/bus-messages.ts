@@ -1,9 +1,10 @@
 /**
  * The messages instances exchange through Redis, as pure functions. Each is
  * [varUint version][varUint kind][varString sender instance id] followed,
- * for `update` and `awareness`, by a varUint8Array payload. Room messages
- * travel on the room's channel; `heartbeat` and `goodbye` on one channel
- * shared by all instances.
+ * for `update` and `awareness`, by a varUint8Array payload, and for
+ * `deleted` by a varUint generation. Room messages travel on the room's
+ * channel; `heartbeat` and `goodbye` on one channel shared by all instances.
+ * A kind added later is ignored (as malformed) by instances that predate it.
  */
 import * as encoding from 'lib0/encoding'
 import { FrameReader, MalformedFrame } from '../protocol/reader.js'
@@ -22,6 +23,8 @@ export const BUS_CATCH_UP = 3
 export const BUS_HEARTBEAT = 4
 /** "I am shutting down": my clients' awareness can go now. */
 export const BUS_GOODBYE = 5
+/** "I deleted this room; it is at `generation` now": a copy of an older generation is of a deleted document. */
+export const BUS_DELETED = 6
 
 export type BusMessage =
   | { kind: 'update'; sender: string; payload: Uint8Array }
@@ -30,10 +33,11 @@ export type BusMessage =
   | { kind: 'catch-up'; sender: string }
   | { kind: 'heartbeat'; sender: string }
   | { kind: 'goodbye'; sender: string }
+  | { kind: 'deleted'; sender: string; generation: number }
 
 const KIND_CODES = {
   update: BUS_UPDATE, awareness: BUS_AWARENESS, hello: BUS_HELLO,
-  'catch-up': BUS_CATCH_UP, heartbeat: BUS_HEARTBEAT, goodbye: BUS_GOODBYE,
+  'catch-up': BUS_CATCH_UP, heartbeat: BUS_HEARTBEAT, goodbye: BUS_GOODBYE, deleted: BUS_DELETED,
 } as const
 
 const KINDS_BY_CODE = new Map(Object.entries(KIND_CODES).map(([kind, code]) => [code as number, kind as BusMessage['kind']]))
@@ -44,6 +48,7 @@ export function encodeBusMessage(message: BusMessage): Uint8Array {
   encoding.writeVarUint(encoder, KIND_CODES[message.kind])
   encoding.writeVarString(encoder, message.sender)
   if (message.kind === 'update' || message.kind === 'awareness') encoding.writeVarUint8Array(encoder, message.payload)
+  if (message.kind === 'deleted') encoding.writeVarUint(encoder, message.generation)
   return encoding.toUint8Array(encoder)
 }
 
@@ -66,6 +71,11 @@ export function decodeBusMessage(bytes: Uint8Array): BusMessage {
       const payload = reader.varBytes()
       reader.expectEnd(`${kind} payload`)
       return { kind, sender, payload }
+    }
+    if (kind === 'deleted') {
+      const generation = reader.varUint()
+      reader.expectEnd('deleted message')
+      return { kind, sender, generation }
     }
     reader.expectEnd(`${kind} message`)
     return { kind, sender }

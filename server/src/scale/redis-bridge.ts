@@ -47,6 +47,7 @@ export class RedisBridge implements RoomBus {
   private readonly catchUps = new Map<string, { isRequestedAgain: boolean; done: Promise<void> }>()
   private readonly timer: NodeJS.Timeout
   private readonly log: Logger
+  private deletedElsewhere: (room: Room, generation: number) => void = () => {}
   /** Something may have been published that others missed, or published to us while we were not listening. */
   private needsResync = true
   private isResyncing = false
@@ -127,6 +128,16 @@ export class RedisBridge implements RoomBus {
 
   publishAwareness(room: Room, update: Uint8Array): void {
     this.publish(room.name, { kind: 'awareness', payload: update })
+  }
+
+  publishDeletion(name: string, generation: number): void {
+    // Should this be lost, the others still cannot store the deleted document (storage refuses their
+    // writes), and a catch-up from storage (after an outage, or when this instance falls silent) drops it.
+    this.publish(name, { kind: 'deleted', generation })
+  }
+
+  onDeletedElsewhere(listener: (room: Room, generation: number) => void): void {
+    this.deletedElsewhere = listener
   }
 
   /** Says goodbye (so others drop this instance's awareness at once) and closes both connections. */
@@ -264,6 +275,8 @@ export class RedisBridge implements RoomBus {
       }
       case 'catch-up':
         return this.catchUp(room)
+      case 'deleted':
+        return this.deletedElsewhere(room, message.generation)
     }
   }
 
@@ -329,6 +342,8 @@ export class RedisBridge implements RoomBus {
           if (!isCurrent()) return
           const stored = await this.options.storage.load(room.name)
           if (!isCurrent()) return
+          // Deleted since this copy loaded: what storage holds now is another document, the room created anew.
+          if (stored.generation > room.generation) return this.deletedElsewhere(room, stored.generation)
           room.applyFromOtherInstances(stored.updates)
         } while (state.isRequestedAgain)
       } catch (error) {

@@ -3,14 +3,15 @@
  * contract as sqlite.ts: a room is a snapshot plus a log of updates, an
  * append batch commits in one transaction before anything of it is
  * broadcast. What differs is that other processes write the same rooms at
- * the same moment, which shapes `load` (one consistent read) and `compact`
- * (it merges exactly the rows it deletes).
+ * the same moment, which shapes `load` (one consistent read), `compact`
+ * (it merges exactly the rows it deletes) and the generation checks (made
+ * on the room's row, locked, in the transaction that writes).
  */
 import pg from 'pg'
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import type { AppendEntry, LoadedRoom, Storage, StoredRoomInfo } from './storage.js'
-import { StorageError } from './storage.js'
+import { RoomDeletedError, StorageError } from './storage.js'
 
 export interface PostgresStorageOptions {
   /** postgres://user:password@host:port/database */
@@ -50,6 +51,11 @@ const MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX ortak_updates_by_room ON ortak_updates (room, seq);
     `,
+  },
+  {
+    version: 2,
+    description: 'a generation per room, which a delete advances; a deleted room keeps its row, emptied, as a tombstone',
+    sql: 'ALTER TABLE ortak_rooms ADD COLUMN generation bigint NOT NULL DEFAULT 0',
   },
 ]
 
@@ -105,18 +111,18 @@ export class PostgresStorage implements Storage {
     // One snapshot of the database for both reads: a compaction committing between them would
     // otherwise make us read the old snapshot and the already-shortened log.
     return this.transaction('load', room, async (client) => {
-      const snapshot = await client.query<{ snapshot: Buffer | null }>('SELECT snapshot FROM ortak_rooms WHERE name = $1', [room])
+      const header = await client.query<{ snapshot: Buffer | null; generation: string }>('SELECT snapshot, generation FROM ortak_rooms WHERE name = $1', [room])
       const log = await client.query<{ seq: string; data: Buffer }>('SELECT seq, data FROM ortak_updates WHERE room = $1 ORDER BY seq', [room])
       const updates: Uint8Array[] = []
-      const stored = snapshot.rows[0]?.snapshot
-      if (stored) updates.push(stored)
+      const stored = header.rows[0]
+      if (stored?.snapshot) updates.push(stored.snapshot)
       let logBytes = 0
       for (const row of log.rows) {
         updates.push(row.data)
         logBytes += row.data.byteLength
       }
       const last = log.rows.at(-1)
-      return { updates, lastSeq: last ? Number(last.seq) : 0, logCount: log.rows.length, logBytes }
+      return { updates, lastSeq: last ? Number(last.seq) : 0, logCount: log.rows.length, logBytes, generation: Number(stored?.generation ?? 0) }
     }, true, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY')
   }
 
@@ -131,21 +137,35 @@ export class PostgresStorage implements Storage {
         [entries.map((e) => e.room), entries.map((e) => e.update)])
       // Rows are inserted in batch order, so their sequence numbers ascend in that order.
       const seqs = inserted.rows.map((row) => Number(row.seq)).sort((a, b) => a - b)
-      const perRoom = new Map<string, { count: number; bytes: number }>()
-      for (const { room, update } of entries) {
-        const totals = perRoom.get(room) ?? { count: 0, bytes: 0 }
+      const perRoom = new Map<string, { count: number; bytes: number; generation: number; isMixed: boolean }>()
+      for (const { room, update, generation } of entries) {
+        const totals = perRoom.get(room) ?? { count: 0, bytes: 0, generation, isMixed: false }
         totals.count++
         totals.bytes += update.byteLength
+        totals.isMixed ||= totals.generation !== generation
         perRoom.set(room, totals)
       }
       // Rows locked in name order: two instances appending to the same rooms can wait, never deadlock.
       const rooms = [...perRoom.keys()].sort()
-      await client.query(
-        `INSERT INTO ortak_rooms (name, log_count, log_bytes, updated_at)
-         SELECT name, count, bytes, $4 FROM unnest($1::text[], $2::bigint[], $3::bigint[]) AS t (name, count, bytes)
+      // The counters move only where the room's row (locked by this statement, and read as the last
+      // commit left it) has the entries' generation: a delete committed meanwhile makes it refuse.
+      const counted = await client.query<{ name: string }>(
+        `INSERT INTO ortak_rooms (name, log_count, log_bytes, updated_at, generation)
+         SELECT name, count, bytes, $4, generation FROM unnest($1::text[], $2::bigint[], $3::bigint[], $5::bigint[]) AS t (name, count, bytes, generation)
          ON CONFLICT (name) DO UPDATE SET log_count = ortak_rooms.log_count + excluded.log_count,
-           log_bytes = ortak_rooms.log_bytes + excluded.log_bytes, updated_at = excluded.updated_at`,
-        [rooms, rooms.map((r) => perRoom.get(r)!.count), rooms.map((r) => perRoom.get(r)!.bytes), Date.now()])
+           log_bytes = ortak_rooms.log_bytes + excluded.log_bytes, updated_at = excluded.updated_at
+           WHERE ortak_rooms.generation = excluded.generation
+         RETURNING name`,
+        [rooms, rooms.map((r) => perRoom.get(r)!.count), rooms.map((r) => perRoom.get(r)!.bytes), Date.now(),
+          rooms.map((r) => perRoom.get(r)!.generation)])
+      const isCounted = new Set(counted.rows.map((row) => row.name))
+      const refused = rooms.filter((r) => !isCounted.has(r) || perRoom.get(r)!.isMixed)
+      if (refused.length > 0) {
+        const current = await client.query<{ name: string; generation: string }>(
+          'SELECT name, generation FROM ortak_rooms WHERE name = ANY($1::text[])', [refused])
+        // Thrown inside the transaction: it rolls back, and the update rows inserted above go with it.
+        throw new RoomDeletedError(new Map(current.rows.map((row) => [row.name, Number(row.generation)])))
+      }
       return seqs
     })
   }
@@ -158,11 +178,15 @@ export class PostgresStorage implements Storage {
    * this transaction deletes. A row whose transaction has not committed yet
    * is invisible to the DELETE and stays in the log: nothing is lost.
    */
-  async compact(room: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+  async compact(room: string, snapshot: Uint8Array, throughSeq: number, generation: number): Promise<void> {
     await this.transaction('compact', room, async (client) => {
       await client.query('INSERT INTO ortak_rooms (name, updated_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING', [room, Date.now()])
-      // Serialises compactions of one room across instances; appends only wait for the counter update.
-      const current = await client.query<{ snapshot: Buffer | null }>('SELECT snapshot FROM ortak_rooms WHERE name = $1 FOR UPDATE', [room])
+      // Serialises compactions of one room across instances, and with its deletion; appends only wait for
+      // the counter update. Read under the lock, the generation is the one the last commit left.
+      const current = await client.query<{ snapshot: Buffer | null; generation: string }>(
+        'SELECT snapshot, generation FROM ortak_rooms WHERE name = $1 FOR UPDATE', [room])
+      const stored = Number(current.rows[0]?.generation ?? 0)
+      if (stored !== generation) throw new RoomDeletedError(new Map([[room, stored]]))
       const deleted = await client.query<{ seq: string; data: Buffer }>(
         'DELETE FROM ortak_updates WHERE room = $1 AND seq <= $2 RETURNING seq, data', [room, throughSeq])
       const merged = new Y.Doc({ gc: true })
@@ -184,14 +208,22 @@ export class PostgresStorage implements Storage {
   async list(): Promise<StoredRoomInfo[]> {
     await this.ready('list', '')
     const { rows } = await this.guard('list', '', () => this.pool.query<{ name: string; bytes: string; log_count: string; updated_at: string }>(
-      'SELECT name, coalesce(length(snapshot), 0) + log_bytes AS bytes, log_count, updated_at FROM ortak_rooms ORDER BY name'))
+      `SELECT name, coalesce(length(snapshot), 0) + log_bytes AS bytes, log_count, updated_at FROM ortak_rooms
+       WHERE snapshot IS NOT NULL OR log_count > 0 ORDER BY name`))
     return rows.map((row) => ({ name: row.name, bytes: Number(row.bytes), logCount: Number(row.log_count), updatedAt: Number(row.updated_at) }))
   }
 
-  async delete(room: string): Promise<void> {
-    await this.transaction('delete', room, async (client) => {
+  async delete(room: string): Promise<number> {
+    return this.transaction('delete', room, async (client) => {
+      // The room's row first, as compactions and appends lock it: the delete waits for (or makes wait) them,
+      // and the log is then deleted as their commits left it.
+      const tombstone = await client.query<{ generation: string }>(
+        `INSERT INTO ortak_rooms (name, updated_at, generation) VALUES ($1, $2, 1)
+         ON CONFLICT (name) DO UPDATE SET snapshot = NULL, log_count = 0, log_bytes = 0, updated_at = excluded.updated_at,
+           generation = ortak_rooms.generation + 1
+         RETURNING generation`, [room, Date.now()])
       await client.query('DELETE FROM ortak_updates WHERE room = $1', [room])
-      await client.query('DELETE FROM ortak_rooms WHERE name = $1', [room])
+      return Number(tombstone.rows[0]!.generation)
     })
   }
 
@@ -234,7 +266,7 @@ export class PostgresStorage implements Storage {
     try {
       return await run()
     } catch (error) {
-      if (error instanceof StorageError) throw error
+      if (error instanceof StorageError || error instanceof RoomDeletedError) throw error
       const where = room ? ` of room "${room}"` : ''
       throw new StorageError(`PostgreSQL ${operation}${where} failed: ${(error as Error).message}`, { cause: error })
     }

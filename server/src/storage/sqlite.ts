@@ -12,7 +12,7 @@ import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import type { Logger } from 'pino'
 import type { AppendEntry, LoadedRoom, Storage, StoredRoomInfo } from './storage.js'
-import { StorageError } from './storage.js'
+import { RoomDeletedError, StorageError } from './storage.js'
 import { WalCheckpointer } from './wal-checkpointer.js'
 
 export interface SqliteStorageOptions {
@@ -22,13 +22,15 @@ export interface SqliteStorageOptions {
   log?: Logger
 }
 
+// A deleted room keeps its row, emptied, as a tombstone holding its generation.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rooms (
   name TEXT PRIMARY KEY,
   snapshot BLOB,
   log_count INTEGER NOT NULL DEFAULT 0,
   log_bytes INTEGER NOT NULL DEFAULT 0,
-  updated_at INTEGER NOT NULL
+  updated_at INTEGER NOT NULL,
+  generation INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE TABLE IF NOT EXISTS updates (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -38,6 +40,14 @@ CREATE TABLE IF NOT EXISTS updates (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS updates_by_room ON updates (room, seq);
 `
+
+/** Columns added since the first files were written: a file that lacks one gets it, with its default. */
+const ADDED_COLUMNS: ReadonlyArray<{ table: string; column: string; definition: string }> = [
+  // Before log rows held several updates.
+  { table: 'updates', column: 'update_count', definition: 'INTEGER NOT NULL DEFAULT 1' },
+  // Before rooms had generations: every room is then at its first.
+  { table: 'rooms', column: 'generation', definition: 'INTEGER NOT NULL DEFAULT 0' },
+]
 
 /**
  * A row of the log holds every update one room appended in one write
@@ -65,8 +75,8 @@ export class SqliteStorage implements Storage {
   private readonly checkpointer: WalCheckpointer
   private readonly statements
   private readonly appendAll: (entries: readonly AppendEntry[]) => number[]
-  private readonly compactRoom: (room: string, snapshot: Uint8Array, throughSeq: number) => void
-  private readonly deleteRoom: (room: string) => void
+  private readonly compactRoom: (room: string, snapshot: Uint8Array, throughSeq: number, generation: number) => void
+  private readonly deleteRoom: (room: string) => number
 
   constructor(options: SqliteStorageOptions) {
     fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true })
@@ -84,10 +94,9 @@ export class SqliteStorage implements Storage {
       else process.emitWarning(`${message} (${options.file}: ${problem})`)
     })
     this.db.exec(SCHEMA)
-    const columns = this.db.prepare<[], { name: string }>('SELECT name FROM pragma_table_info(\'updates\')').all()
-    if (!columns.some((c) => c.name === 'update_count')) {
-      // A file written before log rows held several updates.
-      this.db.exec('ALTER TABLE updates ADD COLUMN update_count INTEGER NOT NULL DEFAULT 1')
+    for (const { table, column, definition } of ADDED_COLUMNS) {
+      const columns = this.db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all(table)
+      if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
     }
     const db = this.db
     this.statements = {
@@ -95,7 +104,8 @@ export class SqliteStorage implements Storage {
       touchRoom: db.prepare<[{ room: string; count: number; bytes: number; now: number }]>(
         `INSERT INTO rooms (name, log_count, log_bytes, updated_at) VALUES (@room, @count, @bytes, @now)
          ON CONFLICT (name) DO UPDATE SET log_count = log_count + @count, log_bytes = log_bytes + @bytes, updated_at = @now`),
-      snapshot: db.prepare<[string], { snapshot: Buffer | null }>('SELECT snapshot FROM rooms WHERE name = ?'),
+      snapshot: db.prepare<[string], { snapshot: Buffer | null; generation: number }>('SELECT snapshot, generation FROM rooms WHERE name = ?'),
+      generation: db.prepare<[string], { generation: number }>('SELECT generation FROM rooms WHERE name = ?'),
       log: db.prepare<[string], { seq: number; data: Buffer; update_count: number }>('SELECT seq, data, update_count FROM updates WHERE room = ? ORDER BY seq'),
       deleteLogThrough: db.prepare<[string, number]>('DELETE FROM updates WHERE room = ? AND seq <= ?'),
       logTotals: db.prepare<[string], { n: number; bytes: number | null }>(
@@ -104,11 +114,16 @@ export class SqliteStorage implements Storage {
         `INSERT INTO rooms (name, snapshot, log_count, log_bytes, updated_at) VALUES (@room, @snapshot, @count, @bytes, @now)
          ON CONFLICT (name) DO UPDATE SET snapshot = @snapshot, log_count = @count, log_bytes = @bytes, updated_at = @now`),
       list: db.prepare<[], { name: string; bytes: number; log_count: number; updated_at: number }>(
-        'SELECT name, coalesce(length(snapshot), 0) + log_bytes AS bytes, log_count, updated_at FROM rooms ORDER BY name'),
-      deleteRoomRow: db.prepare<[string]>('DELETE FROM rooms WHERE name = ?'),
+        `SELECT name, coalesce(length(snapshot), 0) + log_bytes AS bytes, log_count, updated_at FROM rooms
+         WHERE snapshot IS NOT NULL OR log_count > 0 ORDER BY name`),
+      markDeleted: db.prepare<[{ room: string; now: number }], { generation: number }>(
+        `INSERT INTO rooms (name, updated_at, generation) VALUES (@room, @now, 1)
+         ON CONFLICT (name) DO UPDATE SET snapshot = NULL, log_count = 0, log_bytes = 0, updated_at = @now, generation = generation + 1
+         RETURNING generation`),
       deleteRoomLog: db.prepare<[string]>('DELETE FROM updates WHERE room = ?'),
     }
     const s = this.statements
+    const generationOf = (room: string) => s.generation.get(room)?.generation ?? 0
     this.appendAll = db.transaction((entries: readonly AppendEntry[]) => {
       // One row per room: every update of a room in this batch shares the row's sequence number.
       const byRoom = new Map<string, number[]>()
@@ -117,6 +132,12 @@ export class SqliteStorage implements Storage {
         if (indexes) indexes.push(i)
         else byRoom.set(entries[i]!.room, [i])
       }
+      const refused = new Map<string, number>()
+      for (const [room, indexes] of byRoom) {
+        const generation = generationOf(room)
+        if (indexes.some((i) => entries[i]!.generation !== generation)) refused.set(room, generation)
+      }
+      if (refused.size > 0) throw new RoomDeletedError(refused)
       const seqs = new Array<number>(entries.length)
       const now = Date.now()
       for (const [room, indexes] of byRoom) {
@@ -128,22 +149,24 @@ export class SqliteStorage implements Storage {
       }
       return seqs
     })
-    this.compactRoom = db.transaction((room: string, snapshot: Uint8Array, throughSeq: number) => {
+    this.compactRoom = db.transaction((room: string, snapshot: Uint8Array, throughSeq: number, generation: number) => {
+      const current = generationOf(room)
+      if (current !== generation) throw new RoomDeletedError(new Map([[room, current]]))
       s.deleteLogThrough.run(room, throughSeq)
       const rest = s.logTotals.get(room)!
       s.writeSnapshot.run({ room, snapshot, count: rest.n, bytes: rest.bytes ?? 0, now: Date.now() })
     })
     this.deleteRoom = db.transaction((room: string) => {
       s.deleteRoomLog.run(room)
-      s.deleteRoomRow.run(room)
+      return s.markDeleted.get({ room, now: Date.now() })!.generation
     })
   }
 
   async load(room: string): Promise<LoadedRoom> {
     return this.guard('load', room, () => {
       const updates: Uint8Array[] = []
-      const snapshot = this.statements.snapshot.get(room)?.snapshot
-      if (snapshot) updates.push(snapshot)
+      const stored = this.statements.snapshot.get(room)
+      if (stored?.snapshot) updates.push(stored.snapshot)
       let lastSeq = 0
       let logBytes = 0
       let logCount = 0
@@ -154,7 +177,7 @@ export class SqliteStorage implements Storage {
         logBytes += row.data.byteLength
         logCount += row.update_count
       }
-      return { updates, lastSeq, logCount, logBytes }
+      return { updates, lastSeq, logCount, logBytes, generation: stored?.generation ?? 0 }
     })
   }
 
@@ -162,9 +185,9 @@ export class SqliteStorage implements Storage {
     return this.guard('append', entries[0]?.room ?? '', () => this.appendAll(entries))
   }
 
-  async compact(room: string, snapshot: Uint8Array, throughSeq: number): Promise<void> {
+  async compact(room: string, snapshot: Uint8Array, throughSeq: number, generation: number): Promise<void> {
     this.guard('compact', room, () => {
-      this.compactRoom(room, snapshot, throughSeq)
+      this.compactRoom(room, snapshot, throughSeq, generation)
       const pages = this.db.pragma('page_count', { simple: true }) as number
       const free = this.db.pragma('freelist_count', { simple: true }) as number
       if (free > 16 && free > pages * VACUUM_FREE_SHARE) this.db.pragma('incremental_vacuum')
@@ -178,8 +201,8 @@ export class SqliteStorage implements Storage {
       })))
   }
 
-  async delete(room: string): Promise<void> {
-    this.guard('delete', room, () => this.deleteRoom(room))
+  async delete(room: string): Promise<number> {
+    return this.guard('delete', room, () => this.deleteRoom(room))
   }
 
   async close(): Promise<void> {
@@ -191,6 +214,7 @@ export class SqliteStorage implements Storage {
     try {
       return run()
     } catch (error) {
+      if (error instanceof RoomDeletedError) throw error
       const where = room ? ` of room "${room}"` : ''
       throw new StorageError(`SQLite ${operation}${where} failed: ${(error as Error).message}`, { cause: error })
     }

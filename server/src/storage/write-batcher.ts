@@ -7,7 +7,8 @@
  * Batches commit strictly in order: a batch starts only after the previous
  * one has committed, so callbacks run in the order the updates arrived.
  */
-import type { Storage } from './storage.js'
+import type { AppendEntry, Storage } from './storage.js'
+import { RoomDeletedError } from './storage.js'
 
 /**
  * A batch commits when the turn ends, or as soon as it holds this many
@@ -21,12 +22,10 @@ import type { Storage } from './storage.js'
  */
 const MAX_BATCH_UPDATES = 1_000
 
-export interface PendingAppend {
-  room: string
-  update: Uint8Array
+export interface PendingAppend extends AppendEntry {
   /** Called once the update is durably stored, with its sequence number. */
   onStored(seq: number): void
-  /** Called if the transaction holding the update failed; nothing of it is stored. */
+  /** Called if the update was not stored: its transaction failed, or its room was deleted since it loaded (RoomDeletedError). */
   onFailed(error: Error): void
 }
 
@@ -133,18 +132,14 @@ export class WriteBatcher {
     this.afterFlushing = this.afterQueued
     this.afterQueued = []
     this.isFlushing = true
-    let seqs: number[] | null = null
-    let failure: Error | null = null
-    try {
-      seqs = await this.storage.append(batch)
-    } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error))
-    }
+    const { seqs, refusals, failure } = await this.store(batch)
     // Still "flushing" while the callbacks run: a whenIdle() they call waits until all have run.
-    for (let i = 0; i < batch.length; i++) {
-      const entry = batch[i]!
-      if (seqs) entry.onStored(seqs[i]!)
-      else entry.onFailed(failure!)
+    let stored = 0
+    for (const entry of batch) {
+      const refusal = refusals.find((r) => r.refuses(entry))
+      if (refusal) entry.onFailed(refusal)
+      else if (failure) entry.onFailed(failure)
+      else entry.onStored(seqs[stored++]!)
     }
     const waiting = this.afterFlushing
     this.afterFlushing = []
@@ -153,6 +148,30 @@ export class WriteBatcher {
     if (this.queue.length >= MAX_BATCH_UPDATES) this.flushSoon()
     else if (this.queue.length > 0) this.schedule()
     else this.runIdleCallbacks()
+  }
+
+  /**
+   * Appends the batch. A room deleted (by another instance) after it loaded
+   * has its writes refused, and with them the whole transaction: the batch
+   * is then appended again without them, so the other rooms' updates are
+   * stored as if that room had not been in it.
+   */
+  private async store(batch: readonly PendingAppend[]): Promise<{ seqs: number[]; refusals: RoomDeletedError[]; failure: Error | null }> {
+    const refusals: RoomDeletedError[] = []
+    let remaining = batch
+    for (;;) {
+      if (remaining.length === 0) return { seqs: [], refusals, failure: null }
+      try {
+        return { seqs: await this.storage.append(remaining), refusals, failure: null }
+      } catch (error) {
+        // Each pass leaves out at least one write, so this ends; a refusal of none of them is a failure.
+        if (!(error instanceof RoomDeletedError) || !remaining.some((entry) => error.refuses(entry))) {
+          return { seqs: [], refusals, failure: error instanceof Error ? error : new Error(String(error)) }
+        }
+        refusals.push(error)
+        remaining = remaining.filter((entry) => !error.refuses(entry))
+      }
+    }
   }
 
   private runIdleCallbacks(): void {
