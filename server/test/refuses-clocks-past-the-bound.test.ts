@@ -69,7 +69,7 @@ describe('clocks past the bound', () => {
     Y.applyUpdate(legacy, CLOCK_PAST_2_53)
     legacy.getText('t').insert(0, 'from before the bound')
     const storage = new SqliteStorage({ file: databaseFile(dataDir) })
-    await storage.append([{ room: 'legacy-room', update: Y.encodeStateAsUpdate(legacy) }])
+    await storage.append([{ room: 'legacy-room', update: Y.encodeStateAsUpdate(legacy), generation: 0 }])
     await storage.close()
     const server = await startServer({ dataDir })
     servers.push(server)

@@ -31,8 +31,8 @@ async function storeSnapshot(storage: Storage, text: string): Promise<{ snapshot
   const doc = new Y.Doc()
   doc.getText('t').insert(0, text)
   const snapshot = Y.encodeStateAsUpdate(doc)
-  const [seq] = await storage.append([{ room: ROOM, update: snapshot }])
-  await storage.compact(ROOM, snapshot, seq!)
+  const [seq] = await storage.append([{ room: ROOM, update: snapshot, generation: 0 }])
+  await storage.compact(ROOM, snapshot, seq!, 0)
   return { snapshot, doc }
 }
 
@@ -41,7 +41,7 @@ async function storeEdit(storage: Storage, doc: Y.Doc, text: string): Promise<Ui
   const before = Y.encodeStateVector(doc)
   doc.getText('t').insert(doc.getText('t').length, text)
   const update = Y.encodeStateAsUpdate(doc, before)
-  await storage.append([{ room: ROOM, update }])
+  await storage.append([{ room: ROOM, update, generation: 0 }])
   return update
 }
 

@@ -27,7 +27,7 @@ function roomWithLog(storage: Storage, batcher: WriteBatcher, options: Partial<C
   const stored: Uint8Array[] = []
   const storedLog = new StoredLog(ROOM, storage, batcher, {
     compactAfterUpdates: Number.POSITIVE_INFINITY, compactAfterBytes: Number.POSITIVE_INFINITY, ...options,
-  }, () => Y.encodeStateAsUpdate(doc), log)
+  }, () => Y.encodeStateAsUpdate(doc), log, (error) => { throw error })
   return {
     doc, stored, storedLog,
     /** What storage held when the room loaded, applied to the document. */
@@ -45,6 +45,7 @@ function roomWithLog(storage: Storage, batcher: WriteBatcher, options: Partial<C
       const isStored = new Promise<void>((resolve, reject) => batcher.append({
         room: ROOM,
         update,
+        generation: 0,
         onStored(seq) {
           stored.push(update)
           storedLog.writeStored(seq, update.byteLength)
@@ -82,7 +83,7 @@ function withReplaced(storage: Storage, replaced: Partial<Pick<Storage, 'append'
   return {
     load: (room) => storage.load(room),
     append: replaced.append ?? ((entries) => storage.append(entries)),
-    compact: replaced.compact ?? ((room, snapshot, throughSeq) => storage.compact(room, snapshot, throughSeq)),
+    compact: replaced.compact ?? ((room, snapshot, throughSeq, generation) => storage.compact(room, snapshot, throughSeq, generation)),
     list: () => storage.list(),
     delete: (room) => storage.delete(room),
     close: () => storage.close(),
@@ -121,18 +122,18 @@ describe('StoredLog', () => {
     // The room as an earlier session left it: a snapshot and one logged update.
     const earlier = new Y.Doc()
     earlier.getText('t').insert(0, 'snapshot;')
-    const [seq] = await storage.append([{ room: ROOM, update: Y.encodeStateAsUpdate(earlier) }])
-    await storage.compact(ROOM, Y.encodeStateAsUpdate(earlier), seq!)
+    const [seq] = await storage.append([{ room: ROOM, update: Y.encodeStateAsUpdate(earlier), generation: 0 }])
+    await storage.compact(ROOM, Y.encodeStateAsUpdate(earlier), seq!, 0)
     const atSnapshot = Y.encodeStateVector(earlier)
     earlier.getText('t').insert(9, 'logged;')
-    await storage.append([{ room: ROOM, update: Y.encodeStateAsUpdate(earlier, atSnapshot) }])
+    await storage.append([{ room: ROOM, update: Y.encodeStateAsUpdate(earlier, atSnapshot), generation: 0 }])
 
     // A compaction, once written, waits until the test lets it return: a remote database's round trip.
     const compactionWritten = signal()
     const compactionReturns = signal()
     const slowStorage = withReplaced(storage, {
-      compact: async (room, snapshot, throughSeq) => {
-        await storage.compact(room, snapshot, throughSeq)
+      compact: async (room, snapshot, throughSeq, generation) => {
+        await storage.compact(room, snapshot, throughSeq, generation)
         compactionWritten.resolve()
         await compactionReturns.promise
       },
