@@ -35,6 +35,12 @@ export const CLOSE_READ_ONLY = 4405
 export const CLOSE_ROOM_DELETED = 4410
 /** The update would take the document past its size limit. */
 export const CLOSE_DOCUMENT_TOO_LARGE = 4413
+/**
+ * The update puts into the document a node, mark or attribute the schema
+ * does not know (an editor with another schema): Ortak's editor would
+ * destroy it, so it is not stored.
+ */
+export const CLOSE_UNKNOWN_CONTENT = 4422
 /** The server or the room is at a connection or room limit: try again later. */
 export const CLOSE_SERVER_FULL = 4503
 /** The client did not read what it was sent fast enough: its send buffer passed the limit. */
@@ -73,6 +79,7 @@ export const CLOSE_CODES: ReadonlyMap<number, CloseCodeInfo> = new Map<number, C
   [CLOSE_READ_ONLY, { meaning: 'read-only access: document updates refused', refusal: 'read_only' }],
   [CLOSE_ROOM_DELETED, { meaning: 'room deleted' }],
   [CLOSE_DOCUMENT_TOO_LARGE, { meaning: 'document size limit reached', refusal: 'document_too_large' }],
+  [CLOSE_UNKNOWN_CONTENT, { meaning: 'content the document schema does not know', refusal: 'unknown_content' }],
   [CLOSE_SERVER_FULL, { meaning: 'connection or room limit reached: try again later', refusal: 'server_full' }],
   [CLOSE_SLOW_CONSUMER, { meaning: 'slow consumer: too much waiting to be sent', refusal: 'slow_consumer' }],
   [CLOSE_RATE_LIMITED, { meaning: 'rate limit: too many messages or bytes per second', refusal: 'rate_limited' }],

@@ -85,9 +85,11 @@ export function describeUnknownMark(key: string, value: unknown): string | null 
   return null
 }
 
-/** A value in the fragment that is neither a node nor text, described. */
+/** A value where the fragment has no place for it (not a node, or not text), described. */
 export function describeForeignValue(value: unknown): string {
   if (value instanceof Y.XmlHook) return `XML hook ${quoted(value.hookName)}`
+  if (value instanceof Y.XmlElement) return `element ${quoted(value.nodeName)}`
+  if (value instanceof Y.XmlText) return 'a Y.XmlText'
   if (value instanceof Y.XmlFragment) return 'a nested XML fragment'
   if (value instanceof Y.Text) return 'a Y.Text'
   if (value instanceof Y.Map) return 'a Y.Map'

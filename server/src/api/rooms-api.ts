@@ -7,7 +7,7 @@
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
-import { CLOSE_DOCUMENT_TOO_LARGE, CLOSE_ROOM_FORBIDDEN } from '@ortak/protocol'
+import { CLOSE_DOCUMENT_TOO_LARGE, CLOSE_ROOM_FORBIDDEN, CLOSE_UNKNOWN_CONTENT } from '@ortak/protocol'
 import type { AccessControl, Permission } from '../auth/access-token.js'
 import { ProtocolError } from '../protocol/messages.js'
 import { decodeRoomSegment } from '../room-name.js'
@@ -184,7 +184,8 @@ function asApiError(error: Error): ApiError | null {
   if (error instanceof DocumentInputError) return new ApiError(400, error.message)
   if (error instanceof DocumentConflictError) return new ApiError(409, error.message)
   if (error instanceof ProtocolError) {
-    return new ApiError(error.closeCode === CLOSE_DOCUMENT_TOO_LARGE ? 413 : 400, error.message)
+    const status = error.closeCode === CLOSE_DOCUMENT_TOO_LARGE ? 413 : error.closeCode === CLOSE_UNKNOWN_CONTENT ? 422 : 400
+    return new ApiError(status, error.message)
   }
   if (error instanceof RoomBusyError) return new ApiError(503, error.message, { 'Retry-After': '1' })
   if (error instanceof StorageError) return new ApiError(503, `storage failed: ${error.message}`, { 'Retry-After': '5' })

@@ -14,6 +14,7 @@ import {
 import { addsNothingNew } from '../auth/read-only.js'
 import { broadcastDelay } from '../metrics.js'
 import { ProtocolError, decodeClientMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate } from '../protocol/messages.js'
+import { unknownContentRefusal } from '../protocol/schema-guard.js'
 import type { Storage } from '../storage/storage.js'
 import type { PendingAppend, WriteBatcher } from '../storage/write-batcher.js'
 import type { Connection } from './connection.js'
@@ -210,6 +211,8 @@ export class Room {
     if (this.storedLog.documentBytes + update.byteLength > maxBytes) {
       return new ProtocolError(CLOSE_DOCUMENT_TOO_LARGE, `document size limit: this update would take it past ${maxBytes} bytes`)
     }
+    const unknownContent = unknownContentRefusal(update, this.doc)
+    if (unknownContent) return unknownContent
     try {
       Y.applyUpdate(this.doc, update, origin)
     } catch (error) {
