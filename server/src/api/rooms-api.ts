@@ -14,7 +14,8 @@ import { decodeRoomSegment } from '../room-name.js'
 import { RoomBusyError } from '../rooms/registry.js'
 import { StorageError } from '../storage/storage.js'
 import {
-  DocumentInputError, contentTypes, exportDocument, exportFormats, importFormatOf, isExportFormat, parseDocument,
+  DocumentInputError, UnrenderableDocumentError, contentTypes, exportDocument, exportFormats, importFormatOf, isExportFormat,
+  parseDocument,
 } from '../documents/formats.js'
 import { ApiError, errorResponse } from './api-error.js'
 import { DocumentConflictError, type RoomDocuments, type WriteMode } from './room-documents.js'
@@ -100,8 +101,12 @@ export function createRoomsApi({ documents, access, log, maxBodyBytes }: RoomsAp
     if (!isExportFormat(format)) throw new ApiError(400, `unknown format "${format}": use one of ${exportFormats.join(', ')}`)
     const doc = await documents.read(room)
     if (!doc) throw new ApiError(404, `no document is stored for room "${room}"`)
-    const body = await exportDocument(doc, format)
-    doc.destroy()
+    let body
+    try {
+      body = await exportDocument(doc, format)
+    } finally {
+      doc.destroy()
+    }
     c.header('Content-Type', contentTypes[format])
     return c.body(typeof body === 'string' ? body : new Uint8Array(body))
   })
@@ -183,6 +188,7 @@ function asApiError(error: Error): ApiError | null {
   if (error instanceof ApiError) return error
   if (error instanceof DocumentInputError) return new ApiError(400, error.message)
   if (error instanceof DocumentConflictError) return new ApiError(409, error.message)
+  if (error instanceof UnrenderableDocumentError) return new ApiError(422, error.message)
   if (error instanceof ProtocolError) {
     const status = error.closeCode === CLOSE_DOCUMENT_TOO_LARGE ? 413 : error.closeCode === CLOSE_UNKNOWN_CONTENT ? 422 : 400
     return new ApiError(status, error.message)
