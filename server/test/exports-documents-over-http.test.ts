@@ -92,7 +92,7 @@ describe('GET /api/rooms/:room', () => {
       expect(response.status, format).toBe(422)
       expect(await response.json()).toEqual({
         status: 422,
-        message: `cannot export as ${format}: the document holds content its schema does not know: node "bulletList"; the yjs format exports all of it`,
+        message: `cannot export as ${format}: the document holds content its schema does not know: mark "bold"; the yjs format exports all of it`,
       })
     }
     const yjs = await fetch(`${server.url}/api/rooms/tiptap?format=yjs`)
@@ -104,7 +104,7 @@ describe('GET /api/rooms/:room', () => {
     // Seeding would delete it as well (a replacement may, on purpose).
     const seeded = await fetch(`${server.url}/api/rooms/tiptap`, { method: 'PUT', headers: { 'Content-Type': 'text/markdown' }, body: 'mine' })
     expect(seeded.status).toBe(409)
-    expect((await seeded.json()).message).toBe('room "tiptap" holds content its schema does not know (node "bulletList"): seeding would delete it; use ?mode=replace to overwrite it')
+    expect((await seeded.json()).message).toBe('room "tiptap" holds content its schema does not know (mark "bold"): seeding would delete it; use ?mode=replace to overwrite it')
     const afterSeeding = new Y.Doc()
     Y.applyUpdate(afterSeeding, new Uint8Array(await (await fetch(`${server.url}/api/rooms/tiptap?format=yjs`)).arrayBuffer()))
     expect(Y.encodeStateVector(afterSeeding)).toEqual(Y.encodeStateVector(tiptap))

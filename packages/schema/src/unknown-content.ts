@@ -139,29 +139,22 @@ function findUnknownInText(text: Y.XmlText): string | null {
  * document nested deeper than the call stack is answered, not thrown.
  */
 export function findUnknownContent(type: Y.XmlFragment | Y.XmlText): string | null {
-  if (type instanceof Y.XmlText) return findUnknownInText(type)
-  const rootProblem = type instanceof Y.XmlElement ? describeUnknownNode(type.nodeName) : null
-  if (rootProblem) return rootProblem
-  const pending: Array<Y.XmlFragment> = [type]
+  const pending: unknown[] = [type]
   while (pending.length > 0) {
-    const parent = pending.pop()!
-    const problem = findUnknownAttributes(parent)
-    if (problem) return problem
-    const children = parent.toArray()
-    // Pushed last to first, so the nodes are descended into in document order.
-    for (let i = children.length - 1; i >= 0; i--) {
-      const child = children[i]
-      if (child instanceof Y.XmlElement) {
-        const nodeProblem = describeUnknownNode(child.nodeName)
-        if (nodeProblem) return nodeProblem
-        pending.push(child)
-      } else if (child instanceof Y.XmlText) {
-        // Text sits in nodes: y-prosemirror cannot read it as a block of its own.
-        const textProblem = parent instanceof Y.XmlElement ? findUnknownInText(child) : 'text outside any block'
-        if (textProblem) return textProblem
-      } else {
-        return describeForeignValue(child)
-      }
+    const value = pending.pop()
+    if (value instanceof Y.XmlText) {
+      // Text sits in nodes: y-prosemirror cannot read it as a block of its own.
+      const problem = value.parent === null || value.parent instanceof Y.XmlElement ? findUnknownInText(value) : 'text outside any block'
+      if (problem) return problem
+    } else if (value instanceof Y.XmlElement || value === type) {
+      const fragment = value as Y.XmlFragment
+      const problem = (value instanceof Y.XmlElement ? describeUnknownNode(value.nodeName) : null) ?? findUnknownAttributes(fragment)
+      if (problem) return problem
+      const children = fragment.toArray()
+      // Pushed last to first: the first problem in document order is the one named.
+      for (let i = children.length - 1; i >= 0; i--) pending.push(children[i])
+    } else {
+      return describeForeignValue(value)
     }
   }
   return null
