@@ -108,8 +108,8 @@ const marks: Record<string, MarkSpec> = {
     inclusive: false,
     parseDOM: [{
       tag: 'a[href]',
-      // A pasted link that could run code (`javascript:void(0)` is common on web pages) stays text: the server
-      // refuses to store such links, and a paste must never cost the editor its connection.
+      // A pasted link the schema does not render (`javascript:void(0)` is common on web pages) stays text: the
+      // server refuses to store such links, and a paste must never cost the editor its connection.
       getAttrs: (dom) => {
         const href = (dom as HTMLElement).getAttribute('href')!
         return isSafeHref(href) ? { href, title: (dom as HTMLElement).getAttribute('title') } : false

@@ -93,7 +93,7 @@ describe('findUnknownContentInUpdate', () => {
       ['attribute "textAlign" on "paragraph"', (room) => block(room, 0).setAttribute('textAlign', 'center')],
       ['attribute "level" = 6 on "heading"', (room) => block(room, 1).setAttribute('level', 6 as unknown as string)],
       ['attribute "target" on mark "link"', (_, body) => body.format(0, 2, { link: { href: 'https://a.example', target: '_blank' } })],
-      ['link to an address that could run code', (_, body) => body.format(0, 2, { link: { href: 'javascript:alert(1)' } })],
+      ['link to an address other than http(s), mailto, tel or relative', (_, body) => body.format(0, 2, { link: { href: 'javascript:alert(1)' } })],
       ['text outside any block', (room) => room.fragment.insert(0, [text('loose')])],
       ['an embed inside text', (_, body) => body.insertEmbed(0, { image: 'a.png' })],
       ['attribute "lang" on text', (_, body) => body.setAttribute('lang', 'en')],

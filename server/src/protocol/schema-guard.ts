@@ -114,7 +114,7 @@ function attributeProblem(nodeName: string, key: string, content: Content): stri
 // The schema renders such a link without its target; the server keeps them out of new content altogether.
 function unsafeLinkProblem(format: Y.ContentFormat): string | null {
   const href = (format.value as { href?: unknown } | null)?.href
-  return markNameOf(format.key) === 'link' && typeof href === 'string' && !isSafeHref(href) ? 'link to an address that could run code' : null
+  return markNameOf(format.key) === 'link' && typeof href === 'string' && !isSafeHref(href) ? 'link to an address other than http(s), mailto, tel or relative' : null
 }
 
 function describeContent(content: Content): string {
