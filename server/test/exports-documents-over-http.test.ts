@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { databaseFile } from '../src/server.js'
 import { SqliteStorage } from '../src/storage/sqlite.js'
+import { tiptapDocument } from '../../packages/schema/test/foreign-documents.js'
 import { connectClient, startServer, synced, tempDir, waitFor, type TestServer } from './helpers.js'
 
 let server: TestServer | undefined
@@ -63,24 +64,7 @@ describe('GET /api/rooms/:room', () => {
 
   it('answers 422 naming what it cannot render, rather than 200 with less, for a document another editor wrote; yjs stays whole', async () => {
     // Written by Tiptap through the stock provider before the server refused such updates: straight into storage.
-    const tiptap = new Y.Doc()
-    const element = (name: string, children: Array<Y.XmlElement | Y.XmlText>, attributes: Record<string, unknown> = {}) => {
-      const e = new Y.XmlElement(name)
-      for (const [key, value] of Object.entries(attributes)) e.setAttribute(key, value as string)
-      e.insert(0, children)
-      return e
-    }
-    const text = (words: string, marks?: Record<string, unknown>) => {
-      const t = new Y.XmlText()
-      t.insert(0, words, marks)
-      return t
-    }
-    tiptap.getXmlFragment('prosemirror').insert(0, [
-      element('paragraph', [text('Plain words.')]),
-      element('paragraph', [text('Some '), text('bold', { bold: {} }), text(' words.')]),
-      element('bulletList', [element('listItem', [element('paragraph', [text('an item')])])]),
-      element('heading', [text('Deep')], { level: 4 }),
-    ])
+    const tiptap = tiptapDocument()
     const dataDir = tempDir()
     const storage = new SqliteStorage({ file: databaseFile(dataDir) })
     await storage.append([{ room: 'tiptap', update: Y.encodeStateAsUpdate(tiptap) }])

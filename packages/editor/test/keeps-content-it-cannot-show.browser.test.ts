@@ -11,35 +11,10 @@ import * as Y from 'yjs'
 import { databaseFile } from '../../../server/src/server.js'
 import { SqliteStorage } from '../../../server/src/storage/sqlite.js'
 import { connectClient, synced } from '../../../server/test/helpers.js'
+import { tiptapDocument } from '../../schema/test/foreign-documents.js'
 import { docText, openDemo, status, useServerAndBrowser, waitForStatus } from './browser.js'
 
 const room = 'from-tiptap'
-
-/** A document as Tiptap's StarterKit stores it through y-prosemirror. */
-function tiptapDocument(): Y.Doc {
-  const doc = new Y.Doc()
-  const element = (name: string, children: Array<Y.XmlElement | Y.XmlText>, attributes: Record<string, unknown> = {}) => {
-    const e = new Y.XmlElement(name)
-    for (const [key, value] of Object.entries(attributes)) e.setAttribute(key, value as string)
-    e.insert(0, children)
-    return e
-  }
-  const text = (words: string, marks?: Record<string, unknown>) => {
-    const t = new Y.XmlText()
-    t.insert(0, words, marks)
-    return t
-  }
-  doc.getXmlFragment('prosemirror').insert(0, [
-    element('paragraph', [text('Plain words.')]),
-    element('paragraph', [text('Some '), text('bold', { bold: {} }), text(' and '), text('italic', { italic: {} }), text(' words.')]),
-    element('bulletList', [element('listItem', [element('paragraph', [text('an item')])])]),
-    element('paragraph', [text('one line'), element('hardBreak', []), text('and the next')]),
-    element('codeBlock', [text('let x = 1')], { language: 'js' }),
-    element('heading', [text('Deep heading')], { level: 4 }),
-    element('horizontalRule', []),
-  ])
-  return doc
-}
 
 const seeded = tiptapDocument()
 const session = useServerAndBrowser({

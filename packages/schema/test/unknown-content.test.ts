@@ -2,24 +2,13 @@ import { describe, expect, it } from 'vitest'
 import { prosemirrorToYXmlFragment, yXmlFragmentToProseMirrorRootNode } from 'y-prosemirror'
 import * as Y from 'yjs'
 import { documentFragmentName, findUnknownContent, schema } from '../src/index.js'
+import { paragraph, xmlText as text } from './foreign-documents.js'
 
 /** A Y.Doc whose fragment `build` fills, as another editor on the same Y.Doc would. */
 function fragmentWith(build: (fragment: Y.XmlFragment) => void): Y.XmlFragment {
   const fragment = new Y.Doc().getXmlFragment(documentFragmentName)
   build(fragment)
   return fragment
-}
-
-function paragraph(...children: Array<Y.XmlElement | Y.XmlText>): Y.XmlElement {
-  const element = new Y.XmlElement('paragraph')
-  element.insert(0, children)
-  return element
-}
-
-function text(insert: string, attributes?: Record<string, unknown>): Y.XmlText {
-  const t = new Y.XmlText()
-  t.insert(0, insert, attributes)
-  return t
 }
 
 /** Whether y-prosemirror, reading the fragment into the schema, deletes anything from the Y.Doc. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { prosemirrorToYXmlFragment } from 'y-prosemirror'
 import * as Y from 'yjs'
 import { documentFragmentName, schema } from '@ortak/schema'
+import { paragraph, xmlText as text } from '../../../packages/schema/test/foreign-documents.js'
 import { markdownToDocument } from '../documents/markdown.js'
 import { findUnknownContentInUpdate } from './schema-guard.js'
 
@@ -36,18 +37,6 @@ class Room {
     Y.applyUpdate(this.doc, update)
     Y.applyUpdate(this.client, update)
   }
-}
-
-function paragraph(...children: Array<Y.XmlElement | Y.XmlText>): Y.XmlElement {
-  const element = new Y.XmlElement('paragraph')
-  element.insert(0, children)
-  return element
-}
-
-function text(insert: string, attributes?: Record<string, unknown>): Y.XmlText {
-  const t = new Y.XmlText()
-  t.insert(0, insert, attributes)
-  return t
 }
 
 const block = (room: Room, index: number) => room.fragment.get(index) as Y.XmlElement
