@@ -18,7 +18,7 @@ function tiptapParagraph(words: string, mark: string): Y.XmlElement {
 }
 
 describe("content the editor's schema does not know", () => {
-  test('is refused with 4422 and a reason naming it; what was stored before stays, the refused update is nowhere', async ({ server, connect }) => {
+  test('is refused with 4415 and a reason naming it; what was stored before stays, the refused update is nowhere', async ({ server, connect }) => {
     const ortak = connect('notes')
     const tiptap = connect('notes')
     await waitFor('both synced', () => ortak.provider.synced && tiptap.provider.synced)
@@ -29,8 +29,8 @@ describe("content the editor's schema does not know", () => {
 
     const closed = providerClosed(tiptap)
     tiptap.doc.getXmlFragment(documentFragmentName).insert(1, [tiptapParagraph('bold words', 'bold')])
-    expect(await closed).toEqual({ code: 4422, reason: 'content the document schema does not know: mark "bold"' })
-    expect(server.logs.filter((l) => l.code === 4422)).toEqual([expect.objectContaining({ room: 'notes', reason: 'content the document schema does not know: mark "bold"' })])
+    expect(await closed).toEqual({ code: 4415, reason: 'content the document schema does not know: mark "bold"' })
+    expect(server.logs.filter((l) => l.code === 4415)).toEqual([expect.objectContaining({ room: 'notes', reason: 'content the document schema does not know: mark "bold"' })])
     await new Promise((r) => setTimeout(r, 100))
     expect(ortak.doc.getXmlFragment(documentFragmentName).toString()).toBe('<paragraph>written by Ortak</paragraph>')
     const metrics = await (await fetch(`${server.url}/metrics`)).text()
@@ -58,7 +58,7 @@ describe("content the editor's schema does not know", () => {
     expect(watcher.doc.getXmlFragment('default').toString()).toBe('<bulletlist><paragraph><italic>item</italic></paragraph></bulletlist>')
     expect(watcher.doc.getText('notes').toDelta()).toEqual([{ insert: 'marked', attributes: { bold: true } }])
     expect(app.provider.wsconnected).toBe(true)
-    expect(server.logs.filter((l) => l.code === 4422)).toEqual([])
+    expect(server.logs.filter((l) => l.code === 4415)).toEqual([])
   })
 
   test('is refused over HTTP with 422 naming it, and the room is unchanged', async ({ server }) => {

@@ -38,9 +38,10 @@ export const CLOSE_DOCUMENT_TOO_LARGE = 4413
 /**
  * The update puts into the document a node, mark or attribute the schema
  * does not know (an editor with another schema): Ortak's editor would
- * destroy it, so it is not stored.
+ * destroy it, so it is not stored. As HTTP 415, content in a form this
+ * server does not take (the HTTP API answers such an update 422).
  */
-export const CLOSE_UNKNOWN_CONTENT = 4422
+export const CLOSE_UNKNOWN_CONTENT = 4415
 /** The server or the room is at a connection or room limit: try again later. */
 export const CLOSE_SERVER_FULL = 4503
 /** The client did not read what it was sent fast enough: its send buffer passed the limit. */

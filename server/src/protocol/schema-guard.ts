@@ -51,7 +51,7 @@ const ELSEWHERE: Position = { parent: { kind: 'elsewhere' }, key: null }
 const DOCUMENT: Parent = { kind: 'document' }
 const TEXT: Parent = { kind: 'text' }
 
-/** The refusal of an update that puts into the fragment what the schema does not know (close 4422), or null. */
+/** The refusal of an update that puts into the fragment what the schema does not know (close 4415), or null. */
 export function unknownContentRefusal(update: Uint8Array, doc: Y.Doc): ProtocolError | null {
   const problem = findUnknownContentInUpdate(update, doc)
   return problem === null ? null : new ProtocolError(CLOSE_UNKNOWN_CONTENT, `content the document schema does not know: ${problem}`)
