@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
-import { connectClient, startServer, synced, waitFor, type TestServer } from './helpers.js'
+import { databaseFile } from '../src/server.js'
+import { SqliteStorage } from '../src/storage/sqlite.js'
+import { tiptapDocument } from '../../packages/schema/test/foreign-documents.js'
+import { connectClient, startServer, synced, tempDir, waitFor, type TestServer } from './helpers.js'
 
 let server: TestServer | undefined
 afterEach(async () => {
@@ -57,6 +60,67 @@ describe('GET /api/rooms/:room', () => {
     await waitFor('the export to show the edit', async () =>
       (await (await fetch(`${server!.url}/api/rooms/typed?format=markdown`)).text()) === 'typed in an editor')
     client.destroy()
+  })
+
+  it('answers 422 naming what it cannot render, rather than 200 with less, for a document another editor wrote; yjs stays whole', async () => {
+    // Written by Tiptap through the stock provider before the server refused such updates: straight into storage.
+    const tiptap = tiptapDocument()
+    const dataDir = tempDir()
+    const storage = new SqliteStorage({ file: databaseFile(dataDir) })
+    await storage.append([{ room: 'tiptap', update: Y.encodeStateAsUpdate(tiptap), generation: 0 }])
+    await storage.close()
+    server = await startServer({ dataDir })
+
+    for (const format of ['json', 'html', 'markdown', 'text']) {
+      const response = await fetch(`${server.url}/api/rooms/tiptap?format=${format}`)
+      expect(response.status, format).toBe(422)
+      expect(await response.json()).toEqual({
+        status: 422,
+        message: `cannot export as ${format}: the document holds content its schema does not know: mark "bold"; the yjs format exports all of it`,
+      })
+    }
+    const yjs = await fetch(`${server.url}/api/rooms/tiptap?format=yjs`)
+    expect(yjs.status).toBe(200)
+    const exported = new Y.Doc()
+    Y.applyUpdate(exported, new Uint8Array(await yjs.arrayBuffer()))
+    expect(exported.getXmlFragment('prosemirror').toString()).toBe(tiptap.getXmlFragment('prosemirror').toString())
+
+    // Seeding would delete it as well (a replacement may, on purpose).
+    const seeded = await fetch(`${server.url}/api/rooms/tiptap`, { method: 'PUT', headers: { 'Content-Type': 'text/markdown' }, body: 'mine' })
+    expect(seeded.status).toBe(409)
+    expect((await seeded.json()).message).toBe('room "tiptap" holds content its schema does not know (mark "bold"): seeding would delete it; use ?mode=replace to overwrite it')
+    const afterSeeding = new Y.Doc()
+    Y.applyUpdate(afterSeeding, new Uint8Array(await (await fetch(`${server.url}/api/rooms/tiptap?format=yjs`)).arrayBuffer()))
+    expect(Y.encodeStateVector(afterSeeding)).toEqual(Y.encodeStateVector(tiptap))
+  })
+
+  it('answers 422 for a room whose content is only in other shared types, and exports a document beside them', async () => {
+    server = await startServer()
+    const post = (room: string, build: (doc: Y.Doc) => void) => {
+      const doc = new Y.Doc()
+      build(doc)
+      return fetch(`${server!.url}/api/rooms/${room}/updates`, {
+        method: 'POST', body: new Uint8Array(Y.encodeStateAsUpdate(doc)), headers: { 'Content-Type': 'application/octet-stream' },
+      })
+    }
+    expect((await post('other-app', (doc) => {
+      const paragraph = new Y.XmlElement('paragraph')
+      paragraph.insert(0, [new Y.XmlText('in the default fragment')])
+      doc.getXmlFragment('default').insert(0, [paragraph])
+      doc.getMap('settings').set('theme', 'dark')
+    })).status).toBe(200)
+    const response = await fetch(`${server.url}/api/rooms/other-app?format=markdown`)
+    expect(response.status).toBe(422)
+    expect(await response.json()).toEqual({
+      status: 422,
+      message: 'cannot export as markdown: the document is empty, and the room holds other shared types: "default", "settings"; the yjs format exports all of it',
+    })
+
+    await seed(server, 'annotated', 'A document.')
+    expect((await post('annotated', (doc) => doc.getMap('comments').set('c1', 'nice'))).status).toBe(200)
+    const beside = await fetch(`${server.url}/api/rooms/annotated?format=markdown`)
+    expect(beside.status).toBe(200)
+    expect(await beside.text()).toBe('A document.')
   })
 
   it('answers 404 for a room with nothing stored and 400 for an unknown format or a bad room name', async () => {

@@ -62,7 +62,8 @@ describe('two y-websocket clients in one room', () => {
     paragraph.insert(0, [new Y.XmlText('typed in A')])
     a.doc.getXmlFragment('prosemirror').insert(0, [paragraph])
     const heading = new Y.XmlElement('heading')
-    heading.setAttribute('level', '1')
+    // A number, as y-prosemirror stores it: the string '1' is no heading level of the schema.
+    heading.setAttribute('level', 1 as unknown as string)
     b.doc.getXmlFragment('prosemirror').insert(0, [heading])
     await waitFor('each client to have the other’s block', () =>
       a.doc.getXmlFragment('prosemirror').length === 2 && b.doc.getXmlFragment('prosemirror').length === 2)

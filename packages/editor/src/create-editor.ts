@@ -9,9 +9,10 @@ import { shouldReconnect } from '@ortak/protocol'
 import { documentFragmentName, schema } from '@ortak/schema'
 import { dropCursor } from 'prosemirror-dropcursor'
 import { gapCursor } from 'prosemirror-gapcursor'
+import type { Node } from 'prosemirror-model'
 import { EditorState } from 'prosemirror-state'
 import { EditorView } from 'prosemirror-view'
-import { ySyncPlugin, yCursorPlugin, yUndoPlugin } from 'y-prosemirror'
+import { ySyncPlugin, yCursorPlugin, yUndoPlugin, yXmlFragmentToProseMirrorRootNode } from 'y-prosemirror'
 import { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
@@ -22,10 +23,11 @@ import { OfflineCopy } from './offline-copy.js'
 import { PresenceWatcher, renderPresence, type Person } from './presence.js'
 import { ReconnectSchedule } from './reconnect.js'
 import { SaveTracker } from './save-tracker.js'
-import { renderStatus, sameStatus, type EditorStatus } from './status.js'
+import { renderStatus, sameStatus, type EditorStatus, type StatusElements } from './status.js'
 import { handleStoredAcks, ledgerWebSocket } from './stored-acks.js'
 import { useEditorStyles } from './styles.js'
 import { toolbarPlugin } from './toolbar.js'
+import { UnknownContentWatch } from './unknown-content-watch.js'
 import { checkUser, type User } from './user.js'
 
 export interface EditorOptions {
@@ -81,17 +83,21 @@ function webSocketUrl(url: string, document: Document): string {
   return parsed.href.replace(/\/+$/, '')
 }
 
-function skeleton(document: Document): { root: HTMLElement; toolbar: HTMLElement; presence: HTMLElement; status: HTMLElement; surface: HTMLElement } {
+function skeleton(document: Document): { root: HTMLElement; toolbar: HTMLElement; presence: HTMLElement; status: StatusElements; surface: HTMLElement } {
   const root = document.createElement('div')
   root.className = 'ortak-editor'
   root.innerHTML = '<div class="ortak-bar"><div class="ortak-toolbar"></div><div class="ortak-meta">'
     + '<ul class="ortak-presence"></ul>'
-    // Only the connection is a live region: "Saving…"/"Saved" flips with every keystroke and would drown a screen reader.
+    // The connection and the read-only note are live regions, not "Saving…"/"Saved": it flips with every keystroke
+    // and would drown a screen reader.
     + '<div class="ortak-status"><span class="ortak-status-dot" aria-hidden="true"></span>'
     + '<span class="ortak-status-connection" role="status"></span><span class="ortak-status-save"></span></div>'
-    + '</div></div><div class="ortak-surface"></div>'
+    + '</div><p class="ortak-status-note" role="status"></p></div><div class="ortak-surface"></div>'
   const find = (selector: string) => root.querySelector<HTMLElement>(selector)!
-  return { root, toolbar: find('.ortak-toolbar'), presence: find('.ortak-presence'), status: find('.ortak-status'), surface: find('.ortak-surface') }
+  return {
+    root, toolbar: find('.ortak-toolbar'), presence: find('.ortak-presence'), surface: find('.ortak-surface'),
+    status: { line: find('.ortak-status'), note: find('.ortak-status-note') },
+  }
 }
 
 /** Mounts a collaborative editor for `options.room` inside `element`. */
@@ -108,6 +114,9 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   element.append(dom.root)
 
   const doc = new Y.Doc()
+  const fragment = doc.getXmlFragment(documentFragmentName)
+  // Before the view binds y-prosemirror to the fragment, so that it hears every change first.
+  const unknownContent = new UnknownContentWatch(fragment, () => openReadOnly())
   const tracker = new SaveTracker()
   const offlineCopy = options.offline !== false && typeof window.indexedDB !== 'undefined'
     ? new OfflineCopy(`ortak:${url}/${room}`, doc)
@@ -153,7 +162,11 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   const currentStatus = (): EditorStatus => {
     const unsavedChanges = tracker.unsavedChanges
     const connection = provider.wsconnected && provider.synced ? 'online' : hasLostConnection || refusal !== undefined ? 'offline' : 'connecting'
-    return { connection, unsavedChanges, isSaved: unsavedChanges === 0, ...(refusal === undefined ? {} : { refusal }) }
+    return {
+      connection, unsavedChanges, isSaved: unsavedChanges === 0,
+      ...(refusal === undefined ? {} : { refusal }),
+      ...(unknownContent.found === null ? {} : { unshownContent: unknownContent.found }),
+    }
   }
   let lastStatus = currentStatus()
   const statusMayHaveChanged = () => {
@@ -212,11 +225,29 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   renderPresence(dom.presence, presence.people)
 
   const toolbar = toolbarPlugin(dom.toolbar)
-  const view = new EditorView({ mount: dom.surface }, {
-    state: EditorState.create({
+  // What the editor shows of a document holding content it cannot show: read from a copy, since
+  // y-prosemirror deletes what it cannot read; nothing here writes to the shared document.
+  const readOnlyState = () => EditorState.create({ schema, doc: readableCopy(doc), plugins: [toolbar.plugin] })
+  const showChangesReadOnly = () => {
+    const shown = readableCopy(doc)
+    view.dispatch(view.state.tr.replaceWith(0, view.state.doc.content.size, shown.content))
+  }
+  // Called by the watch inside the Yjs change that brought the content, before y-prosemirror hears of it:
+  // the new state drops ySyncPlugin, whose view (and binding) is destroyed as the state is set, and the
+  // view's `editable` now answers false.
+  const openReadOnly = () => {
+    // Before the view exists (a change arriving while it is set up), the view starts read-only.
+    if (isDestroyed || !isViewMounted) return
+    view.updateState(readOnlyState())
+    fragment.observeDeep(showChangesReadOnly)
+    statusMayHaveChanged()
+  }
+  let isViewMounted = false
+  const view: EditorView = new EditorView({ mount: dom.surface }, {
+    state: unknownContent.found !== null ? readOnlyState() : EditorState.create({
       schema,
       plugins: [
-        ySyncPlugin(doc.getXmlFragment(documentFragmentName)),
+        ySyncPlugin(fragment),
         yCursorPlugin(awareness, { cursorBuilder: buildCursor, selectionBuilder: buildSelection }),
         yUndoPlugin(),
         markdownInputRules(),
@@ -227,12 +258,15 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
       ],
     }),
     attributes: { class: 'ortak-prose', 'aria-label': `Document ${room}`, 'aria-multiline': 'true', role: 'textbox' },
+    editable: () => unknownContent.found === null,
     // y-prosemirror batches cursor updates into a zero-delay timer that can fire after destroy()
     // (its "binding destroyed" check reads a flag it never sets); a destroyed view must not take them.
     dispatchTransaction(this: EditorView, transaction) {
       if (!isDestroyed) this.updateState(this.state.apply(transaction))
     },
   })
+  isViewMounted = true
+  if (unknownContent.found !== null) fragment.observeDeep(showChangesReadOnly)
 
   return {
     view,
@@ -262,6 +296,8 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
       window.removeEventListener('online', onBrowserOnline)
       reconnect.destroy()
       presence.destroy()
+      unknownContent.destroy()
+      fragment.unobserveDeep(showChangesReadOnly)
       view.destroy()
       // Tells the others we left (awareness removal), closes the socket, clears the provider's intervals.
       provider.destroy()
@@ -271,5 +307,20 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
       dom.root.remove()
       releaseStyles()
     },
+  }
+}
+
+/** The document as the schema reads it, from a copy of `doc`: y-prosemirror deletes what it cannot read. */
+function readableCopy(doc: Y.Doc): Node {
+  const copy = new Y.Doc()
+  Y.applyUpdate(copy, Y.encodeStateAsUpdate(doc))
+  try {
+    const read = yXmlFragmentToProseMirrorRootNode(copy.getXmlFragment(documentFragmentName), schema)
+    return read.childCount > 0 ? read : schema.topNodeType.createAndFill()!
+  } catch {
+    // Content y-prosemirror cannot even read past (text or a hook outside any block): show nothing rather than fail.
+    return schema.topNodeType.createAndFill()!
+  } finally {
+    copy.destroy()
   }
 }

@@ -14,13 +14,19 @@ export interface EditorStatus {
   isSaved: boolean
   /** The server refused this editor for good (close code 4400–4499), with its reason; no more retries. */
   refusal?: string
+  /**
+   * The document holds content this editor cannot show, named (`node "bulletList"`): the editor is
+   * read-only, so that nothing of it is deleted.
+   */
+  unshownContent?: string
 }
 
 export const sameStatus = (a: EditorStatus, b: EditorStatus) =>
   a.connection === b.connection && a.unsavedChanges === b.unsavedChanges && a.refusal === b.refusal
+  && a.unshownContent === b.unshownContent
 
-/** The two parts of the status line: the connection, and the state of local changes. */
-export function describeStatus(status: EditorStatus): { connection: string; changes: string } {
+/** The parts of the status line: the connection, the state of local changes, and a note when read-only. */
+export function describeStatus(status: EditorStatus): { connection: string; changes: string; note: string } {
   const connection = status.refusal !== undefined
     ? `Refused: ${status.refusal || 'no reason given'}`
     : { connecting: 'Connecting…', online: 'Online', offline: 'Offline' }[status.connection]
@@ -28,15 +34,25 @@ export function describeStatus(status: EditorStatus): { connection: string; chan
   const changes = status.isSaved ? 'Saved'
     : status.connection === 'online' ? 'Saving…'
     : `${n} unsaved ${n === 1 ? 'change' : 'changes'}`
-  return { connection, changes }
+  const note = status.unshownContent === undefined ? ''
+    : `Read-only: this document holds content this editor cannot show (${status.unshownContent}); editing it here would delete that.`
+  return { connection, changes, note }
 }
 
-/** Renders the status into its element; `data-connection` and `data-saved` carry it for styles and tests. */
-export function renderStatus(element: HTMLElement, status: EditorStatus): void {
-  const { connection, changes } = describeStatus(status)
-  element.dataset.connection = status.connection
-  element.dataset.saved = String(status.isSaved)
-  element.dataset.unsaved = String(status.unsavedChanges)
-  element.querySelector('.ortak-status-connection')!.textContent = connection
-  element.querySelector('.ortak-status-save')!.textContent = changes
+/** Where the status is shown: the status line, and the note (a row of the bar of its own) when read-only. */
+export interface StatusElements {
+  line: HTMLElement
+  note: HTMLElement
+}
+
+/** Renders the status; `data-connection`, `data-saved` and `data-read-only` on the line carry it for styles and tests. */
+export function renderStatus({ line, note }: StatusElements, status: EditorStatus): void {
+  const text = describeStatus(status)
+  line.dataset.connection = status.connection
+  line.dataset.saved = String(status.isSaved)
+  line.dataset.unsaved = String(status.unsavedChanges)
+  line.dataset.readOnly = String(status.unshownContent !== undefined)
+  line.querySelector('.ortak-status-connection')!.textContent = text.connection
+  line.querySelector('.ortak-status-save')!.textContent = text.changes
+  note.textContent = text.note
 }

@@ -23,13 +23,20 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: chromiumArgs, timeout: 20_000 })
 }
 
+export interface ServerOptions {
+  /** Runs with the server's data directory before the server starts. */
+  beforeStart?: (dataDir: string) => Promise<void>
+}
+
 /** A server process serving freshly built web assets; `restart()` brings it back on the same port and data. */
 export class EditorServer {
   private constructor(public process: ServerProcess, readonly dataDir: string, private readonly editorDir: string) {}
 
-  static async start(): Promise<EditorServer> {
+  /** `beforeStart` may put things into the data directory (say, rooms written straight into storage). */
+  static async start({ beforeStart }: ServerOptions = {}): Promise<EditorServer> {
     const editorDir = await builtWebAssets()
     const dataDir = tempDir('ortak-e2e-')
+    await beforeStart?.(dataDir)
     return new EditorServer(await spawnServer(dataDir, [], { EDITOR_DIR: editorDir }), dataDir, editorDir)
   }
 
@@ -67,10 +74,10 @@ export interface ServerAndBrowser {
  * Chromium, started together before the first test and stopped after the
  * last. Read `server` and `browser` inside the tests (they are set by then).
  */
-export function useServerAndBrowser(): ServerAndBrowser {
+export function useServerAndBrowser(options: ServerOptions = {}): ServerAndBrowser {
   const session = {} as { server: EditorServer; browser: Browser }
   beforeAll(async () => {
-    ;[session.server, session.browser] = await Promise.all([EditorServer.start(), launchChromium()])
+    ;[session.server, session.browser] = await Promise.all([EditorServer.start(options), launchChromium()])
   }, 120_000)
   afterAll(async () => {
     await session.browser?.close()

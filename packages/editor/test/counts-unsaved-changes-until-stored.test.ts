@@ -85,11 +85,18 @@ describe('describeStatus', () => {
     describeStatus({ connection, unsavedChanges, isSaved: unsavedChanges === 0, ...(refusal === undefined ? {} : { refusal }) })
 
   it('says Saved only with nothing unconfirmed, and counts what is unsaved while not online', () => {
-    expect(status('online', 0)).toEqual({ connection: 'Online', changes: 'Saved' })
-    expect(status('online', 3)).toEqual({ connection: 'Online', changes: 'Saving…' })
-    expect(status('offline', 1)).toEqual({ connection: 'Offline', changes: '1 unsaved change' })
-    expect(status('offline', 4)).toEqual({ connection: 'Offline', changes: '4 unsaved changes' })
-    expect(status('connecting', 2)).toEqual({ connection: 'Connecting…', changes: '2 unsaved changes' })
-    expect(status('offline', 0, 'token expired')).toEqual({ connection: 'Refused: token expired', changes: 'Saved' })
+    expect(status('online', 0)).toEqual({ connection: 'Online', changes: 'Saved', note: '' })
+    expect(status('online', 3)).toEqual({ connection: 'Online', changes: 'Saving…', note: '' })
+    expect(status('offline', 1)).toEqual({ connection: 'Offline', changes: '1 unsaved change', note: '' })
+    expect(status('offline', 4)).toEqual({ connection: 'Offline', changes: '4 unsaved changes', note: '' })
+    expect(status('connecting', 2)).toEqual({ connection: 'Connecting…', changes: '2 unsaved changes', note: '' })
+    expect(status('offline', 0, 'token expired')).toEqual({ connection: 'Refused: token expired', changes: 'Saved', note: '' })
+  })
+
+  it('notes why the editor is read-only when the document holds content it cannot show', () => {
+    expect(describeStatus({ connection: 'online', unsavedChanges: 0, isSaved: true, unshownContent: 'node "bulletList"' })).toEqual({
+      connection: 'Online', changes: 'Saved',
+      note: 'Read-only: this document holds content this editor cannot show (node "bulletList"); editing it here would delete that.',
+    })
   })
 })

@@ -41,6 +41,13 @@ export const CLOSE_ROOM_DELETED = 4410
 /** The update would take the document past its size limit. */
 export const CLOSE_DOCUMENT_TOO_LARGE = 4413
 /**
+ * The update puts into the document a node, mark or attribute the schema
+ * does not know (an editor with another schema): Ortak's editor would
+ * destroy it, so it is not stored. As HTTP 415, content in a form this
+ * server does not take (the HTTP API answers such an update 422).
+ */
+export const CLOSE_UNKNOWN_CONTENT = 4415
+/**
  * The update depends on changes the room never received, and the room
  * already keeps as many such waiting changes as it may (MAX_PENDING_BYTES).
  */
@@ -84,6 +91,7 @@ export const CLOSE_CODES: ReadonlyMap<number, CloseCodeInfo> = new Map<number, C
   [CLOSE_AWARENESS_ID_TAKEN, { meaning: 'awareness client id belongs to another user', refusal: 'awareness_id_taken' }],
   [CLOSE_ROOM_DELETED, { meaning: 'room deleted' }],
   [CLOSE_DOCUMENT_TOO_LARGE, { meaning: 'document size limit reached', refusal: 'document_too_large' }],
+  [CLOSE_UNKNOWN_CONTENT, { meaning: 'content the document schema does not know', refusal: 'unknown_content' }],
   [CLOSE_MISSING_DEPENDENCIES, { meaning: 'update depends on changes the room never received, past its limit', refusal: 'missing_dependencies' }],
   [CLOSE_SERVER_FULL, { meaning: 'connection or room limit reached: try again later', refusal: 'server_full' }],
   [CLOSE_SLOW_CONSUMER, { meaning: 'slow consumer: too much waiting to be sent', refusal: 'slow_consumer' }],

@@ -1,1 +1,5 @@
 export { schema, documentFragmentName, headingLevels, isSafeHref } from './schema.js'
+export {
+  describeForeignValue, describeUnknownAttribute, describeUnknownMark, describeUnknownNode, findUnknownAttributes,
+  findUnknownContent, markNameOf,
+} from './unknown-content.js'

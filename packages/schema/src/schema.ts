@@ -108,7 +108,12 @@ const marks: Record<string, MarkSpec> = {
     inclusive: false,
     parseDOM: [{
       tag: 'a[href]',
-      getAttrs: (dom) => ({ href: (dom as HTMLElement).getAttribute('href'), title: (dom as HTMLElement).getAttribute('title') }),
+      // A pasted link the schema does not render (`javascript:void(0)` is common on web pages) stays text: the
+      // server refuses to store such links, and a paste must never cost the editor its connection.
+      getAttrs: (dom) => {
+        const href = (dom as HTMLElement).getAttribute('href')!
+        return isSafeHref(href) ? { href, title: (dom as HTMLElement).getAttribute('title') } : false
+      },
     }],
     toDOM: (mark): DOMOutputSpec => {
       const { href, title } = mark.attrs as { href: string; title: string | null }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { DOMSerializer } from 'prosemirror-model'
+import { DOMParser, DOMSerializer } from 'prosemirror-model'
 import { JSDOM } from 'jsdom'
 import { isSafeHref, schema } from '../src/index.js'
 
@@ -56,5 +56,14 @@ describe('the Ortak schema', () => {
     }
     expect(render('https://example.com')).toBe('<a rel="noopener noreferrer nofollow" href="https://example.com">x</a>')
     expect(render('javascript:alert(1)')).toBe('<a rel="noopener noreferrer nofollow">x</a>')
+
+    // Pasted or imported, such a link is kept as its text.
+    const parse = (html: string) => {
+      const holder = window.document.createElement('div')
+      holder.innerHTML = html
+      return DOMParser.fromSchema(schema).parse(holder).firstChild!.firstChild!
+    }
+    expect(parse('<p><a href="javascript:void(0)">menu</a></p>').marks).toEqual([])
+    expect(parse('<p><a href="https://example.com" title="T">site</a></p>').marks.map((m) => m.attrs)).toEqual([{ href: 'https://example.com', title: 'T' }])
   })
 })

@@ -12,7 +12,7 @@ import { checkUpdate } from '../protocol/update-guard.js'
 import type { RoomRegistry } from '../rooms/registry.js'
 import type { Storage } from '../storage/storage.js'
 import { DocumentInputError } from '../documents/formats.js'
-import { isBlankDocument, readDocument, replacementUpdate, yDocFromUpdates } from '../documents/yjs-document.js'
+import { isBlankDocument, readDocument, replacementUpdate, unknownContentOf, yDocFromUpdates } from '../documents/yjs-document.js'
 
 export interface RoomSummary {
   name: string
@@ -71,8 +71,15 @@ export class RoomDocuments {
   async write(room: string, doc: Node, mode: WriteMode): Promise<WriteResult> {
     return this.registry.withRoom(room, async (loaded) => {
       // Read, diff and apply in one turn: no other update can land in between.
-      if (mode === 'seed' && !isBlankDocument(readDocument(loaded.doc))) {
-        throw new DocumentConflictError(`room "${room}" already has content: seeding it would duplicate it; use ?mode=replace to overwrite it`)
+      if (mode === 'seed') {
+        // The diff would delete what the schema does not know: only a replacement may do that.
+        const unknown = unknownContentOf(loaded.doc)
+        if (unknown) {
+          throw new DocumentConflictError(`room "${room}" holds content its schema does not know (${unknown}): seeding would delete it; use ?mode=replace to overwrite it`)
+        }
+        if (!isBlankDocument(readDocument(loaded.doc))) {
+          throw new DocumentConflictError(`room "${room}" already has content: seeding it would duplicate it; use ?mode=replace to overwrite it`)
+        }
       }
       const update = replacementUpdate(loaded.doc, doc)
       if (!update) return { changed: false, updateBytes: 0 }

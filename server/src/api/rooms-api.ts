@@ -7,14 +7,15 @@
 import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
-import { CLOSE_DOCUMENT_TOO_LARGE, CLOSE_ROOM_FORBIDDEN } from '@ortak/protocol'
+import { CLOSE_DOCUMENT_TOO_LARGE, CLOSE_ROOM_FORBIDDEN, CLOSE_UNKNOWN_CONTENT } from '@ortak/protocol'
 import type { AccessControl, Permission } from '../auth/access-token.js'
 import { ProtocolError } from '../protocol/messages.js'
 import { decodeRoomSegment } from '../room-name.js'
 import { RoomBusyError } from '../rooms/registry.js'
 import { RoomDeletedError, StorageError } from '../storage/storage.js'
 import {
-  DocumentInputError, contentTypes, exportDocument, exportFormats, importFormatOf, isExportFormat, parseDocument,
+  DocumentInputError, UnrenderableDocumentError, contentTypes, exportDocument, exportFormats, importFormatOf, isExportFormat,
+  parseDocument,
 } from '../documents/formats.js'
 import { ApiError, errorResponse } from './api-error.js'
 import { DocumentConflictError, type RoomDocuments, type WriteMode } from './room-documents.js'
@@ -100,8 +101,12 @@ export function createRoomsApi({ documents, access, log, maxBodyBytes }: RoomsAp
     if (!isExportFormat(format)) throw new ApiError(400, `unknown format "${format}": use one of ${exportFormats.join(', ')}`)
     const doc = await documents.read(room)
     if (!doc) throw new ApiError(404, `no document is stored for room "${room}"`)
-    const body = await exportDocument(doc, format)
-    doc.destroy()
+    let body
+    try {
+      body = await exportDocument(doc, format)
+    } finally {
+      doc.destroy()
+    }
     c.header('Content-Type', contentTypes[format])
     return c.body(typeof body === 'string' ? body : new Uint8Array(body))
   })
@@ -183,8 +188,10 @@ function asApiError(error: Error): ApiError | null {
   if (error instanceof ApiError) return error
   if (error instanceof DocumentInputError) return new ApiError(400, error.message)
   if (error instanceof DocumentConflictError) return new ApiError(409, error.message)
+  if (error instanceof UnrenderableDocumentError) return new ApiError(422, error.message)
   if (error instanceof ProtocolError) {
-    return new ApiError(error.closeCode === CLOSE_DOCUMENT_TOO_LARGE ? 413 : 400, error.message)
+    const status = error.closeCode === CLOSE_DOCUMENT_TOO_LARGE ? 413 : error.closeCode === CLOSE_UNKNOWN_CONTENT ? 422 : 400
+    return new ApiError(status, error.message)
   }
   if (error instanceof RoomBusyError) return new ApiError(503, error.message, { 'Retry-After': '1' })
   // Another instance deleted the room while this one held it: the write went to a document that no longer exists.

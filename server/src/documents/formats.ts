@@ -7,7 +7,7 @@ import * as Y from 'yjs'
 import { schema } from '@ortak/schema'
 import { documentToHtml, htmlToDocument } from './html.js'
 import { documentToMarkdown, markdownToDocument } from './markdown.js'
-import { readDocument } from './yjs-document.js'
+import { describeUnreadable, readDocument } from './yjs-document.js'
 
 export const exportFormats = ['json', 'html', 'markdown', 'text', 'yjs'] as const
 export type ExportFormat = (typeof exportFormats)[number]
@@ -39,9 +39,19 @@ export const isImportFormat = (value: string): value is ImportFormat => (importF
 /** Input that is not a document of the Ortak schema; the message says what is wrong. */
 export class DocumentInputError extends Error {}
 
-/** The document held by `doc` in `format`: text for every format but `yjs`, which is the whole state as one update. */
+/** A stored document that cannot be exported in the format asked for without leaving something out; the message says what. */
+export class UnrenderableDocumentError extends Error {}
+
+/**
+ * The document held by `doc` in `format`: text for every format but `yjs`,
+ * which is the whole state as one update. Throws UnrenderableDocumentError
+ * rather than answer with less than is stored: a text format cannot show
+ * what the schema does not know.
+ */
 export async function exportDocument(doc: Y.Doc, format: ExportFormat): Promise<string | Uint8Array> {
   if (format === 'yjs') return Y.encodeStateAsUpdate(doc)
+  const unreadable = describeUnreadable(doc)
+  if (unreadable) throw new UnrenderableDocumentError(`cannot export as ${format}: ${unreadable}; the yjs format exports all of it`)
   const node = readDocument(doc)
   switch (format) {
     case 'json': return `${JSON.stringify(node.toJSON())}\n`

@@ -55,5 +55,8 @@ describe('markdown round trip through a Yjs document', () => {
     expect(documentToMarkdown(markdownToDocument('<b>raw html</b>'))).toBe('<b>raw html</b>')
     expect(markdownToDocument('<b>raw html</b>').textContent).toBe('<b>raw html</b>')
     expect(documentToMarkdown(markdownToDocument('[click](javascript:alert(1))'))).toBe('\\[click\\](javascript:alert(1))')
+    // Links markdown-it allows but the schema's editor does not make are kept as their text.
+    expect(documentToMarkdown(markdownToDocument('[files](ftp://example.com/f) and <irc://chat.example>'))).toBe('files and irc://chat.example')
+    expect(documentToMarkdown(markdownToDocument('![diagram](ftp://example.com/d.png)'))).toBe('diagram')
   })
 })

@@ -9,7 +9,7 @@ import type StateCore from 'markdown-it/lib/rules_core/state_core.mjs'
 import type Token from 'markdown-it/lib/token.mjs'
 import { MarkdownParser, MarkdownSerializer, defaultMarkdownParser, defaultMarkdownSerializer } from 'prosemirror-markdown'
 import type { Node } from 'prosemirror-model'
-import { headingLevels, schema } from '@ortak/schema'
+import { headingLevels, isSafeHref, schema } from '@ortak/schema'
 
 const deepestHeading = headingLevels[headingLevels.length - 1]!
 
@@ -35,9 +35,30 @@ function imagesAsLinks(markdown: MarkdownIt): void {
   })
 }
 
+/**
+ * markdown-it lets through links the schema's editor would not make (`ftp:`, `irc:`); the server
+ * refuses to store them, so they are kept as their text, as the HTML parser keeps them.
+ */
+function unsafeLinksAsText(markdown: MarkdownIt): void {
+  markdown.core.ruler.push('ortak_unsafe_links_as_text', (state: StateCore) => {
+    for (const block of state.tokens) {
+      if (block.type !== 'inline' || !block.children) continue
+      const isDropped: boolean[] = []
+      block.children = block.children.filter((token) => {
+        if (token.type === 'link_open') {
+          isDropped.push(!isSafeHref(token.attrGet('href') ?? ''))
+          return !isDropped[isDropped.length - 1]
+        }
+        if (token.type === 'link_close') return !isDropped.pop()
+        return true
+      })
+    }
+  })
+}
+
 // CommonMark plus strikethrough (`~~`), the one mark of the schema CommonMark has no syntax for.
 // Raw HTML stays off: it arrives as text, never as markup.
-const tokenizer = MarkdownIt('commonmark', { html: false }).enable('strikethrough').use(imagesAsLinks)
+const tokenizer = MarkdownIt('commonmark', { html: false }).enable('strikethrough').use(imagesAsLinks).use(unsafeLinksAsText)
 
 // prosemirror-markdown's token rules, less `image` (no such node: images arrive as links, see above).
 const { image: _image, ...tokenRules } = defaultMarkdownParser.tokens

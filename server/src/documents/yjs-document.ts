@@ -8,7 +8,7 @@
 import type { Node } from 'prosemirror-model'
 import { prosemirrorToYXmlFragment, yXmlFragmentToProseMirrorRootNode } from 'y-prosemirror'
 import * as Y from 'yjs'
-import { documentFragmentName, schema } from '@ortak/schema'
+import { documentFragmentName, findUnknownContent, schema } from '@ortak/schema'
 
 /** A Y.Doc holding the given updates (a stored snapshot and log, or one exported state). */
 export function yDocFromUpdates(updates: readonly Uint8Array[]): Y.Doc {
@@ -26,6 +26,34 @@ function copyOf(doc: Y.Doc): Y.Doc {
 /** The document held by `doc`, read from a copy so `doc` itself never changes. */
 export function readDocument(doc: Y.Doc): Node {
   return yXmlFragmentToProseMirrorRootNode(copyOf(doc).getXmlFragment(documentFragmentName), schema)
+}
+
+/** What in the fragment of `doc` the schema does not know, described (`node "bulletList"`); null if it knows all of it. */
+export function unknownContentOf(doc: Y.Doc): string | null {
+  return findUnknownContent(doc.getXmlFragment(documentFragmentName))
+}
+
+/**
+ * What of `doc` a ProseMirror document of the schema would leave out,
+ * described; null if it holds all of it. That is content of the fragment
+ * the schema does not know, or, when the fragment is empty, whatever is in
+ * the Y.Doc's other shared types: a room another Yjs app wrote, which read
+ * as a document would look empty. Other types next to a document are the
+ * app's own data, not part of the document, and are not named.
+ */
+export function describeUnreadable(doc: Y.Doc): string | null {
+  const unknown = unknownContentOf(doc)
+  if (unknown) return `the document holds content its schema does not know: ${unknown}`
+  if (doc.getXmlFragment(documentFragmentName).length > 0) return null
+  const others = [...doc.share].filter(([name, type]) => name !== documentFragmentName && holdsAnything(type)).map(([name]) => JSON.stringify(name))
+  if (others.length === 0) return null
+  return `the document is empty, and the room holds other shared types: ${others.join(', ')}`
+}
+
+function holdsAnything(type: Y.AbstractType<Y.YEvent<any>>): boolean {
+  if (type._length > 0) return true
+  for (const item of type._map.values()) if (!item.deleted) return true
+  return false
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   ProtocolError, decodeClientMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type HeldDocument,
 } from '../protocol/messages.js'
 import { checkUpdate } from '../protocol/update-guard.js'
+import { unknownContentRefusal } from '../protocol/schema-guard.js'
 import type { Storage } from '../storage/storage.js'
 import type { PendingAppend, WriteBatcher } from '../storage/write-batcher.js'
 import type { Connection } from './connection.js'
@@ -265,6 +266,8 @@ export class Room {
       return new ProtocolError(CLOSE_MISSING_DEPENDENCIES,
         `this update depends on changes the room never received, and more than ${maxPending} bytes of such updates would wait`)
     }
+    const unknownContent = unknownContentRefusal(update, this.doc)
+    if (unknownContent) return unknownContent
     try {
       Y.applyUpdate(this.doc, update, origin)
     } catch (error) {

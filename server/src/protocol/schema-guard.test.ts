@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest'
+import { prosemirrorToYXmlFragment } from 'y-prosemirror'
+import * as Y from 'yjs'
+import { documentFragmentName, schema } from '@ortak/schema'
+import { paragraph, xmlText as text } from '../../../packages/schema/test/foreign-documents.js'
+import { markdownToDocument } from '../documents/markdown.js'
+import { findUnknownContentInUpdate } from './schema-guard.js'
+
+/**
+ * A client's document and the room's: `edit` changes the client's, and
+ * the update it made is checked against the room's, then applied to it
+ * when it passes (as the room does).
+ */
+class Room {
+  readonly doc = new Y.Doc()
+  readonly client = new Y.Doc()
+
+  get fragment(): Y.XmlFragment {
+    return this.client.getXmlFragment(documentFragmentName)
+  }
+
+  /** The problem the guard finds in the update `edit` makes; applies it to the room if there is none. */
+  check(edit: (client: Y.Doc) => void): string | null {
+    const updates: Uint8Array[] = []
+    const record = (update: Uint8Array) => void updates.push(update)
+    this.client.on('update', record)
+    edit(this.client)
+    this.client.off('update', record)
+    const update = Y.mergeUpdates(updates)
+    const problem = findUnknownContentInUpdate(update, this.doc)
+    if (problem === null) Y.applyUpdate(this.doc, update)
+    return problem
+  }
+
+  /** Puts `update` into the room as storage would, unchecked, and into the client. */
+  load(update: Uint8Array): void {
+    Y.applyUpdate(this.doc, update)
+    Y.applyUpdate(this.client, update)
+  }
+}
+
+const block = (room: Room, index: number) => room.fragment.get(index) as Y.XmlElement
+const textOf = (element: Y.XmlElement) => element.get(0) as Y.XmlText
+
+describe('findUnknownContentInUpdate', () => {
+  it('passes what an Ortak editor writes: a whole document, keystrokes, marks, attributes, new blocks', () => {
+    const room = new Room()
+    expect(room.check((client) => prosemirrorToYXmlFragment(
+      markdownToDocument('# Title\n\nSome **bold** and a [link](https://example.com "T").\n\n* one\n* two\n\n3. three\n\n```\ncode\n```\n\n---\n\nline\\\nbreak'),
+      client.getXmlFragment(documentFragmentName),
+    ))).toBeNull()
+    const body = textOf(block(room, 1))
+    expect(room.check(() => body.insert(4, ' typed'))).toBeNull()
+    expect(room.check(() => {
+      // Several keystrokes sent as one update: each character's origin is the one before it, in the same update.
+      for (const [i, ch] of [...'abc'].entries()) body.insert(1 + i, ch)
+    })).toBeNull()
+    expect(room.check(() => body.format(0, 4, { em: {}, strike: {} }))).toBeNull()
+    expect(room.check(() => body.format(0, 4, { em: null }))).toBeNull()
+    expect(room.check(() => block(room, 0).setAttribute('level', 2 as unknown as string))).toBeNull()
+    expect(room.check(() => room.fragment.insert(2, [paragraph(text('new', { code: {} }))]))).toBeNull()
+    expect(room.check(() => room.fragment.delete(0, 2))).toBeNull()
+  })
+
+  it("refuses another editor's nodes, marks and attributes, put anywhere in the fragment", () => {
+    const stored = new Room()
+    stored.check((client) => client.getXmlFragment(documentFragmentName).insert(0, [paragraph(text('hello')), new Y.XmlElement('heading')]))
+    const base = Y.encodeStateAsUpdate(stored.doc)
+    const list = () => {
+      const item = new Y.XmlElement('listItem')
+      item.insert(0, [paragraph(text('one'))])
+      const bulletList = new Y.XmlElement('bulletList')
+      bulletList.insert(0, [item])
+      return bulletList
+    }
+    const cases: Array<[string, (room: Room, body: Y.XmlText) => void]> = [
+      ['node "bulletList"', (room) => room.fragment.insert(0, [list()])],
+      ['node "hardBreak"', (room) => block(room, 0).insert(1, [new Y.XmlElement('hardBreak'), text('after')])],
+      ['mark "bold"', (_, body) => body.format(0, 5, { bold: {} })],
+      ['mark "italic"', (_, body) => body.insert(5, ' world', { italic: {} })],
+      ['mark "underline"', (room) => room.fragment.insert(2, [paragraph(text('x', { strong: {}, underline: {} }))])],
+      ['attribute "textAlign" on "paragraph"', (room) => block(room, 0).setAttribute('textAlign', 'center')],
+      ['attribute "level" = 6 on "heading"', (room) => block(room, 1).setAttribute('level', 6 as unknown as string)],
+      ['attribute "target" on mark "link"', (_, body) => body.format(0, 2, { link: { href: 'https://a.example', target: '_blank' } })],
+      ['link to an address other than http(s), mailto, tel or relative', (_, body) => body.format(0, 2, { link: { href: 'javascript:alert(1)' } })],
+      ['text outside any block', (room) => room.fragment.insert(0, [text('loose')])],
+      ['an embed inside text', (_, body) => body.insertEmbed(0, { image: 'a.png' })],
+      ['attribute "lang" on text', (_, body) => body.setAttribute('lang', 'en')],
+      ['XML hook "widget"', (room) => room.fragment.insert(0, [new Y.XmlHook('widget') as unknown as Y.XmlElement])],
+    ]
+    for (const [expected, edit] of cases) {
+      const room = new Room()
+      room.load(base)
+      expect(room.check(() => edit(room, textOf(block(room, 0)))), expected).toBe(expected)
+      // Nothing of it reached the room.
+      expect(room.doc.getXmlFragment(documentFragmentName).toString(), expected).toBe('<paragraph>hello</paragraph><heading></heading>')
+    }
+  })
+
+  it('refuses to overwrite an attribute with a value the schema does not accept', () => {
+    const room = new Room()
+    room.check((client) => {
+      const heading = new Y.XmlElement('heading')
+      heading.setAttribute('level', 1 as unknown as string)
+      client.getXmlFragment(documentFragmentName).insert(0, [heading])
+    })
+    // The new value's origin is the old one: its element and key come from the room's document.
+    expect(room.check(() => block(room, 0).setAttribute('level', 3 as unknown as string))).toBeNull()
+    expect(room.check(() => block(room, 0).setAttribute('level', 4 as unknown as string))).toBe('attribute "level" = 4 on "heading"')
+  })
+
+  it('leaves other root types and fragments alone, so other Yjs apps can use the server', () => {
+    const room = new Room()
+    expect(room.check((client) => {
+      const item = new Y.XmlElement('listItem')
+      item.insert(0, [text('theirs', { bold: {} })])
+      client.getXmlFragment('tiptap').insert(0, [item])
+      client.getText('notes').insert(0, 'bold', { bold: true })
+      client.getMap('settings').set('theme', 'dark')
+      const nested = new Y.Map<Y.XmlFragment>()
+      client.getMap('panels').set('side', nested)
+      nested.set('content', new Y.XmlFragment())
+    })).toBeNull()
+    expect(room.check((client) => textOf(client.getXmlFragment('tiptap').get(0) as Y.XmlElement).insert(0, 'more ', { italic: {} }))).toBeNull()
+    expect(room.check((client) => (client.getMap('panels').get('side') as Y.Map<Y.XmlFragment>).get('content')!.insert(0, [new Y.XmlElement('bulletList')]))).toBeNull()
+  })
+
+  it('lets what was stored before the guard be deleted, and refuses adding to it', () => {
+    const legacy = new Y.Doc()
+    const list = new Y.XmlElement('bulletList')
+    legacy.getXmlFragment(documentFragmentName).insert(0, [list, paragraph(text('kept'))])
+    const room = new Room()
+    room.load(Y.encodeStateAsUpdate(legacy))
+    expect(room.check(() => block(room, 0).insert(0, [new Y.XmlElement('listItem')]))).toBe('content inside node "bulletList"')
+    // A client repeating the stored state (sync step 2 from a copy of it) adds nothing: it is not refused.
+    expect(findUnknownContentInUpdate(Y.encodeStateAsUpdate(legacy), room.doc)).toBeNull()
+    expect(room.check(() => room.fragment.delete(0, 1))).toBeNull()
+  })
+
+  it('resolves the parents of content the update itself creates, however long the chain', () => {
+    const room = new Room()
+    expect(room.check((client) => {
+      const fragment = client.getXmlFragment(documentFragmentName)
+      const quote = new Y.XmlElement('blockquote')
+      fragment.insert(0, [quote])
+      const inner = paragraph(text(''))
+      quote.insert(0, [inner])
+      // One item per keystroke, each the origin of the next, all in this update.
+      for (let i = 0; i < 2000; i++) textOf(inner).insert(i, 'x')
+      textOf(inner).format(1500, 1, { bold: {} })
+    })).toBe('mark "bold"')
+  })
+})

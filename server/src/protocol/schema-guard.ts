@@ -1,0 +1,273 @@
+/**
+ * Whether a Yjs update (encoding v1) puts into the document's fragment
+ * something the schema does not know, decided from the update's structs
+ * before it is applied. An Ortak editor would destroy such content for
+ * everyone (see @ortak/schema's unknown-content.ts), so the room refuses
+ * the update instead: an editor with another schema (Tiptap's `bulletList`,
+ * `bold`) learns at its first such change that this server cannot keep its
+ * documents. Content outside the fragment (other root types, other
+ * fragments) is not looked at: other Yjs apps keep the server as their
+ * backend.
+ *
+ * Each struct's parent is found from the update alone when it names it (a
+ * root's name, or the id of a type), else from the item next to it (its
+ * origin): looked up in the room's document, or in the update itself when
+ * the update creates both. Only the few types met are walked up to their
+ * root, and each once per update, so a keystroke (one struct beside text
+ * that is already there) costs a lookup, not a walk of the document. An
+ * item whose neighbours neither the document nor the update holds is left
+ * to Yjs, which keeps it pending until they arrive: it is not checked.
+ */
+import * as Y from 'yjs'
+import { CLOSE_UNKNOWN_CONTENT } from '@ortak/protocol'
+import {
+  describeForeignValue, describeUnknownAttribute, describeUnknownMark, describeUnknownNode, documentFragmentName,
+  isSafeHref, markNameOf,
+} from '@ortak/schema'
+import { ProtocolError } from './messages.js'
+
+/** Any shared type: the guard asks only where it sits and what it is. */
+type SharedType = Y.AbstractType<Y.YEvent<any>>
+type Content = Y.Item['content']
+
+/** What the parent of an item is. */
+type Parent =
+  /** Not inside the fragment: anything goes. */
+  | { kind: 'elsewhere' }
+  /** The fragment itself. */
+  | { kind: 'document' }
+  | { kind: 'node'; nodeName: string }
+  | { kind: 'text' }
+  /** A type in the fragment the schema does not know (stored before the guard, or refused in this update). */
+  | { kind: 'unknown'; what: string }
+
+interface Position {
+  parent: Parent
+  /** The map key (parentSub): set for an attribute of an element. */
+  key: string | null
+}
+
+const ELSEWHERE: Position = { parent: { kind: 'elsewhere' }, key: null }
+const DOCUMENT: Parent = { kind: 'document' }
+const TEXT: Parent = { kind: 'text' }
+
+/** The refusal of an update that puts into the fragment what the schema does not know (close 4415), or null. */
+export function unknownContentRefusal(update: Uint8Array, doc: Y.Doc): ProtocolError | null {
+  const problem = findUnknownContentInUpdate(update, doc)
+  return problem === null ? null : new ProtocolError(CLOSE_UNKNOWN_CONTENT, `content the document schema does not know: ${problem}`)
+}
+
+/**
+ * Describes the first item of `update` that would put into the document's
+ * fragment a node, mark, attribute or attribute value the schema does not
+ * know (or a link to an address that could run code); null if there is
+ * none. `doc` is the room's document the update is about to be applied to.
+ */
+export function findUnknownContentInUpdate(update: Uint8Array, doc: Y.Doc): string | null {
+  let structs: Array<Y.Item | Y.GC | Y.Skip>
+  try {
+    structs = Y.decodeUpdate(update).structs
+  } catch {
+    // Not for this guard to answer: applying it fails, and the room refuses it as undecodable.
+    return null
+  }
+  const positions = new UpdatePositions(doc, structs)
+  for (const struct of structs) {
+    if (!(struct instanceof Y.Item) || struct.content instanceof Y.ContentDeleted) continue
+    // Already in the document (a sync step 2 repeating it): applying it changes nothing.
+    if (struct.id.clock + struct.length <= Y.getState(doc.store, struct.id.client)) continue
+    const problem = problemOf(positions.of(struct), struct.content)
+    if (problem) return problem
+  }
+  return null
+}
+
+function problemOf({ parent, key }: Position, content: Content): string | null {
+  switch (parent.kind) {
+    case 'elsewhere':
+      return null
+    case 'unknown':
+      return `content inside ${parent.what}`
+    case 'document':
+    case 'node': {
+      if (key !== null) return parent.kind === 'node' ? attributeProblem(parent.nodeName, key, content) : `attribute ${JSON.stringify(key)} on the document`
+      if (!(content instanceof Y.ContentType)) return `${describeContent(content)} outside text`
+      const type = content.type
+      if (type instanceof Y.XmlElement) return describeUnknownNode(type.nodeName)
+      if (type instanceof Y.XmlText) return parent.kind === 'document' ? 'text outside any block' : null
+      return describeForeignValue(type)
+    }
+    case 'text':
+      if (key !== null) return `attribute ${JSON.stringify(key)} on text`
+      if (content instanceof Y.ContentString) return null
+      if (content instanceof Y.ContentFormat) return describeUnknownMark(content.key, content.value) ?? unsafeLinkProblem(content)
+      return `${describeContent(content)} inside text`
+  }
+}
+
+function attributeProblem(nodeName: string, key: string, content: Content): string | null {
+  // Y.XmlElement.setAttribute stores a JSON value as ContentAny; the last value is the attribute's.
+  if (!(content instanceof Y.ContentAny)) return `${describeContent(content)} as attribute ${JSON.stringify(key)} on ${JSON.stringify(nodeName)}`
+  return describeUnknownAttribute(nodeName, key, content.arr[content.arr.length - 1])
+}
+
+// The schema renders such a link without its target; the server keeps them out of new content altogether.
+function unsafeLinkProblem(format: Y.ContentFormat): string | null {
+  const href = (format.value as { href?: unknown } | null)?.href
+  return markNameOf(format.key) === 'link' && typeof href === 'string' && !isSafeHref(href) ? 'link to an address other than http(s), mailto, tel or relative' : null
+}
+
+function describeContent(content: Content): string {
+  if (content instanceof Y.ContentType) return describeForeignValue(content.type)
+  if (content instanceof Y.ContentString) return 'a string'
+  if (content instanceof Y.ContentEmbed) return 'an embed'
+  if (content instanceof Y.ContentFormat) return 'formatting'
+  if (content instanceof Y.ContentBinary) return 'binary data'
+  if (content instanceof Y.ContentDoc) return 'a subdocument'
+  return 'a value'
+}
+
+/**
+ * Where each item of one update goes. An item is resolved by following
+ * its neighbours and parents within the update until one is named or is
+ * in the document, iteratively (a pasted page is a long chain of origins),
+ * and every item on the way is remembered.
+ */
+class UpdatePositions {
+  private readonly fragment: SharedType | undefined
+  private readonly known = new Map<Y.Item, Position | 'resolving'>()
+  private readonly parentOfType = new Map<SharedType, Parent>()
+  /** The update's structs by client, in clock order: built on the first lookup that needs it. */
+  private byClient: Map<number, Array<Y.Item | Y.GC | Y.Skip>> | null = null
+
+  constructor(private readonly doc: Y.Doc, private readonly structs: ReadonlyArray<Y.Item | Y.GC | Y.Skip>) {
+    this.fragment = doc.share.get(documentFragmentName)
+  }
+
+  of(item: Y.Item): Position {
+    // Items whose position depends on the next one's: by its neighbour (same position) or by their parent.
+    const chain: Array<{ item: Y.Item; isChildOfNext: boolean }> = []
+    let current = item
+    let position: Position
+    for (;;) {
+      const known = this.known.get(current)
+      if (known === 'resolving') {
+        // A cycle of origins or parents: no such update comes from Yjs, and Yjs will not integrate it.
+        position = ELSEWHERE
+        break
+      }
+      if (known) {
+        position = known
+        break
+      }
+      const step = this.step(current)
+      if (!(step instanceof Y.Item)) {
+        position = step
+        this.known.set(current, position)
+        break
+      }
+      this.known.set(current, 'resolving')
+      chain.push({ item: current, isChildOfNext: current.parent instanceof Y.ID })
+      current = step
+    }
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const { item: link, isChildOfNext } = chain[i]!
+      const next = i + 1 < chain.length ? chain[i + 1]!.item : current
+      position = isChildOfNext ? { parent: childParentOf(next, position), key: link.parentSub } : position
+      this.known.set(link, position)
+    }
+    return position
+  }
+
+  /** The item's position if it is decided by the item alone or the document, else the item of the update it depends on. */
+  private step(item: Y.Item): Position | Y.Item {
+    const parent = item.parent as unknown
+    if (typeof parent === 'string') return parent === documentFragmentName ? { parent: DOCUMENT, key: item.parentSub } : ELSEWHERE
+    if (parent instanceof Y.ID) {
+      const struct = this.find(parent)
+      if (struct instanceof Y.Item && this.isInDocument(parent)) {
+        const content = struct.content
+        if (!(content instanceof Y.ContentType)) return { parent: { kind: 'unknown', what: 'an item that is not a shared type' }, key: null }
+        return { parent: this.parentOf(content.type), key: item.parentSub }
+      }
+      // In the update, or not found (pending in Yjs); a garbage-collected parent takes its children with it.
+      return struct instanceof Y.Item ? struct : ELSEWHERE
+    }
+    // No parent written: it has its neighbour's, the item on its left (origin), else on its right.
+    const neighbourId = item.origin ?? item.rightOrigin
+    if (!neighbourId) return ELSEWHERE
+    const neighbour = this.find(neighbourId)
+    if (!(neighbour instanceof Y.Item)) return ELSEWHERE
+    if (!this.isInDocument(neighbourId)) return neighbour
+    return { parent: this.parentOf(neighbour.parent as SharedType), key: neighbour.parentSub }
+  }
+
+  private isInDocument(id: Y.ID): boolean {
+    return id.clock < Y.getState(this.doc.store, id.client)
+  }
+
+  /** The struct holding `id`: the document's if it has it, else the update's; undefined if neither has it. */
+  private find(id: Y.ID): Y.Item | Y.GC | Y.Skip | undefined {
+    if (this.isInDocument(id)) {
+      const structs = this.doc.store.clients.get(id.client)!
+      return structs[Y.findIndexSS(structs, id.clock)]
+    }
+    return structAt(this.updateStructsOf(id.client), id.clock)
+  }
+
+  private updateStructsOf(client: number): Array<Y.Item | Y.GC | Y.Skip> {
+    if (!this.byClient) {
+      this.byClient = new Map()
+      for (const struct of this.structs) {
+        const list = this.byClient.get(struct.id.client)
+        if (list) list.push(struct)
+        else this.byClient.set(struct.id.client, [struct])
+      }
+      // Yjs writes each client once, in clock order; an update written otherwise is searched all the same.
+      for (const list of this.byClient.values()) list.sort((a, b) => a.id.clock - b.id.clock)
+    }
+    return this.byClient.get(client) ?? []
+  }
+
+  /** What a type of the document is, as a parent: walks up to its root once per update. */
+  private parentOf(type: SharedType): Parent {
+    let parent = this.parentOfType.get(type)
+    if (parent) return parent
+    let root = type
+    while (root._item !== null && root._item.parent instanceof Y.AbstractType) root = root._item.parent
+    parent = root !== this.fragment || root._item !== null ? { kind: 'elsewhere' } : type === root ? DOCUMENT : describeType(type)
+    this.parentOfType.set(type, parent)
+    return parent
+  }
+}
+
+/** The struct of `structs` (sorted by clock) that holds `clock`, or undefined if none does. */
+function structAt(structs: ReadonlyArray<Y.Item | Y.GC | Y.Skip>, clock: number): Y.Item | Y.GC | Y.Skip | undefined {
+  let low = 0
+  let high = structs.length - 1
+  while (low <= high) {
+    const middle = (low + high) >>> 1
+    const struct = structs[middle]!
+    if (clock < struct.id.clock) high = middle - 1
+    else if (clock >= struct.id.clock + struct.length) low = middle + 1
+    else return struct
+  }
+  return undefined
+}
+
+/** What the type created by `item` (in this update, at `position`) is, as the parent of its children. */
+function childParentOf(item: Y.Item, position: Position): Parent {
+  if (position.parent.kind === 'elsewhere') return position.parent
+  if (!(item.content instanceof Y.ContentType)) return { kind: 'unknown', what: 'an item that is not a shared type' }
+  return describeType(item.content.type)
+}
+
+/** A type inside the fragment, as a parent. */
+function describeType(type: SharedType): Parent {
+  if (type instanceof Y.XmlText) return TEXT
+  if (type instanceof Y.XmlElement) {
+    const problem = describeUnknownNode(type.nodeName)
+    return problem ? { kind: 'unknown', what: problem } : { kind: 'node', nodeName: type.nodeName }
+  }
+  return { kind: 'unknown', what: describeForeignValue(type) }
+}
