@@ -1,3 +1,4 @@
+import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
 import { prosemirrorToYXmlFragment } from 'y-prosemirror'
 import * as Y from 'yjs'
@@ -60,6 +61,26 @@ describe('findUnknownContentInUpdate', () => {
     expect(room.check(() => block(room, 0).setAttribute('level', 2 as unknown as string))).toBeNull()
     expect(room.check(() => room.fragment.insert(2, [paragraph(text('new', { code: {} }))]))).toBeNull()
     expect(room.check(() => room.fragment.delete(0, 2))).toBeNull()
+  })
+
+  it('lets a keystroke after text through, and still refuses a string written beside the blocks themselves', () => {
+    const room = new Room()
+    room.check((client) => prosemirrorToYXmlFragment(markdownToDocument('typed'), client.getXmlFragment(documentFragmentName)))
+    expect(room.check(() => textOf(block(room, 0)).insert(5, '!'))).toBeNull()
+    expect(room.check(() => textOf(block(room, 0)).delete(0, 1))).toBeNull()
+    // A string whose origin is the paragraph itself: Yjs puts it in the paragraph's parent, the fragment.
+    const paragraphItem = block(room, 0)._item!
+    const e = encoding.createEncoder()
+    encoding.writeVarUint(e, 1) // one client
+    encoding.writeVarUint(e, 1) // one struct
+    encoding.writeVarUint(e, 4242) // client
+    encoding.writeVarUint(e, 0) // clock
+    encoding.writeUint8(e, 4 | 0b1000_0000) // a string, with an origin
+    encoding.writeVarUint(e, paragraphItem.id.client)
+    encoding.writeVarUint(e, paragraphItem.id.clock)
+    encoding.writeVarString(e, 'loose')
+    encoding.writeVarUint(e, 0) // no deletions
+    expect(findUnknownContentInUpdate(encoding.toUint8Array(e), room.doc)).toBe('a string outside text')
   })
 
   it("refuses another editor's nodes, marks and attributes, put anywhere in the fragment", () => {

@@ -18,6 +18,7 @@
  * item whose neighbours neither the document nor the update holds is left
  * to Yjs, which keeps it pending until they arrive: it is not checked.
  */
+import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 import { CLOSE_UNKNOWN_CONTENT } from '@ortak/protocol'
 import {
@@ -29,6 +30,32 @@ import { ProtocolError } from './messages.js'
 /** Any shared type: the guard asks only where it sits and what it is. */
 type SharedType = Y.AbstractType<Y.YEvent<any>>
 type Content = Y.Item['content']
+
+const CONTENT_STRING = 4
+const HAS_ORIGIN = 0b1000_0000
+
+/**
+ * The common case, decided from a few varints without decoding the update:
+ * only deletions, or one string inserted after a string the document holds
+ * (a keystroke). Its parent is that string's, a text type, where a string
+ * cannot be a node, mark or attribute.
+ */
+function isTypingIntoText(update: Uint8Array, doc: Y.Doc): boolean {
+  const decoder = decoding.createDecoder(update)
+  const clients = decoding.readVarUint(decoder)
+  if (clients === 0) return true
+  if (clients !== 1 || decoding.readVarUint(decoder) !== 1) return false
+  decoding.readVarUint(decoder) // client
+  decoding.readVarUint(decoder) // clock
+  const info = decoding.readUint8(decoder)
+  if ((info & 0b11111) !== CONTENT_STRING || (info & HAS_ORIGIN) === 0) return false
+  const originClient = decoding.readVarUint(decoder)
+  const originClock = decoding.readVarUint(decoder)
+  const structs = doc.store.clients.get(originClient)
+  if (!structs || originClock >= Y.getState(doc.store, originClient)) return false
+  const origin = structs[Y.findIndexSS(structs, originClock)]
+  return origin instanceof Y.Item && origin.content instanceof Y.ContentString
+}
 
 /** What the parent of an item is. */
 type Parent =
@@ -64,6 +91,7 @@ export function unknownContentRefusal(update: Uint8Array, doc: Y.Doc): ProtocolE
  * none. `doc` is the room's document the update is about to be applied to.
  */
 export function findUnknownContentInUpdate(update: Uint8Array, doc: Y.Doc): string | null {
+  if (isTypingIntoText(update, doc)) return null
   let structs: Array<Y.Item | Y.GC | Y.Skip>
   try {
     structs = Y.decodeUpdate(update).structs
