@@ -3,21 +3,18 @@
  * connections of the clients editing it. Every update follows one path,
  * written out in `receiveUpdate` and `applyReceived`: decode, apply,
  * persist, broadcast. Loading is room-loader.ts, the stored log and its
- * compaction stored-log.ts, presence (awareness) room-presence.ts.
+ * compaction stored-log.ts, presence (awareness) room-presence.ts, and
+ * whether an update may be applied update-admission.ts.
  */
 import * as Y from 'yjs'
 import { Awareness } from 'y-protocols/awareness'
 import type { Logger } from 'pino'
-import {
-  CLOSE_DOCUMENT_TOO_LARGE, CLOSE_INTERNAL_ERROR, CLOSE_INVALID_PAYLOAD, CLOSE_MISSING_DEPENDENCIES, CLOSE_READ_ONLY,
-  CLOSE_UNSUPPORTED_DATA,
-} from '@ortak/protocol'
+import { CLOSE_INTERNAL_ERROR, CLOSE_INVALID_PAYLOAD, CLOSE_READ_ONLY, CLOSE_UNSUPPORTED_DATA } from '@ortak/protocol'
 import { broadcastDelay } from '../metrics.js'
 import {
   ProtocolError, decodeClientMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type HeldDocument,
 } from '../protocol/messages.js'
 import { checkUpdate } from '../protocol/update-guard.js'
-import { unknownContentRefusal } from '../protocol/schema-guard.js'
 import type { Storage } from '../storage/storage.js'
 import type { PendingAppend, WriteBatcher } from '../storage/write-batcher.js'
 import type { Connection } from './connection.js'
@@ -27,14 +24,10 @@ import { RoomLoader } from './room-loader.js'
 import { RoomPresence } from './room-presence.js'
 import { StoredLog, type CompactionOptions } from './stored-log.js'
 import { FROM_ANOTHER_INSTANCE } from './transaction-origins.js'
+import { updateRefusal, type UpdateLimits } from './update-admission.js'
 import { UnchangedSnapshot, isEmptyStateVector } from './unchanged-snapshot.js'
 
-export interface RoomOptions extends CompactionOptions {
-  /** Updates that would take the document past this many bytes are refused (no limit if absent). */
-  maxDocumentBytes?: number
-  /** Updates that may wait for missing changes are refused once this many bytes wait (no limit if absent). */
-  maxPendingBytes?: number
-}
+export interface RoomOptions extends CompactionOptions, UpdateLimits {}
 
 export interface RoomHooks {
   /** The last connection left. */
@@ -250,24 +243,13 @@ export class Room {
   }
 
   /**
-   * Applies an update to the document within its size limit; returns why it
-   * was refused (nothing changed), null, or PoisonedDocument if Yjs threw
-   * (something may have changed).
+   * Applies an update to the document if the room takes it (see
+   * update-admission.ts); returns why it was refused (nothing changed),
+   * null, or PoisonedDocument if Yjs threw (something may have changed).
    */
   private apply(update: Uint8Array, mayWait: boolean, origin: Connection | null): ProtocolError | PoisonedDocument | null {
-    const maxBytes = this.options.maxDocumentBytes ?? Number.POSITIVE_INFINITY
-    if (this.storedLog.documentBytes + update.byteLength > maxBytes) {
-      return new ProtocolError(CLOSE_DOCUMENT_TOO_LARGE, `document size limit: this update would take it past ${maxBytes} bytes`)
-    }
-    // Yjs keeps what waits for missing changes and merges it again with every later update: bounded,
-    // or a writer could make every keystroke of the room cost time in proportion to what it piled up.
-    const maxPending = this.options.maxPendingBytes ?? Number.POSITIVE_INFINITY
-    if (mayWait && this.pendingBytes() + update.byteLength > maxPending) {
-      return new ProtocolError(CLOSE_MISSING_DEPENDENCIES,
-        `this update depends on changes the room never received, and more than ${maxPending} bytes of such updates would wait`)
-    }
-    const unknownContent = unknownContentRefusal(update, this.doc)
-    if (unknownContent) return unknownContent
+    const refusal = updateRefusal(update, mayWait, this.doc, this.storedLog.documentBytes, this.options)
+    if (refusal) return refusal
     try {
       Y.applyUpdate(this.doc, update, origin)
     } catch (error) {
@@ -275,12 +257,6 @@ export class Room {
     }
     this.storedLog.applied(update.byteLength)
     return null
-  }
-
-  /** Bytes of updates Yjs keeps waiting for changes the document lacks. */
-  private pendingBytes(): number {
-    const { pendingStructs, pendingDs } = this.doc.store
-    return (pendingStructs?.update.byteLength ?? 0) + (pendingDs?.byteLength ?? 0)
   }
 
   /** Stores an applied update, then broadcasts it from the storage callback: whatever a client has seen is stored. */
