@@ -50,6 +50,7 @@ export interface Config {
   maxBufferedBytes: number
   heartbeatIntervalMs: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  logFormat: 'auto' | 'pretty' | 'json'
 }
 
 type Parser<T> = (raw: string) => T
@@ -159,6 +160,8 @@ export const settings = [
   setting({ key: 'logLevel', flag: '--log-level', env: 'LOG_LEVEL', default: 'info' as const,
     parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
     description: 'Least severe log level written (pino levels).' }),
+  setting({ key: 'logFormat', flag: '--log-format', env: 'LOG_FORMAT', default: 'auto' as const, parse: oneOf('auto', 'pretty', 'json'),
+    description: '`pretty`: one human-readable line per event (pino-pretty); `json`: one JSON object per line; `auto`: pretty when standard output is a terminal, JSON otherwise.' }),
 ] as const
 
 export class ConfigError extends Error {}
