@@ -5,7 +5,8 @@
  * few files instead of several hundred. Left as imports of installed
  * packages (the `dependencies` of package.json): better-sqlite3 (native
  * code), jsdom (it reads its own files at run time), and what one feature
- * loads on first use: ioredis (Redis), pino-pretty (logs in a terminal).
+ * loads on first use: pg (PostgreSQL), ioredis (Redis), pino-pretty (logs
+ * in a terminal).
  */
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -13,7 +14,7 @@ import { defineConfig } from 'vite'
 import { workspaceSourceAliases } from '../workspace-sources.js'
 
 const serverDir = path.dirname(fileURLToPath(import.meta.url))
-const installed = ['better-sqlite3', 'jsdom', 'ioredis', 'pino-pretty']
+const installed = ['better-sqlite3', 'jsdom', 'pg', 'ioredis', 'pino-pretty']
 
 export default defineConfig({
   root: serverDir,

@@ -6,7 +6,8 @@
  * the same moment, which shapes `load` (one consistent read) and `compact`
  * (it merges exactly the rows it deletes).
  */
-import pg from 'pg'
+import { createRequire } from 'node:module'
+import type pg from 'pg'
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import type { AppendEntry, LoadedRoom, Storage, StoredRoomInfo } from './storage.js'
@@ -62,7 +63,8 @@ export class PostgresStorage implements Storage {
   readonly migrated: Promise<void>
 
   constructor(private readonly options: PostgresStorageOptions) {
-    this.pool = new pg.Pool({
+    // pg is read when the first PostgresStorage is made: a server on SQLite never loads it.
+    this.pool = new (createRequire(import.meta.url)('pg') as typeof pg).Pool({
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,
       // An unreachable database fails an operation within seconds instead of leaving its clients waiting.
