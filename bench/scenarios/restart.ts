@@ -39,7 +39,7 @@ async function emptyFolderStarts(context: BenchContext, kind: ServerKind, cycles
     }
     await server.stop()
   }
-  for (const ms of listening) result.add(kind, 'empty data folder: spawn to listening', 'ms', ms, '<= 300, <= reference')
+  for (const ms of listening) result.add(kind, 'empty data folder: spawn to listening', 'ms', ms, '<= 300')
   result.add(kind, 'empty data folder: spawn to listening, p95', 'ms', quantile(listening, 0.95))
   context.log(`restart ${kind}: empty data folder, listening after ${median(listening).toFixed(0)} ms (median of ${cycles})`)
 }
@@ -73,7 +73,7 @@ async function restartsUnderClients(context: BenchContext, kind: ServerKind, cyc
     await driver.stop()
     await server.stop()
   }
-  for (const ms of listening) result.add(kind, 'kill -9, start again: spawn to listening', 'ms', ms)
+  for (const ms of listening) result.add(kind, 'kill -9, start again: spawn to listening', 'ms', ms, '<= reference')
   for (const ms of synced) result.add(kind, 'kill -9, start again: spawn to every client synced', 'ms', ms, '<= reference')
   result.add(kind, 'kill -9, start again: spawn to listening, p95', 'ms', quantile(listening, 0.95))
   result.add(kind, 'kill -9, start again: spawn to every client synced, p95', 'ms', quantile(synced, 0.95), '<= reference')
