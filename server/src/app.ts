@@ -68,11 +68,12 @@ export function createApp({
   // The document API (ProseMirror, markdown and HTML conversions) is read with its first request:
   // a server that only syncs rooms never loads it, and starts sooner.
   let documentApi: Promise<Hono> | undefined
-  app.all('/api/*', async (c) => {
-    documentApi ??= Promise.all([import('./api/rooms-api.js'), import('./api/room-documents.js')]).then(([{ createRoomsApi }, { RoomDocuments }]) =>
-      new Hono().route('/api', createRoomsApi({ documents: new RoomDocuments(registry, storage), access, log, maxBodyBytes: maxPayloadBytes })))
-    return (await documentApi).fetch(c.req.raw, c.env)
-  })
+  const loadDocumentApi = async () => {
+    const [{ createRoomsApi }, { RoomDocuments }] = await Promise.all([import('./api/rooms-api.js'), import('./api/room-documents.js')])
+    const documents = new RoomDocuments(registry, storage)
+    return new Hono().route('/api', createRoomsApi({ documents, access, log, maxBodyBytes: maxPayloadBytes }))
+  }
+  app.all('/api/*', async (c) => (await (documentApi ??= loadDocumentApi())).fetch(c.req.raw, c.env))
 
   // URL normalisation turns `/ws/..` into `/`: an upgrade that ends up anywhere but /ws/<room> is refused.
   app.use('*', async (c, next) => {
