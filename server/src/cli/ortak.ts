@@ -16,8 +16,13 @@ const io: CommandIo = {
 const [name, ...rest] = process.argv.slice(2)
 // `ortak serve` is the server process: it starts without reading the other commands' modules
 // (documents, the HTTP client), which would only delay the moment it listens.
-const exitCode = name === 'serve'
-  ? await runCommand((await import('./serve-command.js')).serveCommand, rest, io)
-  : await (await import('./run.js')).runOrtak(process.argv.slice(2), io)
+let exitCode: number
+if (name === 'serve') {
+  const { serveCommand } = await import('./serve-command.js')
+  exitCode = await runCommand(serveCommand, rest, io)
+} else {
+  const { runOrtak } = await import('./run.js')
+  exitCode = await runOrtak(process.argv.slice(2), io)
+}
 // Not process.exit(): output still being flushed to a pipe must get out, and `serve` keeps running.
 if (exitCode !== 0) process.exitCode = exitCode

@@ -1,7 +1,6 @@
 /**
- * The `ortak` command line: finds the subcommand and turns its failures
- * into one line on stderr and an exit code (2: bad arguments, 1: the work
- * could not be done).
+ * The `ortak` command line: finds the subcommand and runs it (runCommand
+ * turns its failures into one line on stderr and an exit code).
  */
 import { runCommand, type Command, type CommandIo } from './command.js'
 import { compactCommand } from './compact-command.js'
