@@ -1,9 +1,13 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
+import { workspaceSourceAliases } from './workspace-sources.js'
 
 // Builds the demo app in editor/ into editor/dist, which the server serves at `/`,
 // and is vitest's root config.
 export default defineConfig({
-  root: 'editor',
+  root: path.join(path.dirname(fileURLToPath(import.meta.url)), 'editor'),
+  resolve: { alias: workspaceSourceAliases() },
   build: { outDir: 'dist', emptyOutDir: true },
   server: {
     proxy: { '/ws': { target: 'ws://127.0.0.1:1234', ws: true } },
@@ -12,13 +16,14 @@ export default defineConfig({
     root: '.',
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    globalSetup: ['scripts/build-before-tests.ts'],
     pool: 'forks',
     projects: [
       {
         extends: true,
         test: {
           name: 'node',
-          include: ['server/**/*.test.ts', 'packages/**/*.test.ts', 'editor/**/*.test.ts'],
+          include: ['server/**/*.test.ts', 'packages/**/*.test.ts', 'editor/**/*.test.ts', 'scripts/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
         },
       },

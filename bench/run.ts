@@ -15,6 +15,7 @@ import { runColdLoad } from './scenarios/cold-load.js'
 import { runConnections } from './scenarios/connections.js'
 import { runDurability } from './scenarios/durability.js'
 import { runFanout } from './scenarios/fanout.js'
+import { runRestart } from './scenarios/restart.js'
 import { runTrace } from './scenarios/trace.js'
 
 const SCENARIOS: Record<string, (context: BenchContext) => Promise<ScenarioResult>> = {
@@ -23,6 +24,7 @@ const SCENARIOS: Record<string, (context: BenchContext) => Promise<ScenarioResul
   fanout: runFanout,
   connections: runConnections,
   durability: runDurability,
+  restart: runRestart,
 }
 
 interface Args {

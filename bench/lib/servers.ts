@@ -1,6 +1,6 @@
 /**
  * The two servers under test, each as its own process on 127.0.0.1: Ortak
- * (`server/src/main.ts`, SQLite, default settings) and the reference
+ * (compiled, as `ortak serve` runs it: SQLite, default settings) and the reference
  * @y/websocket-server with its LevelDB persistence. Both are started the
  * same way (--expose-gc and the memory probe preloaded) and measured from
  * outside: CPU from /proc, memory through the probe.
@@ -81,7 +81,7 @@ export async function startServer(kind: ServerKind, options: StartOptions): Prom
   fs.mkdirSync(dataDir, { recursive: true })
   const common = ['--expose-gc', '--import', probe]
   const child = kind === 'ortak'
-    ? spawn(process.execPath, [...common, '--import', 'tsx', ...nodeFlags, 'server/src/main.ts', '--port', String(port), '--data', dataDir, ...ORTAK_LIMIT_FLAGS], {
+    ? spawn(process.execPath, [...common, ...nodeFlags, 'server/bin/ortak.js', 'serve', '--port', String(port), '--data', dataDir, ...ORTAK_LIMIT_FLAGS], {
       cwd: repoRoot,
       env: { ...process.env, EDITOR_DIR: path.join(dataDir, 'no-editor') },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

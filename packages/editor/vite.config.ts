@@ -1,24 +1,36 @@
 /**
- * Builds @ortak/editor, two ways:
- * - `vite build`: the npm library, ESM in dist/index.js; its dependencies
- *   stay imports so an app bundles one copy of Yjs and ProseMirror.
+ * Builds @ortak/editor into dist/, two ways:
+ * - `vite build`: the npm library, ESM in index.js, and the stylesheet as
+ *   editor.css for pages that load it themselves (the script adds the same
+ *   rules on its own); the dependencies stay imports, so an app bundles one
+ *   copy of Yjs and ProseMirror.
  * - `vite build --mode standalone`: `ortak-editor.js`, one classic script
- *   with everything inside (works cross-origin without CORS), written next
- *   to the demo app in editor/dist so the server hosts it for embedding.
+ *   with everything inside (works cross-origin without CORS); the demo app
+ *   builds it too, next to its page, so the server hosts it for embedding.
  */
+import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { defineConfig } from 'vite'
+import { defineConfig, type Plugin } from 'vite'
+import { workspaceSourceAliases } from '../../workspace-sources.js'
 
 const packageDir = path.dirname(fileURLToPath(import.meta.url))
-const isDependency = (id: string) => /^(yjs|y-[a-z]+|lib0|prosemirror-[a-z]+|@ortak\/schema)(\/|$)/.test(id)
+const isDependency = (id: string) => /^(yjs|y-[a-z]+|lib0|prosemirror-[a-z]+|@ortak\/[a-z-]+)(\/|$)/.test(id)
+
+const stylesheetFile: Plugin = {
+  name: 'ortak-editor-stylesheet',
+  generateBundle() {
+    this.emitFile({ type: 'asset', fileName: 'editor.css', source: fs.readFileSync(path.join(packageDir, 'src/editor.css'), 'utf8') })
+  },
+}
 
 export default defineConfig(({ mode }) => mode === 'standalone'
   ? {
     root: packageDir,
     publicDir: false,
+    resolve: { alias: workspaceSourceAliases() },
     build: {
-      outDir: path.resolve(packageDir, '../../editor/dist'),
+      outDir: 'dist',
       emptyOutDir: false,
       lib: { entry: 'src/standalone.ts', name: 'Ortak', formats: ['iife'], fileName: () => 'ortak-editor.js' },
     },
@@ -26,6 +38,7 @@ export default defineConfig(({ mode }) => mode === 'standalone'
   : {
     root: packageDir,
     publicDir: false,
+    plugins: [stylesheetFile],
     build: {
       outDir: 'dist',
       lib: { entry: 'src/index.ts', formats: ['es'], fileName: 'index' },

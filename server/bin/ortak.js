@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// The `ortak` command. The server is TypeScript, run through tsx as `npm start` does.
-import { register } from 'tsx/esm/api'
-
-register()
-await import('../src/cli/ortak.ts')
+// The `ortak` command: the server compiled ahead of time (npm run build), run by node with no loader.
+await import('../dist/ortak.js')

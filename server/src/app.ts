@@ -14,8 +14,6 @@ import { AccessControl, type Access } from './auth/access-token.js'
 import { checkOrigin } from './auth/origin.js'
 import { RateLimiter, type RateLimits } from './limits/rate-limiter.js'
 import { checkDependencies, type Dependency } from './health.js'
-import { RoomDocuments } from './api/room-documents.js'
-import { createRoomsApi } from './api/rooms-api.js'
 import { countClose, countRefusal, createMetricsRegistry, traffic } from './metrics.js'
 import { decodeRoomSegment } from './room-name.js'
 import { takeOverSocket } from './socket-takeover.js'
@@ -67,7 +65,15 @@ export function createApp({
   const metrics = createMetricsRegistry(() => registry.stats)
   app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'Content-Type': metrics.contentType }))
 
-  app.route('/api', createRoomsApi({ documents: new RoomDocuments(registry, storage), access, log, maxBodyBytes: maxPayloadBytes }))
+  // The document API (ProseMirror, markdown and HTML conversions) is read with its first request:
+  // a server that only syncs rooms never loads it, and starts sooner.
+  let documentApi: Promise<Hono> | undefined
+  const loadDocumentApi = async () => {
+    const [{ createRoomsApi }, { RoomDocuments }] = await Promise.all([import('./api/rooms-api.js'), import('./api/room-documents.js')])
+    const documents = new RoomDocuments(registry, storage)
+    return new Hono().route('/api', createRoomsApi({ documents, access, log, maxBodyBytes: maxPayloadBytes }))
+  }
+  app.all('/api/*', async (c) => (await (documentApi ??= loadDocumentApi())).fetch(c.req.raw, c.env))
 
   // URL normalisation turns `/ws/..` into `/`: an upgrade that ends up anywhere but /ws/<room> is refused.
   app.use('*', async (c, next) => {

@@ -3,12 +3,26 @@
  * environment variable, its default and what it means. README's
  * configuration table is written from this list.
  */
+import { createRequire } from 'node:module'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { publicKey, readPem, secretKey } from './auth/keys.js'
 import { parseOrigins } from './auth/origin.js'
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+/**
+ * The built demo app is the package @ortak/demo (editor/ here, built into
+ * editor/dist), found the way Node finds any dependency of the server: the
+ * same lookup works in this repository and in an installed @ortak/server.
+ */
+function demoAppDir(): string {
+  const require = createRequire(import.meta.url)
+  try {
+    return path.join(path.dirname(require.resolve('@ortak/demo/package.json')), 'dist')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error
+    // Not installed: the server answers `/` with a page that says so.
+    return path.resolve('node_modules/@ortak/demo/dist')
+  }
+}
 
 export interface Config {
   host: string
@@ -38,6 +52,7 @@ export interface Config {
   heartbeatIntervalMs: number
   headersTimeoutMs: number
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  logFormat: 'auto' | 'pretty' | 'json'
 }
 
 type Parser<T> = (raw: string) => T
@@ -102,8 +117,8 @@ export const settings = [
     description: 'TCP port (0 picks a free one and logs it).' }),
   setting({ key: 'dataDir', flag: '--data', env: 'DATA_DIR', default: './data', parse: nonEmpty,
     description: 'Folder of the SQLite database file `ortak.db`.' }),
-  setting({ key: 'editorDir', flag: '--editor-dir', env: 'EDITOR_DIR', default: path.join(repoRoot, 'editor/dist'), parse: nonEmpty,
-    description: 'Built demo editor served at `/` (made by `npm run build`).' }),
+  setting({ key: 'editorDir', flag: '--editor-dir', env: 'EDITOR_DIR', default: demoAppDir(), parse: nonEmpty,
+    description: 'Built demo editor served at `/`: the `@ortak/demo` package (made by `npm run build`).' }),
   setting({ key: 'maxPayloadBytes', flag: '--max-payload', env: 'MAX_PAYLOAD_BYTES', default: 8 * 1024 * 1024, parse: integer(1024),
     description: 'Largest WebSocket frame accepted; a larger one closes the socket with 1009.' }),
   setting({ key: 'compactAfterUpdates', flag: '--compact-after-updates', env: 'COMPACT_AFTER_UPDATES', default: 10_000, parse: integer(1),
@@ -151,6 +166,8 @@ export const settings = [
   setting({ key: 'logLevel', flag: '--log-level', env: 'LOG_LEVEL', default: 'info' as const,
     parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
     description: 'Least severe log level written (pino levels).' }),
+  setting({ key: 'logFormat', flag: '--log-format', env: 'LOG_FORMAT', default: 'auto' as const, parse: oneOf('auto', 'pretty', 'json'),
+    description: '`pretty`: one human-readable line per event (pino-pretty); `json`: one JSON object per line; `auto`: pretty when standard output is a terminal, JSON otherwise.' }),
 ] as const
 
 export class ConfigError extends Error {}

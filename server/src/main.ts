@@ -12,7 +12,7 @@ try {
   process.exit(2)
 }
 
-const log = createLogger(config.logLevel)
+const log = await createLogger(config.logLevel, config.logFormat)
 const server = createOrtakServer(config, log)
 let address
 try {
@@ -22,7 +22,13 @@ try {
   process.exit(1)
 }
 const { host, port } = address
-log.info({ host, port, database: storageDescription(config), redis: server.bridge?.stats }, `Ortak listening on http://${host}:${port}`)
+log.info({ host, port, database: storageDescription(config), redis: server.bridge?.stats }, `Ortak is running: open ${browserUrl(host, port)} in a browser`)
+
+/** The address a person opens: a server listening on every interface is reached at localhost. */
+function browserUrl(host: string, port: number): string {
+  const name = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host
+  return `http://${name}:${port}/`
+}
 
 let isStopping = false
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -114,7 +114,7 @@ export interface ServerProcess {
 
 /** An Ortak server as a real child process (for restarts and kill -9). */
 export async function spawnServer(dataDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'server/src/main.ts'), '--port', '0', '--data', dataDir, ...args], {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'server/bin/ortak.js'), 'serve', '--port', '0', '--data', dataDir, ...args], {
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: 'info', EDITOR_DIR: path.join(dataDir, 'no-editor'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

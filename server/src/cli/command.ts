@@ -33,6 +33,25 @@ export class UsageError extends Error {}
 /** The command understood its arguments but could not do the work: one line, exit code 1. */
 export class CommandFailure extends Error {}
 
+/** Runs one command; its failures become one line on stderr and the exit code (2: bad arguments, 1: the work failed). */
+export async function runCommand(command: Command, argv: string[], io: CommandIo): Promise<number> {
+  try {
+    await command.run(argv, io)
+    return 0
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`ortak ${command.name}: ${error.message} (see ortak ${command.name} --help)\n`)
+      return 2
+    }
+    if (error instanceof CommandFailure) {
+      io.stderr(`ortak ${command.name}: ${error.message}\n`)
+      return 1
+    }
+    io.stderr(`ortak ${command.name}: ${(error as Error).message.split('\n')[0]}\n`)
+    return 1
+  }
+}
+
 type Options = NonNullable<ParseArgsConfig['options']>
 
 /** Options of every command that reads or writes stored documents directly. */

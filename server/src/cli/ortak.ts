@@ -1,5 +1,5 @@
 /** Process entry of the `ortak` command (server/bin/ortak.js); the commands are in run.ts. */
-import { runOrtak } from './run.js'
+import { runCommand, type CommandIo } from './command.js'
 
 const readStdin = async (): Promise<Buffer> => {
   const chunks: Buffer[] = []
@@ -7,11 +7,22 @@ const readStdin = async (): Promise<Buffer> => {
   return Buffer.concat(chunks)
 }
 
-const exitCode = await runOrtak(process.argv.slice(2), {
+const io: CommandIo = {
   env: process.env,
   readStdin,
   stdout: (chunk) => void process.stdout.write(chunk),
   stderr: (text) => void process.stderr.write(text),
-})
+}
+const [name, ...rest] = process.argv.slice(2)
+// `ortak serve` is the server process: it starts without reading the other commands' modules
+// (documents, the HTTP client), which would only delay the moment it listens.
+let exitCode: number
+if (name === 'serve') {
+  const { serveCommand } = await import('./serve-command.js')
+  exitCode = await runCommand(serveCommand, rest, io)
+} else {
+  const { runOrtak } = await import('./run.js')
+  exitCode = await runOrtak(process.argv.slice(2), io)
+}
 // Not process.exit(): output still being flushed to a pipe must get out, and `serve` keeps running.
 if (exitCode !== 0) process.exitCode = exitCode

@@ -1,9 +1,8 @@
 /**
- * The `ortak` command line: finds the subcommand and turns its failures
- * into one line on stderr and an exit code (2: bad arguments, 1: the work
- * could not be done).
+ * The `ortak` command line: finds the subcommand and runs it (runCommand
+ * turns its failures into one line on stderr and an exit code).
  */
-import { CommandFailure, UsageError, type Command, type CommandIo } from './command.js'
+import { runCommand, type Command, type CommandIo } from './command.js'
 import { compactCommand } from './compact-command.js'
 import { exportCommand } from './export-command.js'
 import { importCommand } from './import-command.js'
@@ -37,19 +36,5 @@ export async function runOrtak(argv: readonly string[], io: CommandIo): Promise<
     io.stderr(`ortak: unknown command "${name}"; commands: ${commands.map((c) => c.name).join(', ')}\n`)
     return 2
   }
-  try {
-    await command.run(rest, io)
-    return 0
-  } catch (error) {
-    if (error instanceof UsageError) {
-      io.stderr(`ortak ${name}: ${error.message} (see ortak ${name} --help)\n`)
-      return 2
-    }
-    if (error instanceof CommandFailure) {
-      io.stderr(`ortak ${name}: ${error.message}\n`)
-      return 1
-    }
-    io.stderr(`ortak ${name}: ${(error as Error).message.split('\n')[0]}\n`)
-    return 1
-  }
+  return runCommand(command, rest, io)
 }

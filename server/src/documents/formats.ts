@@ -6,8 +6,10 @@ import { Node } from 'prosemirror-model'
 import * as Y from 'yjs'
 import { schema } from '@ortak/schema'
 import { documentToHtml, htmlToDocument } from './html.js'
-import { documentToMarkdown, markdownToDocument } from './markdown.js'
 import { describeUnreadable, readDocument } from './yjs-document.js'
+
+// Markdown is read on first use, as html.ts reads jsdom: a server start pays nothing for markdown-it.
+const markdown = () => import('./markdown.js')
 
 export const exportFormats = ['json', 'html', 'markdown', 'text', 'yjs'] as const
 export type ExportFormat = (typeof exportFormats)[number]
@@ -56,7 +58,7 @@ export async function exportDocument(doc: Y.Doc, format: ExportFormat): Promise<
   switch (format) {
     case 'json': return `${JSON.stringify(node.toJSON())}\n`
     case 'html': return documentToHtml(node)
-    case 'markdown': return documentToMarkdown(node)
+    case 'markdown': return (await markdown()).documentToMarkdown(node)
     case 'text': return node.textBetween(0, node.content.size, '\n', (leaf) => leaf.type === schema.nodes.hard_break ? '\n' : '')
   }
 }
@@ -64,7 +66,7 @@ export async function exportDocument(doc: Y.Doc, format: ExportFormat): Promise<
 /** Parses `text` in `format` into a document of the Ortak schema; throws DocumentInputError naming the problem. */
 export async function parseDocument(text: string, format: ImportFormat): Promise<Node> {
   switch (format) {
-    case 'markdown': return markdownToDocument(text)
+    case 'markdown': return (await markdown()).markdownToDocument(text)
     case 'html': return htmlToDocument(text)
     case 'json': return documentFromJson(text)
   }

@@ -11,7 +11,8 @@
  * resync against storage, which has every update any client has seen).
  */
 import { randomBytes } from 'node:crypto'
-import { Redis, type RedisOptions } from 'ioredis'
+import { createRequire } from 'node:module'
+import type { Redis, RedisOptions } from 'ioredis'
 import { redactedUrl, type Logger } from '../log.js'
 import { awarenessEntries, checkAwarenessUpdate, checkDocumentUpdate } from '../protocol/messages.js'
 import type { Room } from '../rooms/room.js'
@@ -35,6 +36,9 @@ export interface RedisBridgeOptions {
 // Omit distributed over the union, so each kind keeps its own fields; the sender is always this instance.
 type Unsent<M> = M extends BusMessage ? Omit<M, 'sender'> : never
 type OutgoingMessage = Unsent<BusMessage>
+
+/** ioredis, read when the first bridge is made: a server without REDIS_URL never loads it. */
+const redisClient = (): typeof Redis => (createRequire(import.meta.url)('ioredis') as typeof import('ioredis')).Redis
 
 export class RedisBridge implements RoomBus {
   readonly instanceId = randomBytes(8).toString('hex')
@@ -69,8 +73,9 @@ export class RedisBridge implements RoomBus {
       maxRetriesPerRequest: 1,
       retryStrategy: (attempt) => Math.min(attempt * 100, 1_000),
     }
-    this.publisher = new Redis(options.url, { ...redisOptions, connectionName: `ortak-${this.instanceId}-pub` })
-    this.subscriber = new Redis(options.url, { ...redisOptions, connectionName: `ortak-${this.instanceId}-sub` })
+    const RedisClient = redisClient()
+    this.publisher = new RedisClient(options.url, { ...redisOptions, connectionName: `ortak-${this.instanceId}-pub` })
+    this.subscriber = new RedisClient(options.url, { ...redisOptions, connectionName: `ortak-${this.instanceId}-sub` })
     for (const connection of [this.publisher, this.subscriber]) {
       connection.on('ready', () => this.connectionReady())
       connection.on('close', () => this.connectionLost())

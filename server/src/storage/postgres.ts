@@ -7,7 +7,8 @@
  * (it merges exactly the rows it deletes) and the generation checks (made
  * on the room's row, locked, in the transaction that writes).
  */
-import pg from 'pg'
+import { createRequire } from 'node:module'
+import type pg from 'pg'
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import type { AppendEntry, LoadedRoom, Storage, StoredRoomInfo } from './storage.js'
@@ -68,7 +69,8 @@ export class PostgresStorage implements Storage {
   readonly migrated: Promise<void>
 
   constructor(private readonly options: PostgresStorageOptions) {
-    this.pool = new pg.Pool({
+    // pg is read when the first PostgresStorage is made: a server on SQLite never loads it.
+    this.pool = new (createRequire(import.meta.url)('pg') as typeof pg).Pool({
       connectionString: options.connectionString,
       max: options.poolSize ?? 10,
       // An unreachable database fails an operation within seconds instead of leaving its clients waiting.

@@ -1,0 +1,20 @@
+/**
+ * Vite's view of the workspace packages: `@ortak/<name>` is read from
+ * `packages/<name>/src/index.ts`, as the `paths` of tsconfig.json say for
+ * tsc and tsx. The packages' exports point at dist/, which is what an
+ * installed package has; inside the repository, tests, the demo app and
+ * the standalone script are built from the sources, so nothing reads a
+ * stale dist/ and no package has to be built before another is tested.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Alias } from 'vite'
+
+const packagesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'packages')
+
+export function workspaceSourceAliases(): Alias[] {
+  return fs.readdirSync(packagesDir)
+    .filter((name) => fs.existsSync(path.join(packagesDir, name, 'src/index.ts')))
+    .map((name) => ({ find: new RegExp(`^@ortak/${name}$`), replacement: path.join(packagesDir, name, 'src/index.ts') }))
+}
