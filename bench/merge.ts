@@ -73,7 +73,8 @@ function meets(target: string | undefined, ortak: number, reference: number): bo
   return ortak === bound
 }
 
-const show = (value: number) => (Number.isNaN(value) ? '-' : String(round(value, 3)))
+// A ratio to a zero (no closes by the reference, say) says nothing.
+const show = (value: number) => (Number.isFinite(value) ? String(round(value, 3)) : '-')
 const rows = ['| scenario | figure | unit | Ortak | reference | Ortak / ref | target | met | Ortak per run |', '|---|---|---|--:|--:|--:|---|---|---|']
 for (const entry of pooled.values()) {
   const ortak = median(entry.ortak)

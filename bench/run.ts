@@ -11,6 +11,7 @@ import { type BenchContext } from './lib/context.js'
 import { setDriverNodeFlags } from './lib/driver.js'
 import { SERVER_KINDS, type ServerKind } from './lib/servers.js'
 import { ScenarioResult, formatTable } from './lib/results.js'
+import { runAbuse } from './scenarios/abuse.js'
 import { runColdLoad } from './scenarios/cold-load.js'
 import { runConnections } from './scenarios/connections.js'
 import { runDurability } from './scenarios/durability.js'
@@ -25,6 +26,7 @@ const SCENARIOS: Record<string, (context: BenchContext) => Promise<ScenarioResul
   connections: runConnections,
   durability: runDurability,
   restart: runRestart,
+  abuse: runAbuse,
 }
 
 interface Args {

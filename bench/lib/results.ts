@@ -65,4 +65,5 @@ export function formatTable(results: readonly ScenarioResult[]): string {
   }).join('\n')
 }
 
-const show = (value: number) => Number.isNaN(value) ? '-' : String(value)
+// A ratio to a zero (no closes by the reference, say) says nothing.
+const show = (value: number) => Number.isFinite(value) ? String(value) : '-'

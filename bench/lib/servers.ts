@@ -23,7 +23,8 @@ const CLOCK_TICKS_PER_SECOND = 100
  * heartbeat, which the reference does not have (or has at 30 s) and which
  * the scenarios exceed on purpose (a trace replayed at full speed, 3,000
  * clients in one room or 3,000 rooms, a reader allowed to lag by the whole
- * trace). Storage settings stay default.
+ * trace). Storage settings stay default. The abuse scenario, which measures
+ * those limits, starts Ortak without these flags.
  */
 export const ORTAK_LIMIT_FLAGS = [
   '--max-messages-per-second', '100000000',
@@ -74,14 +75,16 @@ export interface StartOptions {
   port?: number
   /** Extra node flags, e.g. --cpu-prof. */
   nodeFlags?: string[]
+  /** Ortak's client limits: 'lifted' by ORTAK_LIMIT_FLAGS (the default), or its own 'default' ones. */
+  limits?: 'lifted' | 'default'
 }
 
 export async function startServer(kind: ServerKind, options: StartOptions): Promise<ServerHandle> {
-  const { dataDir, port = 0, nodeFlags = [] } = options
+  const { dataDir, port = 0, nodeFlags = [], limits = 'lifted' } = options
   fs.mkdirSync(dataDir, { recursive: true })
   const common = ['--expose-gc', '--import', probe]
   const child = kind === 'ortak'
-    ? spawn(process.execPath, [...common, ...nodeFlags, 'server/bin/ortak.js', 'serve', '--port', String(port), '--data', dataDir, ...ORTAK_LIMIT_FLAGS], {
+    ? spawn(process.execPath, [...common, ...nodeFlags, 'server/bin/ortak.js', 'serve', '--port', String(port), '--data', dataDir, ...(limits === 'lifted' ? ORTAK_LIMIT_FLAGS : [])], {
       cwd: repoRoot,
       env: { ...process.env, EDITOR_DIR: path.join(dataDir, 'no-editor') },
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],

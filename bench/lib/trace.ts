@@ -1,7 +1,8 @@
 /**
  * The automerge-paper editing trace as y-websocket update frames, one per
- * trace transaction, encoded once and cached in the system's temp folder
- * (never in the repository) so no timed run pays for the encoding.
+ * trace transaction (or per run of transactions), encoded once and cached
+ * in the system's temp folder (never in the repository) so no timed run
+ * pays for the encoding.
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -22,7 +23,7 @@ interface TraceJson {
 }
 
 export interface EncodedTrace {
-  /** y-websocket sync-update frames: [0][2][varUint8Array update]. */
+  /** y-websocket sync-update frames: [0][2][varUint8Array update], one per `transactionsPerFrame` trace transactions. */
   frames: Uint8Array[]
   /** The text after these frames are applied. */
   endText: string
@@ -38,19 +39,25 @@ function readTrace(): TraceJson {
   return parsed
 }
 
-function cacheFile(count: number): string {
+function cacheFile(count: number, transactionsPerFrame: number): string {
   const stat = fs.statSync(TRACE_FILE)
-  return path.join(os.tmpdir(), 'ortak-bench', `trace-${count}-${stat.size}-${Math.floor(stat.mtimeMs)}-v1.bin`)
+  const grouping = transactionsPerFrame === 1 ? '' : `-by${transactionsPerFrame}`
+  return path.join(os.tmpdir(), 'ortak-bench', `trace-${count}${grouping}-${stat.size}-${Math.floor(stat.mtimeMs)}-v1.bin`)
 }
 
-/** The first `count` transactions, encoded (from the cache when present). */
-export function loadTrace(count: number): EncodedTrace {
-  const file = cacheFile(count)
-  if (!fs.existsSync(file)) writeCache(file, encode(count))
+/**
+ * The first `count` transactions, encoded (from the cache when present).
+ * With `transactionsPerFrame` above 1, each frame is one Yjs transaction
+ * holding that many trace transactions: a document that arrived in a few
+ * large saves rather than keystroke by keystroke.
+ */
+export function loadTrace(count: number, transactionsPerFrame = 1): EncodedTrace {
+  const file = cacheFile(count, transactionsPerFrame)
+  if (!fs.existsSync(file)) writeCache(file, encode(count, transactionsPerFrame))
   return readCache(file)
 }
 
-function encode(count: number): EncodedTrace {
+function encode(count: number, transactionsPerFrame: number): EncodedTrace {
   const trace = readTrace()
   if (count > trace.txns.length) throw new RangeError(`the trace has ${trace.txns.length} transactions, not ${count}`)
   const doc = new Y.Doc()
@@ -64,11 +71,13 @@ function encode(count: number): EncodedTrace {
     encoding.writeVarUint8Array(encoder, update)
     frames.push(encoding.toUint8Array(encoder))
   })
-  for (let i = 0; i < count; i++) {
+  for (let first = 0; first < count; first += transactionsPerFrame) {
     doc.transact(() => {
-      for (const [position, deleteCount, inserted] of trace.txns[i]!.patches) {
-        if (deleteCount > 0) text.delete(position, deleteCount)
-        if (inserted.length > 0) text.insert(position, inserted)
+      for (let i = first; i < Math.min(count, first + transactionsPerFrame); i++) {
+        for (const [position, deleteCount, inserted] of trace.txns[i]!.patches) {
+          if (deleteCount > 0) text.delete(position, deleteCount)
+          if (inserted.length > 0) text.insert(position, inserted)
+        }
       }
     })
   }
