@@ -33,18 +33,19 @@ interface UnechoedClocks {
 
 /** The awareness states a room sent one connection, and which of them it may still echo for free. */
 export class SentStates {
-  private readonly unechoed = new Map<number, UnechoedClocks>()
+  /** By client id; null until a state is sent, since every connection has one of these and many are sent none. */
+  private unechoed: Map<number, UnechoedClocks> | null = null
 
   /** The room sent the connection these entries. */
   sent(entries: Iterable<StateAtClock>): void {
     for (const { clientId, clock, isRemoval } of entries) {
       // A client leaving is rare, and forgetting it keeps this to the room's present clients.
       if (isRemoval) {
-        this.unechoed.delete(clientId)
+        this.unechoed?.delete(clientId)
         continue
       }
-      const clocks = this.unechoed.get(clientId)
-      if (!clocks) this.unechoed.set(clientId, { low: clock, high: clock })
+      const clocks = this.unechoed?.get(clientId)
+      if (!clocks) (this.unechoed ??= new Map()).set(clientId, { low: clock, high: clock })
       else if (clock === clocks.high + 1) clocks.high = clock
       else if (clock > clocks.high) clocks.low = clocks.high = clock
     }
@@ -56,13 +57,14 @@ export class SentStates {
    * them, which a provider would have echoed first.
    */
   takeEcho(entries: readonly StateAtClock[]): boolean {
-    if (entries.length === 0) return false
+    const unechoed = this.unechoed
+    if (entries.length === 0 || !unechoed) return false
     for (const { clientId, clock } of entries) {
-      const clocks = this.unechoed.get(clientId)
+      const clocks = unechoed.get(clientId)
       if (!clocks || clock < clocks.low || clock > clocks.high) return false
     }
     for (const { clientId, clock } of entries) {
-      const clocks = this.unechoed.get(clientId)!
+      const clocks = unechoed.get(clientId)!
       clocks.low = Math.max(clocks.low, clock + 1)
     }
     return true

@@ -11,7 +11,7 @@ import {
   SYNC_STEP_1, SYNC_STEP_2, SYNC_UPDATE,
 } from '@ortak/protocol'
 import { FrameReader, MalformedFrame } from './reader.js'
-import { MAX_STATE_VECTOR_ENTRIES, checkStateVector, checkUpdate, type HeldClock } from './update-guard.js'
+import { MAX_STATE_VECTOR_ENTRIES, checkStateVector, checkUpdate, type HeldClocks } from './update-guard.js'
 
 export type ClientMessage =
   | { type: 'sync-step-1'; stateVector: Uint8Array }
@@ -28,9 +28,7 @@ export class ProtocolError extends Error {
 }
 
 /** What the room's document holds, for the checks that depend on it. */
-export interface HeldDocument {
-  /** The clock the document holds for a client; see HeldClock. */
-  heldClock: HeldClock
+export interface HeldDocument extends HeldClocks {
   /** How many clients the document holds: a state vector listing many more is of no use to it. */
   clientCount(): number
 }
@@ -88,7 +86,7 @@ function decodeSync(reader: FrameReader, held: HeldDocument | undefined): Client
   }
   if (syncType === SYNC_STEP_2 || syncType === SYNC_UPDATE) {
     const update = body(reader, 'update', CLOSE_INVALID_PAYLOAD)
-    const mayWait = checkDocumentUpdate(update, held?.heldClock)
+    const mayWait = checkDocumentUpdate(update, held)
     return { type: syncType === SYNC_STEP_2 ? 'sync-step-2' : 'update', update, mayWait }
   }
   throw new ProtocolError(CLOSE_PROTOCOL_ERROR, `unknown sync message type ${syncType}`)
@@ -110,9 +108,9 @@ function body(reader: FrameReader, what: string, closeCode: number): Uint8Array 
  * Yjs v1 update (see update-guard.ts); returns whether it may depend on
  * changes the document lacks.
  */
-export function checkDocumentUpdate(update: Uint8Array, heldClock?: HeldClock): boolean {
+export function checkDocumentUpdate(update: Uint8Array, held?: HeldClocks): boolean {
   try {
-    return checkUpdate(update, heldClock)
+    return checkUpdate(update, held)
   } catch (error) {
     throw new ProtocolError(CLOSE_INVALID_PAYLOAD, `update could not be decoded: ${(error as Error).message}`)
   }

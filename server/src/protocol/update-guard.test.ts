@@ -117,8 +117,8 @@ describe('checkUpdate on clocks', () => {
   it('refuses a delete range ending past MAX_CLOCK unless the document already holds that far', () => {
     const deletes = [{ client: 7, ranges: [[0, 2 ** 53] as const] }]
     expect(() => checkUpdate(update([], deletes))).toThrow(/delete range 7:0 of length 9007199254740992 passes clock 4294967295/)
-    expect(() => checkUpdate(update([], deletes), () => 2 ** 52)).toThrow(/passes clock/)
-    expect(() => checkUpdate(update([], deletes), () => 2 ** 53)).not.toThrow()
+    expect(() => checkUpdate(update([], deletes), { heldClock: () => 2 ** 52 })).toThrow(/passes clock/)
+    expect(() => checkUpdate(update([], deletes), { heldClock: () => 2 ** 53 })).not.toThrow()
     expect(() => checkUpdate(update([], [{ client: 7, ranges: [[MAX_CLOCK - 1, 1]] }]))).not.toThrow()
     expect(() => checkUpdate(update([], [{ client: 7, ranges: [[MAX_CLOCK, 1]] }]))).toThrow(/passes clock/)
   })
@@ -132,8 +132,8 @@ describe('checkUpdate on clocks', () => {
     client.getText('t').insert(0, 'new')
     // Its clients' sync step 2 repeats the room's delete range [0, 2^53) of client 7.
     const syncStep2 = Y.encodeStateAsUpdate(client, Y.encodeStateVector(legacy))
-    expect(() => checkUpdate(syncStep2, (c) => Y.getState(legacy.store, c))).not.toThrow()
-    expect(() => checkUpdate(syncStep2, (c) => Y.getState(new Y.Doc().store, c))).toThrow(/passes clock/)
+    expect(() => checkUpdate(syncStep2, { heldClock: (c) => Y.getState(legacy.store, c) })).not.toThrow()
+    expect(() => checkUpdate(syncStep2, { heldClock: (c) => Y.getState(new Y.Doc().store, c) })).toThrow(/passes clock/)
     expect(() => checkStateVector(Y.encodeStateVector(client))).not.toThrow()
   })
 })

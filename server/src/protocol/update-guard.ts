@@ -57,25 +57,28 @@ export const MAX_CLOCK = 0xffff_ffff
  */
 export const MAX_STATE_VECTOR_ENTRIES = 100_000
 
-/**
- * The clock a document already holds for a client (what `Y.getState`
- * returns). Delete ranges past MAX_CLOCK are accepted when the document
- * already reaches that far: a room stored before clocks were bounded must
- * still take the sync step 2 of its clients, whose delete set covers what
- * they hold of it.
- */
-export type HeldClock = (client: number) => number
+/** What the document an update is checked for already holds. */
+export interface HeldClocks {
+  /**
+   * The clock the document holds for a client (what `Y.getState` returns).
+   * Delete ranges past MAX_CLOCK are accepted when the document already
+   * reaches that far: a room stored before clocks were bounded must still
+   * take the sync step 2 of its clients, whose delete set covers what they
+   * hold of it.
+   */
+  heldClock(client: number): number
+}
 
 /**
  * Throws MalformedFrame naming the first problem found. For a well-formed
  * update, returns whether it may depend on changes the document lacks
  * (Yjs then keeps the dependent part pending): always false without
- * `heldClock`, which it needs to tell.
+ * `held`, which it needs to tell.
  */
-export function checkUpdate(update: Uint8Array, heldClock?: HeldClock): boolean {
+export function checkUpdate(update: Uint8Array, held?: HeldClocks): boolean {
   const reader = new FrameReader(update)
   const clientCount = reader.count(3)
-  const dependencies = heldClock ? new Dependencies(heldClock) : null
+  const dependencies = held ? new Dependencies(held) : null
   for (let i = 0; i < clientCount; i++) {
     const structCount = reader.count(2)
     const client = reader.varUint()
@@ -88,7 +91,7 @@ export function checkUpdate(update: Uint8Array, heldClock?: HeldClock): boolean 
     }
     dependencies?.block(client, firstClock, clock)
   }
-  readDeleteSet(reader, heldClock, dependencies)
+  readDeleteSet(reader, held, dependencies)
   reader.expectEnd('update')
   return dependencies?.mayBeMissing() ?? false
 }
@@ -104,17 +107,17 @@ class Dependencies {
   private blocks: Array<[client: number, start: number, end: number]> | null = null
   private unresolved: Array<[client: number, clock: number]> | null = null
 
-  constructor(private readonly heldClock: HeldClock) {}
+  constructor(private readonly held: HeldClocks) {}
 
   /** The update's structs of `client` span [start, end). */
   block(client: number, start: number, end: number): void {
-    if (start > this.heldClock(client)) this.hasGap = true
+    if (start > this.held.heldClock(client)) this.hasGap = true
     ;(this.blocks ??= []).push([client, start, end])
   }
 
   /** The update refers to `client`:`clock` (an origin or parent of another client, or a deleted clock). */
   refer(client: number, clock: number): void {
-    if (clock >= this.heldClock(client)) (this.unresolved ??= []).push([client, clock])
+    if (clock >= this.held.heldClock(client)) (this.unresolved ??= []).push([client, clock])
   }
 
   mayBeMissing(): boolean {
@@ -290,7 +293,7 @@ function readAny(reader: FrameReader, depth: number): void {
  * cannot apply yet in the order they arrived and stores them difference-
  * encoded, so one out of order is stored as a different, arbitrary range.
  */
-function readDeleteSet(reader: FrameReader, heldClock: HeldClock | undefined, dependencies: Dependencies | null): void {
+function readDeleteSet(reader: FrameReader, held: HeldClocks | undefined, dependencies: Dependencies | null): void {
   const clients = reader.count(2)
   // Only an update deleting for several clients needs the set; a keystroke's deletes one client's.
   const seen = clients > 1 ? new Set<number>() : null
@@ -309,7 +312,7 @@ function readDeleteSet(reader: FrameReader, heldClock: HeldClock | undefined, de
       if (length === 0) throw new MalformedFrame('delete range has length 0')
       if (clock < previousEnd) throw new MalformedFrame(`delete ranges of client ${client} overlap or are out of order`)
       const end = clock + length
-      if (end > MAX_CLOCK && !(heldClock && end <= heldClock(client))) {
+      if (end > MAX_CLOCK && !(held && end <= held.heldClock(client))) {
         throw new MalformedFrame(`delete range ${client}:${clock} of length ${length} passes clock ${MAX_CLOCK}`)
       }
       // Deleting what the document does not hold waits for it, as the structs above do.

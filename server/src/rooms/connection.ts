@@ -34,6 +34,7 @@ export class Connection {
   readonly access: Access
   readonly rateLimiter: RateLimiter | undefined
   private readonly maxBufferedBytes: number
+  private readonly wantsStoredAcks: boolean
   private isSocketClosed = false
   private syncRequests = 0
   /** Frames received before the room finished loading, handled once it has. */
@@ -48,12 +49,16 @@ export class Connection {
 
   constructor(
     private readonly socket: WebSocket,
-    private readonly options: ConnectionOptions,
+    // Copied into fields, so the options object does not live as long as the connection.
+    options: ConnectionOptions,
     private readonly log?: Logger,
+    /** The room's name, for log lines: given apart from the logger, as a child logger for each connection costs every idle client memory. */
+    private readonly roomName?: string,
   ) {
     this.access = options.access ?? OPEN_ACCESS
     this.rateLimiter = options.rateLimiter
     this.maxBufferedBytes = options.maxBufferedBytes ?? Number.POSITIVE_INFINITY
+    this.wantsStoredAcks = options.wantsStoredAcks
   }
 
   /** Closed by the server, or its socket closed: nothing more is sent or handled. */
@@ -136,7 +141,7 @@ export class Connection {
 
   private closeAsSlowConsumer(): void {
     const reason = `slow consumer: more than ${this.maxBufferedBytes} bytes waiting to be sent`
-    this.log?.warn({ connection: this.id, code: CLOSE_SLOW_CONSUMER, reason, bufferedBytes: this.socket.bufferedAmount }, 'closing connection: slow consumer')
+    this.log?.warn({ room: this.roomName, connection: this.id, code: CLOSE_SLOW_CONSUMER, reason, bufferedBytes: this.socket.bufferedAmount }, 'closing connection: slow consumer')
     this.closeWithReason(CLOSE_SLOW_CONSUMER, reason)
   }
 
@@ -171,7 +176,7 @@ export class Connection {
   private acknowledge(index: number): void {
     if (index <= this.docMessagesStored) return
     this.docMessagesStored = index
-    if (!this.options.wantsStoredAcks || this.isAckScheduled) return
+    if (!this.wantsStoredAcks || this.isAckScheduled) return
     // One acknowledgement per turn carries the latest count, however many writes committed.
     this.isAckScheduled = true
     queueMicrotask(() => {

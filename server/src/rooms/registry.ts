@@ -10,7 +10,7 @@ import { admissionRefusal, type AdmissionLimits, type Occupancy } from '../limit
 import { RoomDeletedError, type Storage } from '../storage/storage.js'
 import type { WriteBatcher } from '../storage/write-batcher.js'
 import { Connection, type ConnectionOptions } from './connection.js'
-import { Room, type RoomOptions } from './room.js'
+import { Room, type RoomHooks, type RoomOptions } from './room.js'
 import type { RoomBus } from './room-bus.js'
 
 export interface RoomRegistryOptions extends RoomOptions, Partial<AdmissionLimits> {
@@ -30,6 +30,12 @@ export class RoomRegistry {
   /** Names of rooms whose storage is being deleted: nobody may load them until it is gone. */
   private readonly deleting = new Set<string>()
   private connectionCount = 0
+  /** What every room tells the registry, one object for all of them: each call names its room. */
+  private readonly roomHooks: RoomHooks = {
+    onEmpty: (room) => this.scheduleUnload(room),
+    onStorageFailure: (room, error) => this.dropAfterStorageFailure(room, error),
+    onDocumentPoisoned: (room, error) => this.dropPoisoned(room, error),
+  }
 
   constructor(
     private readonly storage: Storage,
@@ -74,7 +80,7 @@ export class RoomRegistry {
   /** Opens a client's connection to a room, loading the room if it is not in memory. */
   connect(roomName: string, socket: WebSocket, options: ConnectionOptions): { room: Room; connection: Connection } {
     const room = this.open(roomName)
-    const connection = new Connection(socket, options, this.log.child({ room: roomName }))
+    const connection = new Connection(socket, options, this.log, roomName)
     this.connectionCount++
     room.attach(connection)
     return { room, connection }
@@ -146,11 +152,7 @@ export class RoomRegistry {
       return existing
     }
     if (this.rooms.size - this.unloading.size >= (this.options.maxLoadedRooms ?? Number.POSITIVE_INFINITY)) this.evictIdleRoom()
-    const room = new Room(name, this.storage, this.batcher, this.options, {
-      onEmpty: (r) => this.scheduleUnload(r),
-      onStorageFailure: (r, error) => this.dropAfterStorageFailure(r, error),
-      onDocumentPoisoned: (r, error) => this.dropPoisoned(r, error),
-    }, this.log, this.bus)
+    const room = new Room(name, this.storage, this.batcher, this.options, this.roomHooks, this.log, this.bus)
     this.rooms.set(name, room)
     room.ready.catch((error: unknown) => {
       this.log.error({ room: name, err: error }, 'room could not be loaded')

@@ -22,8 +22,9 @@ function presenceFor(clients: ConnectedClient[]) {
   const published: Uint8Array[] = []
   const broadcast: Uint8Array[] = []
   const presence = new RoomPresence(awareness, {
-    publish: (update) => published.push(update),
-    broadcast: (frame) => {
+    name: 'presence-test',
+    publishAwareness: (update) => published.push(update),
+    broadcastAwareness: (frame) => {
       broadcast.push(frame)
       for (const client of clients) client.connection.send(frame)
     },

@@ -29,18 +29,25 @@ import { ProtocolError, awarenessEntries, encodeAwareness, type AwarenessEntry }
 import type { Connection } from './connection.js'
 import { FROM_ANOTHER_INSTANCE } from './transaction-origins.js'
 
-/** Where a change of presence goes: `update` to other instances (when it is this instance's), `frame` to this room's clients. */
-export interface PresenceRelay {
-  publish(update: Uint8Array): void
-  broadcast(frame: Uint8Array): void
+/** The room a presence belongs to: its name, for log lines, and where a change of presence goes. */
+export interface PresenceRoom {
+  readonly name: string
+  /** To other instances: a change this instance accepted. */
+  publishAwareness(update: Uint8Array): void
+  /** To this room's clients. */
+  broadcastAwareness(frame: Uint8Array): void
 }
 
 type SentEntry = Pick<AwarenessEntry, 'clientId' | 'clock' | 'isRemoval'>
 
-/** What the room knows of one connection's presence. */
+/**
+ * What the room knows of one connection's presence. Every connection has
+ * one from its greeting on, so what only some need is allocated when first
+ * needed.
+ */
 interface Member {
-  /** The awareness client ids it announced and holds; removed for everyone when it leaves. */
-  readonly ids: Set<number>
+  /** The awareness client ids it announced and holds, null before its first; removed for everyone when it leaves. */
+  ids: Set<number> | null
   /** The states it was sent, to tell its echoes. */
   readonly sent: SentStates
   /** Its entries for an id another connection holds were ignored, and that was logged (once). */
@@ -50,14 +57,21 @@ interface Member {
 export class RoomPresence {
   /** The connections greeted or heard from, until they leave. */
   private readonly members = new Map<Connection, Member>()
-  /** The connection of this instance holding each awareness client id it announced. */
-  private readonly holders = new Map<number, Connection>()
-  /** With access tokens, the id of the user who announced each client id, here or on another instance; kept after they leave. */
-  private readonly users = new Map<number, string>()
+  /**
+   * The connection of this instance holding each awareness client id it
+   * announced; null until one is announced, as in a room opened by the HTTP
+   * API or by clients that show no presence.
+   */
+  private holders: Map<number, Connection> | null = null
+  /**
+   * With access tokens, the id of the user who announced each client id,
+   * here or on another instance; kept after they leave. Null until there is one.
+   */
+  private users: Map<number, string> | null = null
 
   constructor(
     private readonly awareness: awarenessProtocol.Awareness,
-    private readonly relay: PresenceRelay,
+    private readonly room: PresenceRoom,
     private readonly log: Logger,
   ) {
     this.awareness.setLocalState(null)
@@ -72,7 +86,7 @@ export class RoomPresence {
     const member = this.memberFor(connection)
     const entries = awarenessEntries(update)
     // A provider never echoes its own state: an entry for an id the connection holds is news (its leaving, say).
-    if (!entries.some((entry) => this.holders.get(entry.clientId) === connection) && member.sent.takeEcho(entries)) {
+    if (!entries.some((entry) => this.holders?.get(entry.clientId) === connection) && member.sent.takeEcho(entries)) {
       connection.rateLimiter?.refundMessage()
       return null
     }
@@ -96,15 +110,15 @@ export class RoomPresence {
     }
     for (const { clientId, isRemoval } of kept) {
       if (isRemoval) {
-        if (this.holders.get(clientId) === connection) this.holders.delete(clientId)
-        member.ids.delete(clientId)
+        if (this.holders?.get(clientId) === connection) this.holders.delete(clientId)
+        member.ids?.delete(clientId)
         continue
       }
-      this.holders.set(clientId, connection)
-      member.ids.add(clientId)
-      if (user) this.users.set(clientId, user.id)
+      ;(this.holders ??= new Map()).set(clientId, connection)
+      ;(member.ids ??= new Set()).add(clientId)
+      if (user) (this.users ??= new Map()).set(clientId, user.id)
     }
-    this.relay.publish(relayed)
+    this.room.publishAwareness(relayed)
     // Relayed to the sender too: y-websocket drops a connection that hears nothing for 30 s,
     // and a lone client's periodic awareness renewal is what it hears.
     this.broadcast(relayed === update ? frame : encodeAwareness(relayed), kept)
@@ -126,12 +140,12 @@ export class RoomPresence {
   connectionLeft(connection: Connection): void {
     const member = this.members.get(connection)
     this.members.delete(connection)
-    if (!member || member.ids.size === 0) return
+    if (!member?.ids || member.ids.size === 0) return
     const ids = [...member.ids]
-    for (const id of ids) this.holders.delete(id)
+    for (const id of ids) this.holders?.delete(id)
     awarenessProtocol.removeAwarenessStates(this.awareness, ids, connection)
     const removal = awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)
-    this.relay.publish(removal)
+    this.room.publishAwareness(removal)
     this.broadcast(encodeAwareness(removal), this.removals(ids))
   }
 
@@ -142,7 +156,7 @@ export class RoomPresence {
     for (const { clientId, isRemoval } of entries) {
       // The other instance stamped the token's user on it, as receive does here.
       const userId: unknown = isRemoval ? undefined : this.awareness.getStates().get(clientId)?.user?.id
-      if (typeof userId === 'string') this.users.set(clientId, userId)
+      if (typeof userId === 'string') (this.users ??= new Map()).set(clientId, userId)
     }
     this.broadcast(encodeAwareness(update), entries)
   }
@@ -153,7 +167,7 @@ export class RoomPresence {
    * its state.
    */
   removeRemote(clientIds: readonly number[]): void {
-    const gone = clientIds.filter((id) => !this.holders.has(id) && this.awareness.getStates().has(id))
+    const gone = clientIds.filter((id) => !this.holders?.has(id) && this.awareness.getStates().has(id))
     if (gone.length === 0) return
     awarenessProtocol.removeAwarenessStates(this.awareness, gone, FROM_ANOTHER_INSTANCE)
     this.broadcast(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, gone)), this.removals(gone))
@@ -161,19 +175,20 @@ export class RoomPresence {
 
   /** The states of this instance's own clients, as one awareness update, or null if none has one. */
   localUpdate(): Uint8Array | null {
+    if (!this.holders) return null
     const ids = [...this.holders.keys()].filter((id) => this.awareness.getStates().has(id))
     return ids.length > 0 ? awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids) : null
   }
 
   private memberFor(connection: Connection): Member {
     let member = this.members.get(connection)
-    if (!member) this.members.set(connection, member = { ids: new Set(), sent: new SentStates(), wasIgnoredForHeldIds: false })
+    if (!member) this.members.set(connection, member = { ids: null, sent: new SentStates(), wasIgnoredForHeldIds: false })
     return member
   }
 
   /** Sends every client of this room `frame`, noting for each the states it was sent. */
   private broadcast(frame: Uint8Array, entries: readonly SentEntry[]): void {
-    this.relay.broadcast(frame)
+    this.room.broadcastAwareness(frame)
     for (const member of this.members.values()) member.sent.sent(entries)
   }
 
@@ -192,11 +207,11 @@ export class RoomPresence {
    */
   private mayWrite(connection: Connection, { clientId, isRemoval }: AwarenessEntry): boolean | ProtocolError {
     const user = connection.access.user
-    const owner = this.users.get(clientId)
+    const owner = this.users?.get(clientId)
     if (user && owner !== undefined && owner !== user.id) {
       return isRemoval ? false : new ProtocolError(CLOSE_AWARENESS_ID_TAKEN, `awareness client id ${clientId} belongs to another user`)
     }
-    const holder = this.holders.get(clientId)
+    const holder = this.holders?.get(clientId)
     if (holder) return holder === connection
     // A state no connection here holds is that of another instance's client.
     return !this.awareness.states.has(clientId)
@@ -205,7 +220,7 @@ export class RoomPresence {
   private ignoredForHeldId(connection: Connection, member: Member, clientId: number): void {
     if (member.wasIgnoredForHeldIds) return
     member.wasIgnoredForHeldIds = true
-    this.log.info({ connection: connection.id, clientId }, 'ignored awareness for a client id another connection holds')
+    this.log.info({ room: this.room.name, connection: connection.id, clientId }, 'ignored awareness for a client id another connection holds')
   }
 
   private clockOf(clientId: number): number {

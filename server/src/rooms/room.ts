@@ -21,7 +21,7 @@ import type { Connection } from './connection.js'
 import type { RoomBus } from './room-bus.js'
 import { addsNothingNew } from './adds-nothing-new.js'
 import { RoomLoader } from './room-loader.js'
-import { RoomPresence } from './room-presence.js'
+import { RoomPresence, type PresenceRoom } from './room-presence.js'
 import { StoredLog, type CompactionOptions } from './stored-log.js'
 import { FROM_ANOTHER_INSTANCE } from './transaction-origins.js'
 import { updateRefusal, type UpdateLimits } from './update-admission.js'
@@ -51,7 +51,7 @@ type RoomState = 'loading' | 'ready' | 'failed' | 'destroyed'
 // An update with no structs and an empty delete set: what a client with nothing new sends in sync step 2.
 const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0
 
-export class Room {
+export class Room implements PresenceRoom {
   readonly doc = new Y.Doc({ gc: true })
   readonly awareness = new Awareness(this.doc)
   readonly connections = new Set<Connection>()
@@ -61,14 +61,12 @@ export class Room {
   /** The stored snapshot while the document is still exactly it: the reply to a client holding nothing. */
   private readonly snapshot = new UnchangedSnapshot(this.doc)
   private readonly storedLog: StoredLog
-  private readonly loader: RoomLoader
+  /** Until the load is done: a loaded room keeps nothing of it. */
+  private loader: RoomLoader | null
   /** Who is here: awareness relay and policy. */
   readonly presence: RoomPresence
   /** What the guard checks a frame against: what this document already holds. */
-  readonly held: HeldDocument = {
-    heldClock: (client) => Y.getState(this.doc.store, client),
-    clientCount: () => this.doc.store.clients.size,
-  }
+  readonly held: HeldDocument = new DocumentClocks(this.doc)
   /** Updates received this turn and not applied yet; see applyReceived. */
   private received: Array<{ connection: Connection; update: Uint8Array; mayWait: boolean; frame: Uint8Array | null; index: number }> = []
 
@@ -83,17 +81,13 @@ export class Room {
   ) {
     this.storedLog = new StoredLog(name, storage, batcher, options, () => this.encodeSnapshot(), log,
       (error) => this.hooks.onStorageFailure(this, error))
-    this.presence = new RoomPresence(this.awareness, {
-      publish: (update) => this.bus?.publishAwareness(this, update),
-      broadcast: (frame) => {
-        if (this.state === 'ready') this.broadcast(frame)
-      },
-    }, log.child({ room: name }))
+    this.presence = new RoomPresence(this.awareness, this, log)
     this.loader = new RoomLoader({
       name, doc: this.doc, snapshot: this.snapshot, connections: this.connections,
       ...(bus ? { joinOtherInstances: () => bus.join(this) } : {}),
     }, storage, log)
     this.ready = this.loader.load().then((stored) => {
+      this.loader = null
       if (!stored || this.state !== 'loading') return
       this.storedLog.loaded(stored)
       this.state = 'ready'
@@ -139,7 +133,7 @@ export class Room {
     }
     if (this.state !== 'ready') {
       connection.holdUntilReady(frame)
-      this.loader.frameArrived()
+      this.loader?.frameArrived()
       return
     }
     let message
@@ -231,7 +225,7 @@ export class Room {
   applyUpdate(update: Uint8Array): Promise<void> {
     if (this.state !== 'ready') return Promise.reject(new Error(`room "${this.name}" is not loaded`))
     if (isEmptyUpdate(update)) return Promise.resolve()
-    const problem = this.apply(update, checkUpdate(update, this.held.heldClock), null)
+    const problem = this.apply(update, checkUpdate(update, this.held), null)
     if (problem instanceof PoisonedDocument) {
       this.hooks.onDocumentPoisoned(this, problem)
       return Promise.reject(problem.refusal)
@@ -339,6 +333,16 @@ export class Room {
     for (const frame of connection.takeHeldFrames()) this.receive(connection, frame)
   }
 
+  /** Where presence publishes an awareness change this instance accepted (PresenceRoom). */
+  publishAwareness(update: Uint8Array): void {
+    this.bus?.publishAwareness(this, update)
+  }
+
+  /** Where presence sends an awareness frame to every client (PresenceRoom): nothing before the document is loaded. */
+  broadcastAwareness(frame: Uint8Array): void {
+    if (this.state === 'ready') this.broadcast(frame)
+  }
+
   broadcast(frame: Uint8Array, except?: Connection): void {
     for (const connection of this.connections) {
       if (connection !== except) connection.send(frame)
@@ -367,7 +371,7 @@ export class Room {
   destroy(code: number, reason: string): void {
     if (this.state === 'destroyed') return
     this.state = 'destroyed'
-    this.loader.cancel()
+    this.loader?.cancel()
     this.bus?.leave(this)
     for (const connection of this.connections) connection.closeWithReason(code, reason)
     this.connections.clear()
@@ -377,6 +381,19 @@ export class Room {
 
   closeAllForStorageFailure(): void {
     this.destroy(CLOSE_INTERNAL_ERROR, 'storage failed: your changes were not stored; reconnect to send them again')
+  }
+}
+
+/** A document's clocks as the guard reads them: methods rather than closures, as every room holds one. */
+class DocumentClocks implements HeldDocument {
+  constructor(private readonly doc: Y.Doc) {}
+
+  heldClock(client: number): number {
+    return Y.getState(this.doc.store, client)
+  }
+
+  clientCount(): number {
+    return this.doc.store.clients.size
   }
 }
 

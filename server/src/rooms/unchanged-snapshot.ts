@@ -15,18 +15,18 @@ export class UnchangedSnapshot {
 
   /** `bytes` encode the document's whole state as it is now; the next transaction makes them stale. */
   hold(bytes: Uint8Array): void {
-    if (this.bytes === null) this.doc.on('afterTransaction', this.forget)
+    // The listener is made when bytes are held, not with the room: a room holds none once its document changes.
+    if (this.bytes === null) {
+      this.doc.once('afterTransaction', () => {
+        this.bytes = null
+      })
+    }
     this.bytes = bytes
   }
 
   /** The snapshot if the document has not changed since it was held, else null. */
   get current(): Uint8Array | null {
     return this.bytes
-  }
-
-  private readonly forget = (): void => {
-    this.bytes = null
-    this.doc.off('afterTransaction', this.forget)
   }
 }
 

@@ -287,7 +287,7 @@ export class RedisBridge implements RoomBus {
 
   private receiveUpdate(room: Room, sender: string, update: Uint8Array): void {
     try {
-      checkDocumentUpdate(update, room.held.heldClock)
+      checkDocumentUpdate(update, room.held)
       room.applyFromOtherInstances([update])
     } catch (error) {
       this.log.warn({ room: room.name, peer: sender, reason: (error as Error).message }, 'ignored an update from Redis that could not be applied')
