@@ -153,13 +153,18 @@ export interface TestClient {
   destroy(): void
 }
 
-/** The stock y-websocket provider, as an app would use it (no BroadcastChannel shortcut between tests' docs). */
-export function connectClient(wsUrl: string, room: string, options: { doc?: Y.Doc; params?: Record<string, string> } = {}): TestClient {
+/**
+ * The stock y-websocket provider, as an app would use it (no BroadcastChannel shortcut between tests' docs).
+ * It reconnects within `maxBackoffTime` ms (300 unless given).
+ */
+export function connectClient(
+  wsUrl: string, room: string, options: { doc?: Y.Doc; params?: Record<string, string>; maxBackoffTime?: number } = {},
+): TestClient {
   const doc = options.doc ?? new Y.Doc()
   const provider = new WebsocketProvider(wsUrl, room, doc, {
     WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
     disableBc: true,
-    maxBackoffTime: 300,
+    maxBackoffTime: options.maxBackoffTime ?? 300,
     params: options.params,
   })
   return {

@@ -131,8 +131,42 @@ export function contentLength(content: Content): number {
   }
 }
 
+/**
+ * Three clients' worth of text (`t`), formats, maps (`m`), arrays (`a`), XML
+ * (`x`), a deleted nested type (garbage collected) and deletes: a base for
+ * hostile updates to refer into.
+ */
+export function documentWithEverything(): Y.Doc {
+  const doc = new Y.Doc()
+  const as = (client: number, change: () => void) => {
+    doc.clientID = client
+    doc.transact(change)
+  }
+  as(1, () => {
+    doc.getText('t').insert(0, 'hello wörld 👋')
+    doc.getMap('m').set('k', new Y.Map())
+    doc.getArray('a').insert(0, [1, 2, new Y.Array()])
+  })
+  as(2, () => {
+    doc.getText('t').format(0, 5, { bold: true })
+    doc.getText('t').delete(2, 3)
+    const paragraph = new Y.XmlElement('paragraph')
+    paragraph.insert(0, [new Y.XmlText('in xml')])
+    doc.getXmlFragment('x').insert(0, [paragraph])
+  })
+  as(3, () => {
+    doc.getMap<Y.Map<string>>('m').get('k')!.set('inner', 'v')
+    doc.getMap<unknown>('m').set('gone', new Y.Text('will be deleted'))
+  })
+  as(3, () => {
+    doc.getMap('m').delete('gone')
+    doc.getArray('a').delete(0, 1)
+  })
+  return doc
+}
+
 /** xorshift32: small, fast and the same on every machine. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0 || 1
   return () => {
     state ^= state << 13
@@ -155,6 +189,17 @@ const TEXTS = ['a', 'hello', 'é', 'ü😀', '👋👋', '日本語', '\u{feff}b
 const EXTREME_CLOCKS = [0xffff_ffff, 0xffff_fffe, 0x1_0000_0000, 2 ** 31, 2 ** 53 - 1, 2 ** 53 - 2, 2 ** 40]
 const EXTREME_CLIENTS = [0, 0xffff_ffff, 0x1_0000_0000, 2 ** 53 - 1]
 
+export interface HostileOptions {
+  /**
+   * Clients of the base document the updates never write structs as, though
+   * they refer to and delete what those clients wrote: the honest clients of
+   * a live room. Yjs cannot tell who wrote a struct, so structs claiming a
+   * client's next clocks would make that client's own later edits look
+   * known, and a room would drop them as adding nothing new.
+   */
+  spare?: ReadonlySet<number>
+}
+
 /**
  * Generates hostile updates against a base document: references point at
  * its items as often as at nothing, so that Yjs gets far enough into each
@@ -166,8 +211,10 @@ export class HostileUpdates {
   private readonly known: KnownStruct[] = []
   private readonly knownTypes: KnownStruct[] = []
   private readonly states = new Map<number, number>()
+  /** The clients of `states` that updates may write as. */
+  private readonly writers: number[]
 
-  constructor(seed: number, base: Y.Doc) {
+  constructor(seed: number, base: Y.Doc, options: HostileOptions = {}) {
     this.random = seededRandom(seed)
     for (const [client, structs] of base.store.clients) {
       for (const struct of structs) {
@@ -178,6 +225,7 @@ export class HostileUpdates {
       const last = structs[structs.length - 1]!
       this.states.set(client, last.id.clock + last.length)
     }
+    this.writers = [...this.states.keys()].filter((client) => !options.spare?.has(client))
   }
 
   next(): Uint8Array {
@@ -188,7 +236,7 @@ export class HostileUpdates {
     const blockCount = 1 + this.int(3)
     const clients: UpdateSpec['clients'] = []
     for (let i = 0; i < blockCount; i++) {
-      const client = this.chance(0.1) && clients.length > 0 ? this.pick(clients).client : this.client()
+      const client = this.chance(0.1) && clients.length > 0 ? this.pick(clients).client : this.client(this.writers)
       clients.push({ client, clock: this.startClock(client), structs: [] })
     }
     for (const block of clients) {
@@ -272,9 +320,10 @@ export class HostileUpdates {
     return deletes
   }
 
-  private client(): number {
+  /** A client to write as, or to refer to: mostly one of `known` (every client of the base document by default). */
+  private client(known: readonly number[] = [...this.states.keys()]): number {
     const roll = this.random()
-    if (roll < 0.55 && this.states.size > 0) return this.pick([...this.states.keys()])
+    if (roll < 0.55 && known.length > 0) return this.pick(known)
     if (roll < 0.92) return 100 + this.int(4)
     return this.pick(EXTREME_CLIENTS)
   }

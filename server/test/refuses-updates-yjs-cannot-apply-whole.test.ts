@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { MalformedFrame } from '../src/protocol/reader.js'
 import { MAX_CLOCK, checkStateVector, checkUpdate } from '../src/protocol/update-guard.js'
-import { HostileUpdates, contentLength, buildUpdate, type UpdateSpec } from './hostile-updates.js'
+import { HostileUpdates, buildUpdate, contentLength, documentWithEverything, type UpdateSpec } from './hostile-updates.js'
 
 /**
  * Structure-aware fuzzing of the update guard against Yjs itself, no
@@ -13,36 +13,6 @@ import { HostileUpdates, contentLength, buildUpdate, type UpdateSpec } from './h
  */
 const UPDATES = 50_000
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_201)
-
-/** Three clients' worth of text, formats, maps, arrays, XML, a deleted nested type (garbage collected) and deletes. */
-function baseDocument(): Y.Doc {
-  const doc = new Y.Doc()
-  const as = (client: number, change: () => void) => {
-    doc.clientID = client
-    doc.transact(change)
-  }
-  as(1, () => {
-    doc.getText('t').insert(0, 'hello wörld 👋')
-    doc.getMap('m').set('k', new Y.Map())
-    doc.getArray('a').insert(0, [1, 2, new Y.Array()])
-  })
-  as(2, () => {
-    doc.getText('t').format(0, 5, { bold: true })
-    doc.getText('t').delete(2, 3)
-    const paragraph = new Y.XmlElement('paragraph')
-    paragraph.insert(0, [new Y.XmlText('in xml')])
-    doc.getXmlFragment('x').insert(0, [paragraph])
-  })
-  as(3, () => {
-    doc.getMap<Y.Map<string>>('m').get('k')!.set('inner', 'v')
-    doc.getMap<unknown>('m').set('gone', new Y.Text('will be deleted'))
-  })
-  as(3, () => {
-    doc.getMap('m').delete('gone')
-    doc.getArray('a').delete(0, 1)
-  })
-  return doc
-}
 
 /**
  * Yjs bug: an item that starts inside what the document holds of its client
@@ -70,7 +40,7 @@ function startsOnGarbageCollectedClock(spec: UpdateSpec, base: Y.Doc): boolean {
 
 describe('the update guard against Yjs', () => {
   it(`refuses every one of ${UPDATES} hostile updates that Yjs could not apply whole, but for two cases only the document can tell`, { timeout: 120_000 }, () => {
-    const base = baseDocument()
+    const base = documentWithEverything()
     const baseUpdate = Y.encodeStateAsUpdate(base)
     const generator = new HostileUpdates(SEED, base)
     const counts = { tried: 0, refused: 0, accepted: 0, appliedWhole: 0, thrownOnGcLeft: 0, thrownCleaningUp: 0 }
