@@ -38,6 +38,9 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
+      // The live-server fuzz of hostile updates (`npm run fuzz`): minutes long, and it still finds updates whose
+      // result depends on how Yjs groups them (see the file), so it is not part of `npm test` until those are mended.
+      ...(process.env.ORTAK_FUZZ ? [{ extends: true as const, test: { name: 'fuzz', include: ['**/*.fuzz.ts'], exclude: ['**/node_modules/**'] } }] : []),
     ],
   },
 })

@@ -17,6 +17,16 @@
  * every update of it in hex; the room is then deleted and seeded again, so
  * that one run finds every kind of break. Seeded: FUZZ_SEED=<seed> runs
  * another sequence, FUZZ_DEBUG=1 prints the counts after every step.
+ *
+ * Run with `npm run fuzz`; it is not part of `npm test` because it fails
+ * today, within its first steps: Yjs gives another result for the same
+ * updates applied in one transaction or one by one, and the room (one
+ * transaction per turn), its clients (one per frame) and its loader (one
+ * for the whole log) group them differently. So a room's memory, its
+ * storage and its clients can drift apart, and a stored log Yjs accepted
+ * update by update can fail to load as a whole (the room then stays
+ * unloadable). The guard has to refuse the update shapes whose result
+ * depends on the grouping before this can join `npm test`.
  */
 import fs from 'node:fs'
 import path from 'node:path'
