@@ -83,20 +83,25 @@ export class RoomDocuments {
       }
       const update = replacementUpdate(loaded.doc, doc)
       if (!update) return { changed: false, updateBytes: 0 }
-      await loaded.applyUpdate(update)
+      // Made here from the room's own document: it depends on nothing the room lacks.
+      await loaded.applyUpdate(update, false)
       return { changed: true, updateBytes: update.byteLength }
     })
   }
 
   /** Applies a Yjs update (encoding v1) from another Yjs tool; throws DocumentInputError if it is malformed. */
   async applyUpdate(room: string, update: Uint8Array): Promise<void> {
-    try {
-      checkUpdate(update)
-    } catch (error) {
-      if (error instanceof MalformedFrame) throw new DocumentInputError(`update could not be decoded: ${error.message}`)
-      throw error
-    }
-    await this.registry.withRoom(room, (loaded) => loaded.applyUpdate(update))
+    await this.registry.withRoom(room, (loaded) => {
+      // Checked against the loaded room, as a connection's frames are: its clocks tell what the update may wait for.
+      let mayWait: boolean
+      try {
+        mayWait = checkUpdate(update, loaded.held)
+      } catch (error) {
+        if (error instanceof MalformedFrame) throw new DocumentInputError(`update could not be decoded: ${error.message}`)
+        throw error
+      }
+      return loaded.applyUpdate(update, mayWait)
+    })
   }
 
   /** Deletes the room from storage and closes its connections; resolves with how many, or null if no such room. */

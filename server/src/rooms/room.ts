@@ -14,7 +14,6 @@ import { broadcastDelay } from '../metrics.js'
 import {
   ProtocolError, decodeClientMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type HeldDocument,
 } from '../protocol/messages.js'
-import { checkUpdate } from '../protocol/update-guard.js'
 import type { Storage } from '../storage/storage.js'
 import type { PendingAppend, WriteBatcher } from '../storage/write-batcher.js'
 import type { Connection } from './connection.js'
@@ -218,14 +217,15 @@ export class Room implements PresenceRoom {
   /**
    * An update from the server's own API (HTTP, command line) rather than
    * from a connection: the same apply, persist, broadcast, to every
-   * connection. The caller has decoded and checked it. Resolves once it is
+   * connection. The caller has decoded and checked it (`mayWait` is what
+   * the update guard answered). Resolves once it is
    * stored and broadcast; rejects with a ProtocolError if it is refused
    * (nothing changed), or with the storage error.
    */
-  applyUpdate(update: Uint8Array): Promise<void> {
+  applyUpdate(update: Uint8Array, mayWait: boolean): Promise<void> {
     if (this.state !== 'ready') return Promise.reject(new Error(`room "${this.name}" is not loaded`))
     if (isEmptyUpdate(update)) return Promise.resolve()
-    const problem = this.apply(update, checkUpdate(update, this.held), null)
+    const problem = this.apply(update, mayWait, null)
     if (problem instanceof PoisonedDocument) {
       this.hooks.onDocumentPoisoned(this, problem)
       return Promise.reject(problem.refusal)
