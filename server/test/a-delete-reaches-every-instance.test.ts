@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { connectClient, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
 import {
-  createTestDatabase, probeScaleOutServices, startRedisServer, TEST_REDIS_URL, uniqueRedisPrefix, type RedisProcess, type TestDatabase,
+  createTestDatabase, probeScaleOutServices, TEST_REDIS_URL, twoInstancesOnPrivateRedis, uniqueRedisPrefix, type TestDatabase,
 } from './scale-services.js'
 
 const services = await probeScaleOutServices('a-delete-reaches-every-instance')
@@ -165,27 +165,10 @@ describe.skipIf(!services.isAvailable)('DELETE with two instances sharing Postgr
 })
 
 describe.skipIf(!services.isAvailable)('DELETE while Redis is down', () => {
-  let db: TestDatabase
-  // A private redis-server on a free port: stopping it leaves the shared one alone.
-  let redis: RedisProcess
-  const servers: TestServer[] = []
-  const clients: TestClient[] = []
-
-  beforeAll(async () => {
-    db = await createTestDatabase()
-    redis = await startRedisServer()
-    const options = { databaseUrl: db.url, redisUrl: redis.url, redisPrefix: uniqueRedisPrefix() }
-    servers.push(await startServer(options), await startServer(options))
-  })
-  afterAll(async () => {
-    for (const c of clients) c.destroy()
-    for (const s of servers) await s.close()
-    await redis?.stop()
-    await db?.drop()
-  })
+  const instances = twoInstancesOnPrivateRedis()
 
   it('reaches the other instance once Redis is back: its catch-up from storage finds the room deleted', async () => {
-    const [a, b] = servers as [TestServer, TestServer]
+    const { servers: [a, b], clients, redis } = instances
     const room = 'deleted-during-outage'
     const writer = connectClient(a.wsUrl, room)
     // Only reads: nothing it does would be refused by storage, so only the catch-up can tell it.

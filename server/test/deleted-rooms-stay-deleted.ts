@@ -6,15 +6,7 @@
 import { expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { RoomDeletedError, type Storage } from '../src/storage/storage.js'
-
-/** A Yjs update inserting `text` into a fresh document, as a client would send it. */
-function textUpdate(text: string): Uint8Array {
-  const doc = new Y.Doc()
-  doc.getText('t').insert(0, text)
-  const update = Y.encodeStateAsUpdate(doc)
-  doc.destroy()
-  return update
-}
+import { textUpdate } from './security-helpers.js'
 
 const textOf = (updates: readonly Uint8Array[]) => {
   const doc = new Y.Doc()

@@ -1,30 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { connectClient, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
-import {
-  createTestDatabase, probeScaleOutServices, startRedisServer, uniqueRedisPrefix, type RedisProcess, type TestDatabase,
-} from './scale-services.js'
+import { describe, expect, it } from 'vitest'
+import { connectClient, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
+import { probeScaleOutServices, twoInstancesOnPrivateRedis } from './scale-services.js'
 
 const services = await probeScaleOutServices('instances-converge-after-redis-restart')
 
 describe.skipIf(!services.isAvailable)('two instances whose Redis restarts mid-session', () => {
-  let db: TestDatabase
-  // A private redis-server on a free port: stopping it leaves the shared one alone.
-  let redis: RedisProcess
-  const servers: TestServer[] = []
-  const clients: TestClient[] = []
-
-  beforeAll(async () => {
-    db = await createTestDatabase()
-    redis = await startRedisServer()
-    const options = { databaseUrl: db.url, redisUrl: redis.url, redisPrefix: uniqueRedisPrefix(), peerTimeoutMs: 1_000 }
-    servers.push(await startServer(options), await startServer(options))
-  })
-  afterAll(async () => {
-    for (const c of clients) c.destroy()
-    for (const s of servers) await s.close()
-    await redis?.stop()
-    await db?.drop()
-  })
+  const instances = twoInstancesOnPrivateRedis({ peerTimeoutMs: 1_000 })
 
   const readiness = async (server: TestServer) => {
     const response = await fetch(`${server.url}/readyz`)
@@ -33,7 +14,7 @@ describe.skipIf(!services.isAvailable)('two instances whose Redis restarts mid-s
 
   it('keep serving their own clients while it is down, say they are not ready, and converge once it is back', async () => {
     const room = 'outage'
-    const [a, b] = servers as [TestServer, TestServer]
+    const { servers: [a, b], clients, redis } = instances
     const writers = [a, a, b, b].map((s) => {
       const c = connectClient(s.wsUrl, room)
       clients.push(c)

@@ -5,17 +5,9 @@ import { PostgresStorage } from '../src/storage/postgres.js'
 import { RoomDeletedError, StorageError } from '../src/storage/storage.js'
 import { itKeepsDeletedRoomsDeleted } from './deleted-rooms-stay-deleted.js'
 import { adminQuery, createTestDatabase, probeScaleOutServices, type TestDatabase } from './scale-services.js'
+import { textUpdate } from './security-helpers.js'
 
 const services = await probeScaleOutServices('postgres-storage-keeps-the-contract', false)
-
-/** A Yjs update inserting `text` into a fresh document, as a client would send it. */
-function textUpdate(text: string): Uint8Array {
-  const doc = new Y.Doc()
-  doc.getText('t').insert(0, text)
-  const update = Y.encodeStateAsUpdate(doc)
-  doc.destroy()
-  return update
-}
 
 function docOf(updates: readonly Uint8Array[]): Y.Doc {
   const doc = new Y.Doc()

@@ -9,6 +9,9 @@ import { randomBytes } from 'node:crypto'
 import net from 'node:net'
 import { Redis } from 'ioredis'
 import pg from 'pg'
+import { afterAll, beforeAll } from 'vitest'
+import type { Config } from '../src/config.js'
+import { startServer, type TestClient, type TestServer } from './helpers.js'
 
 export const TEST_POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379'
@@ -159,4 +162,35 @@ export function seededRandom(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
+}
+
+export interface TwoInstances {
+  /** The private redis-server both instances share; stopping it leaves the shared one alone. */
+  redis: RedisProcess
+  servers: [TestServer, TestServer]
+  /** Clients the tests open, destroyed before the servers close. */
+  clients: TestClient[]
+}
+
+/**
+ * Two Ortak instances on a fresh database and a private redis-server, for
+ * every test of the calling suite (started in its beforeAll, stopped in its
+ * afterAll). Read the fields inside tests: they are set once it has started.
+ */
+export function twoInstancesOnPrivateRedis(overrides: Partial<Config> = {}): TwoInstances {
+  const instances = { clients: [] } as unknown as TwoInstances
+  let db: TestDatabase | undefined
+  beforeAll(async () => {
+    db = await createTestDatabase()
+    instances.redis = await startRedisServer()
+    const options = { databaseUrl: db.url, redisUrl: instances.redis.url, redisPrefix: uniqueRedisPrefix(), ...overrides }
+    instances.servers = [await startServer(options), await startServer(options)]
+  })
+  afterAll(async () => {
+    for (const client of instances.clients) client.destroy()
+    for (const server of instances.servers ?? []) await server.close()
+    await instances.redis?.stop()
+    await db?.drop()
+  })
+  return instances
 }
