@@ -14,6 +14,13 @@ import type { Room } from '../rooms/room.js'
 import type { Storage } from '../storage/storage.js'
 import type { VersionAuthor, VersionInfo, VersionPage, VersionStore } from '../storage/versions.js'
 
+/** A version as the API lists it: without its room, its time as ISO 8601. */
+export type ListedVersion = Omit<VersionInfo, 'room' | 'createdAt'> & { createdAt: string }
+
+export function listedVersion({ room: _room, createdAt, ...version }: VersionInfo): ListedVersion {
+  return { ...version, createdAt: new Date(createdAt).toISOString() }
+}
+
 /** The room or version asked for does not exist; the message says which. */
 export class VersionNotFoundError extends Error {}
 

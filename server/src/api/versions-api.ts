@@ -9,7 +9,7 @@ import type { Access, Permission } from '../auth/access-token.js'
 import type { VersionAuthor } from '../storage/versions.js'
 import { ApiError } from './api-error.js'
 import { exportFormatParameter, exportResponse } from './export-response.js'
-import type { RoomVersions } from './room-versions.js'
+import { listedVersion, type RoomVersions } from './room-versions.js'
 
 type ApiEnv = { Variables: { room: string; problem: string } }
 
@@ -38,7 +38,7 @@ export function addVersionRoutes(api: Hono<ApiEnv>, { versions, authorize, roomP
     const cursor = c.req.query('cursor')
     const page = await versions.list(room, limit, cursor === undefined ? undefined : versionId(cursor, 'cursor'))
     return c.json({
-      versions: page.versions.map(({ room: _room, createdAt, ...version }) => ({ ...version, createdAt: new Date(createdAt).toISOString() })),
+      versions: page.versions.map(listedVersion),
       next: page.next,
     })
   })
@@ -56,7 +56,7 @@ export function addVersionRoutes(api: Hono<ApiEnv>, { versions, authorize, roomP
     const access = await authorize(c, room, 'write')
     const name = nameFrom(await c.req.text())
     const version = await versions.save(room, name, authorOf(access))
-    return c.json({ room, version: { ...version, createdAt: new Date(version.createdAt).toISOString() } }, 201)
+    return c.json({ room, version: listedVersion(version) }, 201)
   })
 
   api.post('/rooms/:room/versions/:id/restore', roomParameter, async (c) => {
@@ -64,7 +64,7 @@ export function addVersionRoutes(api: Hono<ApiEnv>, { versions, authorize, roomP
     const access = await authorize(c, room, 'write')
     const id = versionId(c.req.param('id'), 'version id')
     const { version, changed, updateBytes } = await versions.restore(room, id, authorOf(access))
-    return c.json({ room, restoredFrom: id, changed, updateBytes, version: { ...version, createdAt: new Date(version.createdAt).toISOString() } })
+    return c.json({ room, restoredFrom: id, changed, updateBytes, version: listedVersion(version) })
   })
 }
 
