@@ -31,12 +31,13 @@ export interface ListedVersion {
   incrementBytes: number
 }
 
-/** GET /api/rooms/:room/versions, every page. */
+/** GET /api/rooms/:room/versions, every page; none while nothing is stored for the room (404). */
 export async function listVersions(url: string, room: string, headers: Record<string, string> = {}): Promise<ListedVersion[]> {
   const versions: ListedVersion[] = []
   let cursor: number | null = null
   do {
     const response = await fetch(`${url}/api/rooms/${room}/versions?limit=1000${cursor === null ? '' : `&cursor=${cursor}`}`, { headers })
+    if (response.status === 404 && cursor === null) return []
     if (response.status !== 200) throw new Error(`listing versions answered ${response.status}: ${await response.text()}`)
     const page = await response.json() as { versions: ListedVersion[]; next: number | null }
     versions.push(...page.versions)
