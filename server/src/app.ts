@@ -22,11 +22,14 @@ import { MAX_REASON_BYTES, truncateUtf8, type Connection } from './rooms/connect
 import type { Room } from './rooms/room.js'
 import type { RoomRegistry } from './rooms/registry.js'
 import type { Storage } from './storage/storage.js'
+import type { VersionStore } from './storage/versions.js'
 
 export interface AppContext {
   registry: RoomRegistry
   /** Where the HTTP document API reads stored rooms and deletes them. */
   storage: Storage
+  /** The rooms' version history, for the API's version routes; none when absent. */
+  versions?: VersionStore | null
   log: Logger
   editorDir: string
   maxPayloadBytes: number
@@ -46,7 +49,7 @@ const PLACEHOLDER_PAGE = `<!doctype html>
 <p>WebSocket endpoint: <code>/ws/&lt;room&gt;</code> (y-websocket compatible).</p></body></html>`
 
 export function createApp({
-  registry, storage, log, editorDir, maxPayloadBytes, dependencies = [], access = new AccessControl([]), allowedOrigins = [], connectionLimits,
+  registry, storage, versions, log, editorDir, maxPayloadBytes, dependencies = [], access = new AccessControl([]), allowedOrigins = [], connectionLimits,
 }: AppContext) {
   const app = new Hono<{ Variables: { roomName: string; access: Access | Refusal } }>()
 
@@ -73,9 +76,14 @@ export function createApp({
   // a server that only syncs rooms never loads it, and starts sooner.
   let documentApi: Promise<Hono> | undefined
   const loadDocumentApi = async () => {
-    const [{ createRoomsApi }, { RoomDocuments }] = await Promise.all([import('./api/rooms-api.js'), import('./api/room-documents.js')])
+    const [{ createRoomsApi }, { RoomDocuments }, { RoomVersions }] = await Promise.all([
+      import('./api/rooms-api.js'), import('./api/room-documents.js'), import('./api/room-versions.js'),
+    ])
     const documents = new RoomDocuments(registry, storage)
-    return new Hono().route('/api', createRoomsApi({ documents, access, log, maxBodyBytes: maxPayloadBytes }))
+    return new Hono().route('/api', createRoomsApi({
+      documents, access, log, maxBodyBytes: maxPayloadBytes,
+      ...(versions ? { versions: new RoomVersions(registry, storage, versions) } : {}),
+    }))
   }
   app.all('/api/*', async (c) => (await (documentApi ??= loadDocumentApi())).fetch(c.req.raw, c.env))
 

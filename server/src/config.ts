@@ -7,6 +7,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { publicKey, readPem, secretKey } from './auth/keys.js'
 import { parseOrigins } from './auth/origin.js'
+import { retentionPolicies, type RetentionPolicy } from './history/retention.js'
 
 /**
  * The built demo app is the package @ortak/demo (editor/ here, built into
@@ -51,6 +52,9 @@ export interface Config {
   maxBufferedBytes: number
   heartbeatIntervalMs: number
   headersTimeoutMs: number
+  versionIdleMs: number
+  versionMaxIntervalMs: number
+  versionRetention: RetentionPolicy
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
   logFormat: 'auto' | 'pretty' | 'json'
 }
@@ -163,6 +167,13 @@ export const settings = [
     description: 'Every connection is pinged this often; one that does not answer by the next ping is terminated and its cursor removed.' }),
   setting({ key: 'headersTimeoutMs', flag: '--headers-timeout-ms', env: 'HEADERS_TIMEOUT_MS', default: 10_000, parse: integer(100, 600_000),
     description: 'A client must send the headers of a request or WebSocket upgrade within this time; a slower one gets HTTP 408 and is disconnected, so sockets held open by trickled headers are bounded.' }),
+  setting({ key: 'versionIdleMs', flag: '--version-idle-ms', env: 'VERSION_IDLE_MS', default: 120_000, parse: integer(10, 86_400_000),
+    description: 'A room\'s changes get an automatic version once nobody has changed it for this long (and when it is unloaded).' }),
+  setting({ key: 'versionMaxIntervalMs', flag: '--version-max-interval-ms', env: 'VERSION_MAX_INTERVAL_MS', default: 1_800_000, parse: integer(10, 86_400_000),
+    description: 'During continuous editing, an automatic version at least this long after the first change since the previous one.' }),
+  setting({ key: 'versionRetention', flag: '--version-retention', env: 'VERSION_RETENTION', default: 'default' as const,
+    parse: oneOf(...retentionPolicies),
+    description: '`default`: automatic versions are thinned with age (all from the last day, one an hour for a week, one a day for three months, one a week after that); `all`: every version is kept. Named versions and restores are always kept.' }),
   setting({ key: 'logLevel', flag: '--log-level', env: 'LOG_LEVEL', default: 'info' as const,
     parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
     description: 'Least severe log level written (pino levels).' }),

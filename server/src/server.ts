@@ -22,6 +22,7 @@ import { RedisBridge } from './scale/redis-bridge.js'
 import { PostgresStorage } from './storage/postgres.js'
 import { SqliteStorage } from './storage/sqlite.js'
 import type { Storage } from './storage/storage.js'
+import type { VersionStore } from './storage/versions.js'
 import { WriteBatcher } from './storage/write-batcher.js'
 
 export interface OrtakServer {
@@ -47,6 +48,11 @@ export function defaultStorage(config: Config, log: Logger): Storage {
   return new SqliteStorage({ file: databaseFile(config.dataDir), synchronous: config.sqliteSynchronous, log })
 }
 
+/** The version history kept beside the documents, by the adapters that have one. */
+export function versionStoreOf(storage: Storage): VersionStore | null {
+  return storage instanceof SqliteStorage || storage instanceof PostgresStorage ? storage.versions : null
+}
+
 export function createOrtakServer(config: Config, log: Logger, storage: Storage = defaultStorage(config, log)): OrtakServer {
   // Rooms and the document API see the storage through its metrics (latency, errors).
   const measured = measuredStorage(storage)
@@ -54,6 +60,7 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
   const bridge = config.redisUrl
     ? new RedisBridge({ url: config.redisUrl, prefix: config.redisPrefix, storage, log, peerTimeoutMs: config.peerTimeoutMs })
     : undefined
+  const versions = versionStoreOf(storage)
   const registry = new RoomRegistry(measured, batcher, {
     compactAfterUpdates: config.compactAfterUpdates,
     compactAfterBytes: config.compactAfterBytes,
@@ -63,6 +70,9 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
     maxConnections: config.maxConnections,
     maxConnectionsPerRoom: config.maxConnectionsPerRoom,
     maxLoadedRooms: config.maxLoadedRooms,
+    ...(versions ? {
+      history: { store: versions, idleMs: config.versionIdleMs, maxIntervalMs: config.versionMaxIntervalMs, retention: config.versionRetention },
+    } : {}),
   }, log, bridge)
   const dependencies: Dependency[] = []
   if (storage instanceof PostgresStorage) dependencies.push({ name: 'postgres', check: () => storage.ping() })
@@ -72,7 +82,7 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
     ...(config.authPublicKey ? [publicKey(config.authPublicKey)] : []),
   ])
   const app = createApp({
-    registry, storage: measured, log, editorDir: config.editorDir, maxPayloadBytes: config.maxPayloadBytes, dependencies,
+    registry, storage: measured, versions, log, editorDir: config.editorDir, maxPayloadBytes: config.maxPayloadBytes, dependencies,
     access, allowedOrigins: config.allowedOrigins, connectionLimits: config,
   })
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes })

@@ -40,7 +40,7 @@ describe('bad arguments', () => {
 
   const cases: Array<[string[], number, string]> = [
     [[], 2, 'ortak: missing command; run ortak --help to see the commands'],
-    [['publish'], 2, 'ortak: unknown command "publish"; commands: serve, export, import, list, compact, inspect, token'],
+    [['publish'], 2, 'ortak: unknown command "publish"; commands: serve, export, import, list, compact, inspect, versions, restore, token'],
     [['export'], 2, 'ortak export: missing ROOM (see ortak export --help)'],
     [['export', 'r', 'extra'], 2, 'ortak export: unexpected argument "extra" (see ortak export --help)'],
     [['export', 'r', '--format', 'docx'], 2, 'ortak export: --format must be one of json, html, markdown, text, yjs, got "docx" (see ortak export --help)'],
@@ -52,6 +52,11 @@ describe('bad arguments', () => {
     [['export', 'r', '--url', 'not a url'], 2, 'ortak export: --url: "not a url" is not a URL like http://127.0.0.1:1234 (see ortak export --help)'],
     [['export', 'r', '--database-url', 'mysql://x'], 2, 'ortak export: invalid --database-url: expected a postgres: or postgresql: URL, got a mysql: one (see ortak export --help)'],
     [['export', 'r', '--data', path.join(data, 'missing')], 1, `ortak export: no database at ${path.join(data, 'missing', 'ortak.db')}: point --data (or DATA_DIR) at the server's data folder`],
+    [['versions'], 2, 'ortak versions: missing ROOM (see ortak versions --help)'],
+    [['versions', '..'], 2, 'ortak versions: ROOM: room name contains a path separator or is a relative path (see ortak versions --help)'],
+    [['restore', 'r', 'first'], 2, 'ortak restore: ID must be a version number (see ortak versions ROOM), got "first" (see ortak restore --help)'],
+    [['restore', 'r', '0'], 2, 'ortak restore: ID must be a version number (see ortak versions ROOM), got "0" (see ortak restore --help)'],
+    [['export', 'r', '--version', '1.5'], 2, 'ortak export: --version must be a version number (see ortak versions ROOM), got "1.5" (see ortak export --help)'],
     [['import', 'r'], 2, 'ortak import: missing FILE (see ortak import --help)'],
     [['import'], 2, 'ortak import: missing ROOM and FILE (see ortak import --help)'],
     [['import', 'r', 'notes.txt', '--data', data], 2, 'ortak import: cannot tell the format of "notes.txt" from its extension: pass --format (markdown, html, json, yjs) (see ortak import --help)'],

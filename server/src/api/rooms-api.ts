@@ -8,20 +8,22 @@ import { Hono, type Context } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { Logger } from 'pino'
 import { CLOSE_DOCUMENT_TOO_LARGE, CLOSE_ROOM_FORBIDDEN, CLOSE_UNKNOWN_CONTENT } from '@ortak/protocol'
-import type { AccessControl, Permission } from '../auth/access-token.js'
+import { OPEN_ACCESS, type Access, type AccessControl, type Permission } from '../auth/access-token.js'
 import { ProtocolError } from '../protocol/messages.js'
 import { decodeRoomSegment } from '../room-name.js'
 import { RoomBusyError } from '../rooms/registry.js'
 import { RoomDeletedError, StorageError } from '../storage/storage.js'
-import {
-  DocumentInputError, UnrenderableDocumentError, contentTypes, exportDocument, exportFormats, importFormatOf, isExportFormat,
-  parseDocument,
-} from '../documents/formats.js'
+import { DocumentInputError, UnrenderableDocumentError, importFormatOf, parseDocument } from '../documents/formats.js'
 import { ApiError, errorResponse } from './api-error.js'
+import { exportFormatParameter, exportResponse } from './export-response.js'
 import { DocumentConflictError, type RoomDocuments, type WriteMode } from './room-documents.js'
+import { VersionNotFoundError, type RoomVersions } from './room-versions.js'
+import { addVersionRoutes, versionRoutes } from './versions-api.js'
 
 export interface RoomsApiContext {
   documents: RoomDocuments
+  /** The rooms' version history; its routes answer 404 when absent. */
+  versions?: RoomVersions
   access: AccessControl
   log: Logger
   /** Largest request body accepted (a document to import or an update). */
@@ -33,7 +35,7 @@ const MAX_PAGE_SIZE = 1000
 
 type ApiEnv = { Variables: { room: string; problem: string } }
 
-export function createRoomsApi({ documents, access, log, maxBodyBytes }: RoomsApiContext): Hono<ApiEnv> {
+export function createRoomsApi({ documents, versions, access, log, maxBodyBytes }: RoomsApiContext): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>()
 
   api.use('*', async (c, next) => {
@@ -49,9 +51,9 @@ export function createRoomsApi({ documents, access, log, maxBodyBytes }: RoomsAp
     else log.info(line, 'api request')
   })
 
-  /** Checks the request's bearer token for `permission` on `room` (every room for a listing). */
-  const authorize = async (c: Context<ApiEnv>, room: string | null, permission: Permission): Promise<void> => {
-    if (!access.isEnabled) return
+  /** Checks the request's bearer token for `permission` on `room` (every room for a listing); resolves with what it grants. */
+  const authorize = async (c: Context<ApiEnv>, room: string | null, permission: Permission): Promise<Access> => {
+    if (!access.isEnabled) return OPEN_ACCESS
     const header = c.req.header('authorization')
     const token = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
     if (header !== undefined && token === undefined) {
@@ -68,6 +70,7 @@ export function createRoomsApi({ documents, access, log, maxBodyBytes }: RoomsAp
     if (permission === 'write' && granted.permission !== 'write') {
       throw new ApiError(403, `access token grants read access only; ${c.req.method} needs write access`)
     }
+    return granted
   }
 
   const roomParameter = async (c: Context<ApiEnv>, next: () => Promise<void>) => {
@@ -97,18 +100,10 @@ export function createRoomsApi({ documents, access, log, maxBodyBytes }: RoomsAp
   api.get('/rooms/:room', roomParameter, async (c) => {
     const room = c.get('room')
     await authorize(c, room, 'read')
-    const format = c.req.query('format') ?? 'json'
-    if (!isExportFormat(format)) throw new ApiError(400, `unknown format "${format}": use one of ${exportFormats.join(', ')}`)
+    const format = exportFormatParameter(c)
     const doc = await documents.read(room)
     if (!doc) throw new ApiError(404, `no document is stored for room "${room}"`)
-    let body
-    try {
-      body = await exportDocument(doc, format)
-    } finally {
-      doc.destroy()
-    }
-    c.header('Content-Type', contentTypes[format])
-    return c.body(typeof body === 'string' ? body : new Uint8Array(body))
+    return exportResponse(c, doc, format)
   })
 
   api.put('/rooms/:room', roomParameter, limitBody, async (c) => {
@@ -145,7 +140,10 @@ export function createRoomsApi({ documents, access, log, maxBodyBytes }: RoomsAp
     return c.json({ room, deleted: true, closedConnections })
   })
 
+  if (versions) addVersionRoutes(api, { versions, authorize, roomParameter, limitBody, pageSize })
+
   const routes: Array<[RegExp, string]> = [
+    ...versionRoutes,
     [/\/rooms$/, 'GET'],
     [/\/rooms\/[^/]+\/updates$/, 'POST'],
     [/\/rooms\/[^/]+$/, 'GET, PUT, DELETE'],
@@ -188,6 +186,7 @@ function asApiError(error: Error): ApiError | null {
   if (error instanceof ApiError) return error
   if (error instanceof DocumentInputError) return new ApiError(400, error.message)
   if (error instanceof DocumentConflictError) return new ApiError(409, error.message)
+  if (error instanceof VersionNotFoundError) return new ApiError(404, error.message)
   if (error instanceof UnrenderableDocumentError) return new ApiError(422, error.message)
   if (error instanceof ProtocolError) {
     const status = error.closeCode === CLOSE_DOCUMENT_TOO_LARGE ? 413 : error.closeCode === CLOSE_UNKNOWN_CONTENT ? 422 : 400

@@ -5,6 +5,7 @@
  */
 import type { RoomSummary, WriteMode, WriteResult } from '../api/room-documents.js'
 import type { ExportFormat, ImportFormat } from '../documents/formats.js'
+import type { ListedVersion } from '../api/room-versions.js'
 import { CommandFailure } from './command.js'
 
 const importContentTypes: Record<ImportFormat, string> = {
@@ -36,6 +37,31 @@ export class ApiClient {
     return await this.request(`/api/rooms/${encodeURIComponent(room)}${mode === 'replace' ? '?mode=replace' : ''}`, {
       method: 'PUT', body, headers: { 'Content-Type': importContentTypes[format] },
     }) as WriteResult
+  }
+
+  /** Every version of the room, newest first. */
+  async versions(room: string): Promise<ListedVersion[]> {
+    const versions: ListedVersion[] = []
+    let cursor: number | null = null
+    do {
+      const page = await this.request(`/api/rooms/${encodeURIComponent(room)}/versions?limit=1000${cursor === null ? '' : `&cursor=${cursor}`}`, {}) as {
+        versions: ListedVersion[]; next: number | null
+      }
+      versions.push(...page.versions)
+      cursor = page.next
+    } while (cursor !== null)
+    return versions
+  }
+
+  async exportVersion(room: string, id: number, format: ExportFormat): Promise<Uint8Array> {
+    const response = await this.fetch(`/api/rooms/${encodeURIComponent(room)}/versions/${id}?format=${format}`, {})
+    return new Uint8Array(await response.arrayBuffer())
+  }
+
+  async restore(room: string, id: number): Promise<{ changed: boolean; version: ListedVersion }> {
+    return await this.request(`/api/rooms/${encodeURIComponent(room)}/versions/${id}/restore`, { method: 'POST' }) as {
+      changed: boolean; version: ListedVersion
+    }
   }
 
   async applyUpdate(room: string, update: Uint8Array): Promise<void> {

@@ -8,6 +8,7 @@ import fs from 'node:fs'
 import { parseArgs, type ParseArgsConfig } from 'node:util'
 import { pino, type Logger } from 'pino'
 import { ConfigError, loadConfig, type Config } from '../config.js'
+import { roomNameProblem } from '../room-name.js'
 import type { Storage } from '../storage/storage.js'
 
 export interface CommandIo {
@@ -140,4 +141,24 @@ export function serverTarget(values: { url?: string; token?: string }, io: Comma
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new UsageError(`--url: expected an http or https URL, got ${parsed.protocol}`)
   const token = values.token ?? io.env.ORTAK_TOKEN
   return { url: parsed.origin, ...(token ? { token } : {}) }
+}
+
+/** A ROOM argument, checked as the server checks room names. */
+export function roomArgument(raw: string): string {
+  const problem = roomNameProblem(raw)
+  if (problem) throw new UsageError(`ROOM: ${problem}`)
+  return raw
+}
+
+/** A version id argument: a whole number from 1. */
+export function versionArgument(raw: string, what: string): number {
+  const id = /^\d{1,15}$/.test(raw) ? Number(raw) : 0
+  if (id < 1) throw new UsageError(`${what} must be a version number (see ortak versions ROOM), got "${raw}"`)
+  return id
+}
+
+/** Rows as a plain-text table, columns padded to their widest cell; the first row is the header. */
+export function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n') + '\n'
 }

@@ -2,7 +2,7 @@
 import type { RoomSummary } from '../api/room-documents.js'
 import { ApiClient } from './api-client.js'
 import {
-  openStorage, parseCommandArgs, serverOptions, serverTarget, serverUsage, storageOptions, storageUsage, type Command,
+  openStorage, parseCommandArgs, serverOptions, serverTarget, serverUsage, storageOptions, storageUsage, table, type Command,
 } from './command.js'
 
 export const listCommand: Command = {
@@ -43,9 +43,4 @@ ${serverUsage}`,
     io.stdout(table([header, ...rows]))
     io.stderr(`${rooms.length} room${rooms.length === 1 ? '' : 's'}\n`)
   },
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n') + '\n'
 }

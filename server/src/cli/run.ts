@@ -8,11 +8,13 @@ import { exportCommand } from './export-command.js'
 import { importCommand } from './import-command.js'
 import { inspectCommand } from './inspect-command.js'
 import { listCommand } from './list-command.js'
+import { restoreCommand } from './restore-command.js'
 import { serveCommand } from './serve-command.js'
 import { tokenCommand } from './token-command.js'
+import { versionsCommand } from './versions-command.js'
 
 export const commands: readonly Command[] = [
-  serveCommand, exportCommand, importCommand, listCommand, compactCommand, inspectCommand, tokenCommand,
+  serveCommand, exportCommand, importCommand, listCommand, compactCommand, inspectCommand, versionsCommand, restoreCommand, tokenCommand,
 ]
 
 export const USAGE = `Usage: ortak COMMAND [options]   (ortak COMMAND --help for its options)

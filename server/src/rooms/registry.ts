@@ -195,6 +195,8 @@ export class RoomRegistry {
     this.unloading.add(room)
     try {
       await this.batcher.drain()
+      // Changes made since the last version get one before the room goes.
+      await room.history?.flush()
       if (room.isReady) await room.compact()
     } finally {
       this.unloading.delete(room)
@@ -257,7 +259,10 @@ export class RoomRegistry {
    */
   async compactAll(): Promise<void> {
     await this.batcher.drain()
-    for (const room of [...this.rooms.values()]) if (room.isReady) await room.compact()
+    for (const room of [...this.rooms.values()]) {
+      await room.history?.flush()
+      if (room.isReady) await room.compact()
+    }
   }
 
   /** Shutdown: flush pending writes, then close every connection with `code` so clients reconnect. */

@@ -6,6 +6,7 @@
  * instances come back through the bus's own calls into the room and are
  * never published again.
  */
+import type { VersionAuthor } from '../storage/versions.js'
 import type { Room } from './room.js'
 
 export interface RoomBus {
@@ -22,6 +23,8 @@ export interface RoomBus {
   publishUpdate(room: Room, update: Uint8Array): void
   /** A local client's awareness changed (or was removed when it left). */
   publishAwareness(room: Room, update: Uint8Array): void
+  /** A client here has changes in the room not yet in a version: whichever instance records it names them. */
+  publishAuthor(room: Room, author: VersionAuthor): void
   /** This instance deleted the room `name` from storage, which is at `generation` from now on. */
   publishDeletion(name: string, generation: number): void
   /**

@@ -38,6 +38,9 @@ export interface PresenceRoom {
   broadcastAwareness(frame: Uint8Array): void
 }
 
+// As long as a token's display name may be.
+const MAX_SHOWN_NAME_LENGTH = 256
+
 type SentEntry = Pick<AwarenessEntry, 'clientId' | 'clock' | 'isRemoval'>
 
 /**
@@ -134,6 +137,15 @@ export class RoomPresence {
     if (clients.length === 0) return
     connection.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)))
     member.sent.sent(clients.map((clientId) => ({ clientId, clock: this.clockOf(clientId), isRemoval: false })))
+  }
+
+  /** The name `connection` shows in its awareness (`user.name`, as y-prosemirror's cursors read it), or null. */
+  shownName(connection: Connection): string | null {
+    for (const id of this.members.get(connection)?.ids ?? []) {
+      const name: unknown = this.awareness.getStates().get(id)?.user?.name
+      if (typeof name === 'string' && name.trim() !== '') return name.slice(0, MAX_SHOWN_NAME_LENGTH)
+    }
+    return null
   }
 
   /** Removes, for everyone, the states `connection` announced; its ids are free again. */

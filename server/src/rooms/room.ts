@@ -15,6 +15,8 @@ import {
   ProtocolError, decodeClientMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type HeldDocument,
 } from '../protocol/messages.js'
 import type { Storage } from '../storage/storage.js'
+import type { VersionAuthor } from '../storage/versions.js'
+import { VersionTracker, type History } from '../history/version-tracker.js'
 import type { PendingAppend, WriteBatcher } from '../storage/write-batcher.js'
 import type { Connection } from './connection.js'
 import type { RoomBus } from './room-bus.js'
@@ -26,7 +28,10 @@ import { FROM_ANOTHER_INSTANCE } from './transaction-origins.js'
 import { updateRefusal, type UpdateLimits } from './update-admission.js'
 import { UnchangedSnapshot, isEmptyStateVector } from './unchanged-snapshot.js'
 
-export interface RoomOptions extends CompactionOptions, UpdateLimits {}
+export interface RoomOptions extends CompactionOptions, UpdateLimits {
+  /** Automatic and named versions (history/); none when absent. */
+  history?: History
+}
 
 export interface RoomHooks {
   /** The last connection left. */
@@ -68,6 +73,8 @@ export class Room implements PresenceRoom {
   readonly held: HeldDocument = new DocumentClocks(this.doc)
   /** Updates received this turn and not applied yet; see applyReceived. */
   private received: Array<{ connection: Connection; update: Uint8Array; mayWait: boolean; frame: Uint8Array | null; index: number }> = []
+  /** Who changed what since the last version, and when the next is due; null without history. */
+  readonly history: VersionTracker | null
 
   constructor(
     readonly name: string,
@@ -81,6 +88,13 @@ export class Room implements PresenceRoom {
     this.storedLog = new StoredLog(name, storage, batcher, options, () => this.encodeSnapshot(), log,
       (error) => this.hooks.onStorageFailure(this, error))
     this.presence = new RoomPresence(this.awareness, this, log)
+    this.history = options.history ? new VersionTracker({
+      name, doc: this.doc,
+      generation: () => this.generation,
+      isReady: () => this.isReady,
+      shownName: (connection) => this.presence.shownName(connection),
+      publishAuthor: (author) => bus?.publishAuthor(this, author),
+    }, options.history, log) : null
     this.loader = new RoomLoader({
       name, doc: this.doc, snapshot: this.snapshot, connections: this.connections,
       ...(bus ? { joinOtherInstances: () => bus.join(this) } : {}),
@@ -222,10 +236,10 @@ export class Room implements PresenceRoom {
    * stored and broadcast; rejects with a ProtocolError if it is refused
    * (nothing changed), or with the storage error.
    */
-  applyUpdate(update: Uint8Array, mayWait: boolean): Promise<void> {
+  applyUpdate(update: Uint8Array, mayWait: boolean, by: VersionAuthor | null = null): Promise<void> {
     if (this.state !== 'ready') return Promise.reject(new Error(`room "${this.name}" is not loaded`))
     if (isEmptyUpdate(update)) return Promise.resolve()
-    const problem = this.apply(update, mayWait, null)
+    const problem = this.apply(update, mayWait, null, by)
     if (problem instanceof PoisonedDocument) {
       this.hooks.onDocumentPoisoned(this, problem)
       return Promise.reject(problem.refusal)
@@ -241,7 +255,7 @@ export class Room implements PresenceRoom {
    * update-admission.ts); returns why it was refused (nothing changed),
    * null, or PoisonedDocument if Yjs threw (something may have changed).
    */
-  private apply(update: Uint8Array, mayWait: boolean, origin: Connection | null): ProtocolError | PoisonedDocument | null {
+  private apply(update: Uint8Array, mayWait: boolean, origin: Connection | null, by: VersionAuthor | null = null): ProtocolError | PoisonedDocument | null {
     const refusal = updateRefusal(update, mayWait, this.doc, this.storedLog.documentBytes, this.options)
     if (refusal) return refusal
     try {
@@ -250,6 +264,8 @@ export class Room implements PresenceRoom {
       return new PoisonedDocument(error as Error)
     }
     this.storedLog.applied(update.byteLength)
+    // The one place the history hears of changes and who made them: the connection's token, or the API's caller.
+    this.history?.applied(update, origin, by)
     return null
   }
 
@@ -300,6 +316,7 @@ export class Room implements PresenceRoom {
       this.doc.off('update', capture)
     }
     if (this.state === 'ready') for (const update of news) this.broadcast(encodeUpdate(update))
+    if (news.length > 0) this.history?.appliedElsewhere()
   }
 
   private replyToSyncStep1(connection: Connection, stateVector: Uint8Array): void {
@@ -372,6 +389,7 @@ export class Room implements PresenceRoom {
     if (this.state === 'destroyed') return
     this.state = 'destroyed'
     this.loader?.cancel()
+    this.history?.destroy()
     this.bus?.leave(this)
     for (const connection of this.connections) connection.closeWithReason(code, reason)
     this.connections.clear()

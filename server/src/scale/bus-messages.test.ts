@@ -18,6 +18,8 @@ describe('bus messages', () => {
       { kind: 'heartbeat', sender: 'c3' },
       { kind: 'goodbye', sender: 'c3' },
       { kind: 'deleted', sender: 'd4', generation: 3 },
+      { kind: 'author', sender: 'e5', author: { id: 'u-ada', name: 'Ada', verified: true } },
+      { kind: 'author', sender: 'e5', author: { id: null, name: 'Grace', verified: false } },
     ]
     for (const message of messages) expect(decodeBusMessage(encodeBusMessage(message))).toEqual(message)
   })
@@ -40,6 +42,8 @@ describe('bus messages', () => {
       [raw((e) => { encoding.writeVarUint(e, 1); encoding.writeVarUint(e, 2); encoding.writeVarString(e, 'x'); encoding.writeUint8(e, 0) }), /1 unexpected bytes after the hello message/],
       [raw((e) => { encoding.writeVarUint(e, 1); encoding.writeVarUint(e, 6); encoding.writeVarString(e, 'x') }), /unexpected end of frame/],
       [raw((e) => { encoding.writeVarUint(e, 1); encoding.writeVarUint(e, 6); encoding.writeVarString(e, 'x'); encoding.writeVarUint(e, 1); encoding.writeUint8(e, 0) }), /1 unexpected bytes after the deleted message/],
+      [raw((e) => { encoding.writeVarUint(e, 1); encoding.writeVarUint(e, 7); encoding.writeVarString(e, 'x'); encoding.writeVarUint(e, 0); encoding.writeVarString(e, '') }), /author message has no name/],
+      [raw((e) => { encoding.writeVarUint(e, 1); encoding.writeVarUint(e, 7); encoding.writeVarString(e, 'x'); encoding.writeVarUint(e, 1) }), /unexpected end of frame/],
     ]
     for (const [bytes, problem] of cases) {
       expect(() => decodeBusMessage(bytes)).toThrow(MalformedBusMessage)

@@ -18,6 +18,7 @@ import { awarenessEntries, checkAwarenessUpdate, checkDocumentUpdate } from '../
 import type { Room } from '../rooms/room.js'
 import type { RoomBus } from '../rooms/room-bus.js'
 import type { Storage } from '../storage/storage.js'
+import type { VersionAuthor } from '../storage/versions.js'
 import { decodeBusMessage, encodeBusMessage, MalformedBusMessage, type BusMessage } from './bus-messages.js'
 import { PeerTracker } from './peer-tracker.js'
 
@@ -133,6 +134,10 @@ export class RedisBridge implements RoomBus {
 
   publishAwareness(room: Room, update: Uint8Array): void {
     this.publish(room.name, { kind: 'awareness', payload: update })
+  }
+
+  publishAuthor(room: Room, author: VersionAuthor): void {
+    this.publish(room.name, { kind: 'author', author })
   }
 
   publishDeletion(name: string, generation: number): void {
@@ -282,6 +287,8 @@ export class RedisBridge implements RoomBus {
         return this.catchUp(room)
       case 'deleted':
         return this.deletedElsewhere(room, message.generation)
+      case 'author':
+        return room.history?.authorElsewhere(message.author)
     }
   }
 

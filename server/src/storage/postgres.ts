@@ -13,6 +13,7 @@ import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import type { AppendEntry, LoadedRoom, Storage, StoredRoomInfo } from './storage.js'
 import { RoomDeletedError, StorageError } from './storage.js'
+import { PostgresVersionStore, VERSIONS_MIGRATION_SQL, deleteVersionsOf } from './postgres-versions.js'
 
 export interface PostgresStorageOptions {
   /** postgres://user:password@host:port/database */
@@ -58,6 +59,11 @@ const MIGRATIONS: readonly Migration[] = [
     description: 'a generation per room, which a delete advances; a deleted room keeps its row, emptied, as a tombstone',
     sql: 'ALTER TABLE ortak_rooms ADD COLUMN generation bigint NOT NULL DEFAULT 0',
   },
+  {
+    version: 3,
+    description: 'version history: each version as the Yjs update since the one before, and each room\'s newest version (postgres-versions.ts)',
+    sql: VERSIONS_MIGRATION_SQL,
+  },
 ]
 
 // Any constant works, as long as every Ortak instance uses the same one: it names "the schema migration".
@@ -67,6 +73,8 @@ export class PostgresStorage implements Storage {
   private readonly pool: pg.Pool
   /** Resolves once the schema is current; every operation waits for it. */
   readonly migrated: Promise<void>
+  /** The rooms' version history, in the same database (postgres-versions.ts). */
+  readonly versions = new PostgresVersionStore((operation, room, run) => this.transaction(operation, room, run))
 
   constructor(private readonly options: PostgresStorageOptions) {
     // pg is read when the first PostgresStorage is made: a server on SQLite never loads it.
@@ -225,6 +233,7 @@ export class PostgresStorage implements Storage {
            generation = ortak_rooms.generation + 1
          RETURNING generation`, [room, Date.now()])
       await client.query('DELETE FROM ortak_updates WHERE room = $1', [room])
+      await deleteVersionsOf(client, room)
       return Number(tombstone.rows[0]!.generation)
     })
   }

@@ -14,6 +14,7 @@ import type { Logger } from 'pino'
 import type { AppendEntry, LoadedRoom, Storage, StoredRoomInfo } from './storage.js'
 import { RoomDeletedError, StorageError } from './storage.js'
 import { WalCheckpointer } from './wal-checkpointer.js'
+import { SqliteVersionStore } from './sqlite-versions.js'
 
 export interface SqliteStorageOptions {
   file: string
@@ -77,6 +78,8 @@ export class SqliteStorage implements Storage {
   private readonly appendAll: (entries: readonly AppendEntry[]) => number[]
   private readonly compactRoom: (room: string, snapshot: Uint8Array, throughSeq: number, generation: number) => void
   private readonly deleteRoom: (room: string) => number
+  /** The rooms' version history, in the same file (sqlite-versions.ts). */
+  readonly versions: SqliteVersionStore
 
   constructor(options: SqliteStorageOptions) {
     fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true })
@@ -99,6 +102,7 @@ export class SqliteStorage implements Storage {
       if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
     }
     const db = this.db
+    this.versions = new SqliteVersionStore(db)
     this.statements = {
       insertUpdates: db.prepare<[string, Uint8Array, number]>('INSERT INTO updates (room, data, update_count) VALUES (?, ?, ?)'),
       touchRoom: db.prepare<[{ room: string; count: number; bytes: number; now: number }]>(
@@ -158,6 +162,7 @@ export class SqliteStorage implements Storage {
     })
     this.deleteRoom = db.transaction((room: string) => {
       s.deleteRoomLog.run(room)
+      this.versions.deleteRoom(room)
       return s.markDeleted.get({ room, now: Date.now() })!.generation
     })
   }

@@ -1,0 +1,252 @@
+/**
+ * One loaded room's account of its unversioned changes: who made them
+ * (the token's user, stamped by the server; without access control the
+ * name the client showed, marked unverified), and when the next automatic
+ * version is due: `idleMs` after the last change, and at the latest
+ * `maxIntervalMs` after the first change since the previous version. One
+ * timer, owned here and cleared by destroy().
+ *
+ * A version holds the room's document as this instance has it. With
+ * several instances each tracks the changes its clients make, hears of the
+ * others' authors through the bus, and when a burst ends they all try to
+ * record: storage lets them take turns on the room's head (versions.ts),
+ * and whoever comes after the first finds nothing new and records nothing.
+ */
+import type { Logger } from 'pino'
+import * as Y from 'yjs'
+import type { Connection } from '../rooms/connection.js'
+import { RoomDeletedError } from '../storage/storage.js'
+import { authorKey, type VersionAuthor, type VersionInfo, type VersionKind, type VersionStore } from '../storage/versions.js'
+import { thinningSteps, type RetentionPolicy } from './retention.js'
+import { mergeIncrements } from './version-documents.js'
+
+export interface HistorySettings {
+  idleMs: number
+  maxIntervalMs: number
+  retention: RetentionPolicy
+  /** The clock versions are dated by and retention reads; Date.now unless a test sets another. */
+  now?: () => number
+}
+
+export interface History extends HistorySettings {
+  store: VersionStore
+}
+
+/** The room a tracker belongs to, as the tracker reads it. */
+export interface TrackedRoom {
+  readonly name: string
+  readonly doc: Y.Doc
+  /** The generation the room loaded, which its versions carry. */
+  generation(): number
+  isReady(): boolean
+  /** The name a connection shows in its awareness, or null. */
+  shownName(connection: Connection): string | null
+  /** Tells the other instances (if any) that `author` has unversioned changes in this room. */
+  publishAuthor(author: VersionAuthor): void
+}
+
+/** Someone with unversioned changes, and the Yjs client ids their updates carried. */
+interface Editor {
+  author: VersionAuthor | null
+  connection: Connection | null
+  clients: Set<number>
+}
+
+const UNNAMED = 'anonymous'
+
+export class VersionTracker {
+  private readonly now: () => number
+  /** Editors by connection (its name may be learnt later) or, for callers that are not connections, by author key. */
+  private editors = new Map<Connection | string, Editor>()
+  private firstChangeAt: number | null = null
+  private lastChangeAt = 0
+  private timer: NodeJS.Timeout | null = null
+  /** The version being recorded now: one at a time. */
+  private recording: Promise<unknown> = Promise.resolve()
+  private isDestroyed = false
+
+  constructor(
+    private readonly room: TrackedRoom,
+    private readonly history: History,
+    private readonly log: Logger,
+  ) {
+    this.now = history.now ?? Date.now
+  }
+
+  get hasUnversionedChanges(): boolean {
+    return this.firstChangeAt !== null
+  }
+
+  /**
+   * An update was applied to the room's document, from `connection`, or
+   * from the server's own API on behalf of `by` (null when unknown).
+   */
+  applied(update: Uint8Array, connection: Connection | null, by: VersionAuthor | null = null): void {
+    const key = connection ?? (by ? authorKey(by) : 'server')
+    let editor = this.editors.get(key)
+    if (!editor) {
+      const user = connection?.access.user
+      const author = user ? { id: user.id, name: user.name, verified: true } : by
+      editor = { author, connection, clients: new Set() }
+      this.editors.set(key, editor)
+      // A client's Yjs client id stays the same while it is connected: its first update names it.
+      for (const client of Y.parseUpdateMeta(update).from.keys()) editor.clients.add(client)
+      if (author) this.room.publishAuthor(author)
+    }
+    // The client may announce its name after its first change.
+    if (!editor.author && connection) this.learnName(editor, connection)
+    this.changed()
+  }
+
+  /** Another instance stored changes of this room: a burst there keeps the version here from being due too. */
+  appliedElsewhere(): void {
+    if (this.firstChangeAt !== null) this.changed()
+  }
+
+  /** Another instance's client has unversioned changes here; if this instance records the version, they are its author. */
+  authorElsewhere(author: VersionAuthor): void {
+    const key = authorKey(author)
+    if (!this.editors.has(key)) this.editors.set(key, { author, connection: null, clients: new Set() })
+    this.changed()
+  }
+
+  /** Records a version now if there are unversioned changes (a room unloading, the server stopping). */
+  flush(): Promise<VersionInfo | null> {
+    if (!this.hasUnversionedChanges) return Promise.resolve(null)
+    return this.record('auto', null, null, null).catch(() => null)
+  }
+
+  /**
+   * Records a version now, changed or not: a named one, or the one a
+   * restore makes. Rejects with the storage error if it cannot be stored.
+   */
+  async save(kind: Exclude<VersionKind, 'auto'>, name: string, savedBy: VersionAuthor | null, restoredFrom: number | null): Promise<VersionInfo> {
+    const version = await this.record(kind, name, savedBy, restoredFrom)
+    if (!version) throw new Error(`room "${this.room.name}" is not loaded: no version was recorded`)
+    return version
+  }
+
+  destroy(): void {
+    this.isDestroyed = true
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+  }
+
+  private changed(): void {
+    this.lastChangeAt = this.now()
+    this.firstChangeAt ??= this.lastChangeAt
+    if (!this.timer && !this.isDestroyed) this.armTimer()
+  }
+
+  private get dueAt(): number {
+    return Math.min(this.lastChangeAt + this.history.idleMs, (this.firstChangeAt ?? this.lastChangeAt) + this.history.maxIntervalMs)
+  }
+
+  private armTimer(): void {
+    // One timer re-armed when it fires early, rather than one cleared and set again for every keystroke.
+    this.timer = setTimeout(() => {
+      this.timer = null
+      if (this.isDestroyed || this.firstChangeAt === null) return
+      if (this.now() < this.dueAt) return this.armTimer()
+      void this.record('auto', null, null, null).catch(() => {})
+    }, Math.max(0, this.dueAt - this.now()))
+  }
+
+  private learnName(editor: Editor, connection: Connection): void {
+    const name = this.room.shownName(connection)
+    if (name === null) return
+    editor.author = { id: null, name, verified: false }
+    this.room.publishAuthor(editor.author)
+  }
+
+  private record(kind: VersionKind, name: string | null, savedBy: VersionAuthor | null, restoredFrom: number | null): Promise<VersionInfo | null> {
+    const run = this.recording.then(() => this.recordNow(kind, name, savedBy, restoredFrom))
+    this.recording = run.catch(() => {})
+    return run
+  }
+
+  private async recordNow(kind: VersionKind, name: string | null, savedBy: VersionAuthor | null, restoredFrom: number | null): Promise<VersionInfo | null> {
+    if (this.isDestroyed || !this.room.isReady()) return null
+    // What the version holds is what the document holds when storage lets this instance write it;
+    // changes that come after it count towards the next version.
+    const editors = this.editors
+    const firstChangeAt = this.firstChangeAt
+    this.editors = new Map()
+    this.firstChangeAt = null
+    let version: VersionInfo | null
+    try {
+      version = await this.history.store.record(this.room.name, this.room.generation(), (head) => {
+        if (this.isDestroyed) return null
+        const doc = this.room.doc
+        const headSnapshot = head ? Y.decodeSnapshot(head.snapshot) : null
+        const increment = headSnapshot ? Y.encodeStateAsUpdate(doc, Y.encodeStateVector(headSnapshot.sv)) : Y.encodeStateAsUpdate(doc)
+        // Another instance recorded these changes already (or nothing changed): no automatic version.
+        if (kind === 'auto' && headSnapshot && Y.snapshotContainsUpdate(headSnapshot, increment)) return null
+        const { authors, clients } = authorship([...editors.values()], (editor) => this.authorOf(editor))
+        return {
+          kind, createdAt: this.now(), name, savedBy, authors, clients, restoredFrom,
+          documentBytes: Y.encodeStateAsUpdate(doc).byteLength, increment, snapshot: Y.encodeSnapshot(Y.snapshot(doc)),
+        }
+      })
+    } catch (error) {
+      if (error instanceof RoomDeletedError) {
+        this.log.info({ room: this.room.name }, 'version not recorded: the room was deleted')
+        throw error
+      }
+      // The changes stay unversioned, with their authors, and are tried again with the next version.
+      for (const [key, editor] of editors) if (!this.editors.has(key)) this.editors.set(key, editor)
+      if (firstChangeAt !== null) {
+        this.firstChangeAt = Math.min(this.firstChangeAt ?? firstChangeAt, firstChangeAt)
+        this.changed()
+      }
+      this.log.error({ room: this.room.name, err: error }, 'version could not be recorded; trying again after the next change')
+      throw error
+    }
+    if (version) {
+      this.log.info({ room: this.room.name, version: version.id, kind, authors: version.authors.length }, 'version recorded')
+      await this.applyRetention()
+    }
+    return version
+  }
+
+  private authorOf(editor: Editor): VersionAuthor {
+    if (!editor.author && editor.connection) this.learnName(editor, editor.connection)
+    return editor.author ?? { id: null, name: UNNAMED, verified: false }
+  }
+
+  private async applyRetention(): Promise<void> {
+    if (this.history.retention === 'all') return
+    try {
+      const listed: VersionInfo[] = []
+      let before: number | undefined
+      do {
+        const page = await this.history.store.list(this.room.name, 1000, before)
+        listed.push(...page.versions)
+        before = page.next ?? undefined
+      } while (before !== undefined)
+      const steps = thinningSteps(listed, this.history.retention, this.now())
+      if (steps.length > 0) await this.history.store.thin(this.room.name, steps, mergeIncrements)
+    } catch (error) {
+      // Nothing is lost: the versions are thinned with the next one.
+      this.log.warn({ room: this.room.name, err: error }, 'versions could not be thinned')
+    }
+  }
+}
+
+/** The authors of a version, each once, and which author each Yjs client id belongs to. */
+function authorship(editors: readonly Editor[], authorOf: (editor: Editor) => VersionAuthor): { authors: VersionAuthor[]; clients: Record<string, number> } {
+  const authors: VersionAuthor[] = []
+  const indexOf = new Map<string, number>()
+  const clients: Record<string, number> = {}
+  for (const editor of editors) {
+    const author = authorOf(editor)
+    const key = authorKey(author)
+    let index = indexOf.get(key)
+    if (index === undefined) {
+      index = authors.push(author) - 1
+      indexOf.set(key, index)
+    }
+    for (const client of editor.clients) clients[client] = index
+  }
+  return { authors, clients }
+}
