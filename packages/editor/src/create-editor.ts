@@ -191,6 +191,10 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     awareness,
     params: token === undefined ? { ack: '1' } : { ack: '1', token },
     WebSocketPolyfill: ledgerWebSocket(tracker, window.WebSocket),
+    // No BroadcastChannel between editors of one browser: y-websocket sends every awareness change it hears
+    // to its server, so a state heard from another tab would reach the server on this connection and be
+    // stamped with this connection's user (server/src/auth/awareness-identity.ts). The server relays all.
+    disableBc: true,
     // y-websocket's retry has no jitter: every close that comes from the server is handed to `reconnect`
     // instead (shouldReconnect answers false), and y-websocket's own timer, still armed on every close,
     // is made to fire at once and do nothing.
