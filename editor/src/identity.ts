@@ -1,17 +1,20 @@
 /**
  * Who you are and which room you are in, from the address bar and
  * localStorage: `?room=NAME&name=USER`, or a new random room put into the
- * URL and a friendly random name and colour kept for your next visit.
+ * URL and a friendly random name kept for your next visit. The colour is
+ * left to the editor, which picks one nobody in the room wears, unless this
+ * browser has one stored.
  */
-import { randomUser, type User } from '@ortak/editor'
+import { randomUser, type UserOptions } from '@ortak/editor'
 
 const USER_KEY = 'ortak:user'
 
-function storedUser(): User | null {
+function storedUser(): UserOptions | null {
   try {
-    const value = JSON.parse(localStorage.getItem(USER_KEY) ?? 'null') as Partial<User> | null
-    if (typeof value?.name === 'string' && value.name.trim() !== '' && typeof value.color === 'string' && /^#[0-9a-f]{6}$/i.test(value.color)) {
-      return { name: value.name, color: value.color }
+    const value = JSON.parse(localStorage.getItem(USER_KEY) ?? 'null') as Partial<UserOptions> | null
+    if (typeof value?.name === 'string' && value.name.trim() !== '') {
+      const hasColor = typeof value.color === 'string' && /^#[0-9a-f]{6}$/i.test(value.color)
+      return hasColor ? { name: value.name, color: value.color! } : { name: value.name }
     }
   } catch {
     // Unreadable or blocked storage: a fresh identity below.
@@ -19,7 +22,7 @@ function storedUser(): User | null {
   return null
 }
 
-export function saveUser(user: User): void {
+export function saveUser(user: UserOptions): void {
   try {
     localStorage.setItem(USER_KEY, JSON.stringify(user))
   } catch {
@@ -27,15 +30,15 @@ export function saveUser(user: User): void {
   }
 }
 
-/** The user for this visit: `?name=` wins for the name; the colour is always this browser's. */
-export function currentUser(params: URLSearchParams): User {
+/** The user for this visit: `?name=` wins for the name; the colour, when there is one, is always this browser's. */
+export function currentUser(params: URLSearchParams): UserOptions {
   let user = storedUser()
   if (!user) {
-    user = randomUser()
+    user = { name: randomUser().name }
     saveUser(user)
   }
   const name = params.get('name')?.trim()
-  return name ? { name, color: user.color } : user
+  return name ? { ...user, name } : user
 }
 
 /** A room name nobody will guess: 10 random letters and digits. */

@@ -33,7 +33,10 @@ editor.view.focus()
 const nameInput = byId<HTMLInputElement>('you-name')
 const swatch = byId('you-swatch')
 nameInput.value = user.name
-swatch.style.background = user.color
+// The editor may pick the colour once it sees who else is in the room.
+const showColor = () => void (swatch.style.background = editor.user.color)
+showColor()
+editor.on('presence', showColor)
 nameInput.addEventListener('change', () => {
   const name = nameInput.value.trim()
   if (name === '') {

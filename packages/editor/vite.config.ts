@@ -33,6 +33,15 @@ export default defineConfig(({ mode }) => mode === 'standalone'
       outDir: 'dist',
       emptyOutDir: false,
       lib: { entry: 'src/standalone.ts', name: 'Ortak', formats: ['iife'], fileName: () => 'ortak-editor.js' },
+      // The editor only writes Markdown (getMarkdown), but prosemirror-markdown builds its default parser, and
+      // with it markdown-it, when it loads: both are declared free of side effects here so that the unused
+      // parser and markdown-it stay out of the one script (see the size check in custom-element-on-a-bare-page).
+      rolldownOptions: {
+        treeshake: {
+          manualPureFunctions: ['MarkdownIt', 'MarkdownParser'],
+          moduleSideEffects: (id: string) => !/node_modules\/(markdown-it|linkify-it|mdurl|uc\.micro|punycode\.js|entities)\//.test(id),
+        },
+      },
     },
   }
   : {

@@ -5,17 +5,19 @@
  * wires those pieces and owns everything they leave running, so that
  * `destroy()` can take it all down again.
  */
-import { shouldReconnect } from '@ortak/protocol'
-import { documentFragmentName, schema } from '@ortak/schema'
+import { CLOSE_TOKEN_INVALID, shouldReconnect } from '@ortak/protocol'
+import { documentFragmentName, documentToMarkdown, schema } from '@ortak/schema'
 import { dropCursor } from 'prosemirror-dropcursor'
 import { gapCursor } from 'prosemirror-gapcursor'
 import type { Node } from 'prosemirror-model'
-import { EditorState } from 'prosemirror-state'
+import { EditorState, Plugin } from 'prosemirror-state'
 import { EditorView } from 'prosemirror-view'
-import { ySyncPlugin, yCursorPlugin, yUndoPlugin, yXmlFragmentToProseMirrorRootNode } from 'y-prosemirror'
+import { ySyncPlugin, ySyncPluginKey, yCursorPlugin, yUndoPlugin, yXmlFragmentToProseMirrorRootNode } from 'y-prosemirror'
 import { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
+import { tokenPermission } from './access-token.js'
+import { DebouncedChange, documentHtml, documentJson, type DocumentJSON } from './content-out.js'
 import { buildCursor, buildSelection } from './cursors.js'
 import { markdownInputRules } from './input-rules.js'
 import { editorKeymaps } from './keymap.js'
@@ -23,22 +25,32 @@ import { OfflineCopy } from './offline-copy.js'
 import { PresenceWatcher, renderPresence, type Person } from './presence.js'
 import { ReconnectSchedule } from './reconnect.js'
 import { SaveTracker } from './save-tracker.js'
-import { renderStatus, sameStatus, type EditorStatus, type StatusElements } from './status.js'
+import { renderStatus, sameStatus, type EditorMode, type EditorStatus, type StatusElements } from './status.js'
 import { handleStoredAcks, ledgerWebSocket } from './stored-acks.js'
 import { useEditorStyles } from './styles.js'
 import { toolbarPlugin } from './toolbar.js'
 import { UnknownContentWatch } from './unknown-content-watch.js'
-import { checkUser, type User } from './user.js'
+import { checkUser, freeColor, randomUser, type User, type UserOptions } from './user.js'
 
 export interface EditorOptions {
   /** The server's WebSocket endpoint for rooms, e.g. `wss://ortak.example.com/ws` (http(s) and relative URLs are converted). */
   url: string
   /** The document to open; any non-empty name. */
   room: string
-  /** Who is typing, shown to others on the caret and in the presence list. `color` is `#rrggbb`. */
-  user: User
+  /**
+   * Who is typing, shown to others on the caret and in the presence list. `color` is `#rrggbb`; without
+   * it the editor picks one that nobody in the room wears yet.
+   */
+  user: UserOptions
   /** Sent to the server as the `token` connection parameter, for servers that require one. */
   token?: string
+  /**
+   * Instead of `token`: called before every connection, and again when the server refuses a token as
+   * expired (4401), so that an editor left open renews its token. A rejection is retried with backoff.
+   */
+  getToken?: () => Promise<string>
+  /** `edit` (the default) or `read`: the document live, with the others' carets, never changed from here. */
+  mode?: EditorMode
   /** Keep a copy in IndexedDB so offline edits survive a reload (default `true`). */
   offline?: boolean
 }
@@ -46,6 +58,8 @@ export interface EditorOptions {
 export interface EditorEvents {
   status: (status: EditorStatus) => void
   presence: (people: Person[]) => void
+  /** The document changed (here or elsewhere) and has then stayed as it is for a moment: read it now. */
+  change: (json: DocumentJSON) => void
 }
 
 /** A mounted editor. */
@@ -57,15 +71,37 @@ export interface OrtakEditor {
   readonly status: EditorStatus
   /** Everyone in the document, this editor's user first. */
   readonly people: Person[]
-  /** Listens for status or presence changes; returns the function that stops listening. */
+  /** This editor's user as others see it, with the colour picked for it when the page gave none. */
+  readonly user: User
+  /** Listens for status, presence or document changes; returns the function that stops listening. */
   on<E extends keyof EditorEvents>(event: E, listener: EditorEvents[E]): () => void
-  /** Changes the name or colour others see. */
-  setUser(user: User): void
+  /** Changes the name or colour others see; without `color`, the current colour stays. */
+  setUser(user: UserOptions): void
+  /** Switches between editing and reading, on the same connection. A read-only token keeps it in `read`. */
+  setMode(mode: EditorMode): void
+  /** The document as ProseMirror JSON. */
+  getJSON(): DocumentJSON
+  /** The document as an HTML fragment, as the server's HTML export writes it. */
+  getHTML(): string
+  /** The document as CommonMark (with `~~strikethrough~~`), as the server's Markdown export writes it. */
+  getMarkdown(): string
   /** Unmounts the editor and stops its socket, listeners and timers. The offline copy stays in IndexedDB. */
   destroy(): void
 }
 
 const RECONNECT = { initialDelayMs: 500, maxDelayMs: 5_000 }
+/** How long the document must stay unchanged before `change` fires. */
+const CHANGE_DELAY_MS = 250
+/**
+ * Tokens from `getToken` the server may refuse as expired or invalid in a row before the editor gives up:
+ * a fresh token refused again means the app's token service and the server disagree (clock, key).
+ */
+const MAX_REFUSED_TOKENS = 3
+
+function checkMode(mode: unknown): EditorMode {
+  if (mode !== 'edit' && mode !== 'read') throw new RangeError(`mode must be "edit" or "read", got ${JSON.stringify(mode)}`)
+  return mode
+}
 
 /** Resolves the server URL given by the page into the WebSocket URL y-websocket needs. */
 function webSocketUrl(url: string, document: Document): string {
@@ -107,7 +143,14 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   const url = webSocketUrl(options.url, document)
   if (typeof options.room !== 'string' || options.room === '') throw new RangeError('room must be a non-empty string')
   const room = options.room
-  let user = checkUser(options.user)
+  if (options.token !== undefined && options.getToken !== undefined) throw new RangeError('give either token or getToken, not both')
+  if (options.getToken !== undefined && typeof options.getToken !== 'function') throw new RangeError('getToken must be a function returning a promise of a token')
+  let requestedMode = checkMode(options.mode ?? 'edit')
+  let token = options.token
+  const given = checkUser(options.user)
+  // A colour the page did not choose is provisional until the room's awareness shows which are free.
+  let isColorChosen = given.color !== undefined
+  let user: User = { name: given.name, color: given.color ?? randomUser().color }
 
   const releaseStyles = useEditorStyles(document)
   const dom = skeleton(document)
@@ -138,32 +181,69 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   let refusal: string | undefined
   let hasLostConnection = false
   let isDestroyed = false
-  const listeners: { [E in keyof EditorEvents]: Set<EditorEvents[E]> } = { status: new Set(), presence: new Set() }
+  let refusedTokens = 0
+  const listeners: { [E in keyof EditorEvents]: Set<EditorEvents[E]> } = { status: new Set(), presence: new Set(), change: new Set() }
+  const hasReadOnlyAccess = () => token !== undefined && tokenPermission(token) === 'read'
+  const isReadMode = () => requestedMode === 'read' || hasReadOnlyAccess()
 
   const provider = new WebsocketProvider(url, encodeURIComponent(room), doc, {
     connect: false,
     awareness,
-    params: options.token === undefined ? { ack: '1' } : { ack: '1', token: options.token },
+    params: token === undefined ? { ack: '1' } : { ack: '1', token },
     WebSocketPolyfill: ledgerWebSocket(tracker, window.WebSocket),
+    // No BroadcastChannel between editors of one browser: y-websocket sends every awareness change it hears
+    // to its server, so a state heard from another tab would reach the server on this connection and be
+    // stamped with this connection's user (server/src/auth/awareness-identity.ts). The server relays all.
+    disableBc: true,
     // y-websocket's retry has no jitter: every close that comes from the server is handed to `reconnect`
     // instead (shouldReconnect answers false), and y-websocket's own timer, still armed on every close,
     // is made to fire at once and do nothing.
     maxBackoffTime: 0,
     shouldReconnect: (event) => {
-      if (!shouldReconnect(event.code)) refusal = event.reason
+      // An expired token is what getToken is for: the next connection asks it for a new one.
+      const isRenewable = event.code === CLOSE_TOKEN_INVALID && options.getToken !== undefined && ++refusedTokens < MAX_REFUSED_TOKENS
+      if (!isRenewable && !shouldReconnect(event.code)) refusal = event.reason
       else reconnect.retryLater()
       return false
     },
   })
   providerOrigin = provider
   handleStoredAcks(provider)
-  const reconnect = new ReconnectSchedule(() => provider.connect(), RECONNECT)
+
+  const useToken = (next: string) => {
+    const wasReadMode = isReadMode()
+    token = next
+    provider.params = { ...provider.params, token }
+    if (isReadMode() !== wasReadMode) modeMayHaveChanged()
+  }
+  // Every connection, the first and each retry, goes through here, so that it carries a fresh token from getToken.
+  let tokenRequest = 0
+  const connect = () => {
+    const getToken = options.getToken
+    if (getToken === undefined) return provider.connect()
+    const request = ++tokenRequest
+    void Promise.resolve().then(getToken).then((fresh) => {
+      if (isDestroyed || request !== tokenRequest) return
+      if (typeof fresh !== 'string' || fresh === '') throw new TypeError(`getToken resolved to ${JSON.stringify(fresh)}, not a token`)
+      useToken(fresh)
+      provider.connect()
+    }).catch((error: unknown) => {
+      if (isDestroyed || request !== tokenRequest) return
+      console.error('ortak editor: getToken failed; trying again shortly', error)
+      hasLostConnection = true
+      reconnect.retryLater()
+      statusMayHaveChanged()
+    })
+  }
+  const reconnect = new ReconnectSchedule(connect, RECONNECT)
 
   const currentStatus = (): EditorStatus => {
     const unsavedChanges = tracker.unsavedChanges
     const connection = provider.wsconnected && provider.synced ? 'online' : hasLostConnection || refusal !== undefined ? 'offline' : 'connecting'
     return {
       connection, unsavedChanges, isSaved: unsavedChanges === 0,
+      mode: isReadMode() || unknownContent.found !== null ? 'read' : 'edit',
+      ...(hasReadOnlyAccess() ? { hasReadOnlyAccess: true as const } : {}),
       ...(refusal === undefined ? {} : { refusal }),
       ...(unknownContent.found === null ? {} : { unshownContent: unknownContent.found }),
     }
@@ -182,7 +262,9 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   provider.on('sync', (isSynced: boolean) => {
     if (isSynced) {
       hasLostConnection = false
+      refusedTokens = 0
       reconnect.succeeded()
+      pickFreeColor()
     }
     statusMayHaveChanged()
   })
@@ -201,7 +283,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   const start = () => {
     if (isDestroyed) return
     hasStarted = true
-    provider.connect()
+    connect()
   }
   if (offlineCopy) void offlineCopy.loaded.then((unsavedBefore) => {
     // Had the copy not opened in time, its late merge now counts as an unsaved change like any other.
@@ -224,6 +306,18 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   })
   renderPresence(dom.presence, presence.people)
 
+  // Once connected, the room's awareness says which colours the others wear; asked once, so a colour never changes under a user.
+  function pickFreeColor() {
+    if (isColorChosen) return
+    isColorChosen = true
+    const taken = [...awareness.getStates()].filter(([clientId]) => clientId !== awareness.clientID)
+      .map(([, state]) => (state.user as Partial<User> | undefined)?.color).filter((color) => typeof color === 'string')
+    const color = freeColor(taken, user.color)
+    if (color === user.color) return
+    user = { ...user, color }
+    awareness.setLocalStateField('user', user)
+  }
+
   const toolbar = toolbarPlugin(dom.toolbar)
   // What the editor shows of a document holding content it cannot show: read from a copy, since
   // y-prosemirror deletes what it cannot read; nothing here writes to the shared document.
@@ -243,6 +337,21 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     statusMayHaveChanged()
   }
   let isViewMounted = false
+  // Read mode's guarantee, whatever calls dispatch: only y-prosemirror's rendering of the shared document changes it.
+  const readModeGuard = new Plugin({
+    filterTransaction: (tr) => !tr.docChanged || !isReadMode() || tr.getMeta(ySyncPluginKey)?.isChangeOrigin === true,
+  })
+  const changes = new DebouncedChange(CHANGE_DELAY_MS, () => {
+    const json = documentJson(view.state.doc)
+    for (const listener of listeners.change) listener(json)
+  })
+  const isEditable = () => unknownContent.found === null && !isReadMode()
+  function modeMayHaveChanged() {
+    dom.root.dataset.mode = isEditable() ? 'edit' : 'read'
+    // The view reads `editable` again, and the toolbar (a plugin view) disables its buttons with it.
+    if (isViewMounted) view.setProps({ editable: isEditable })
+    statusMayHaveChanged()
+  }
   const view: EditorView = new EditorView({ mount: dom.surface }, {
     state: unknownContent.found !== null ? readOnlyState() : EditorState.create({
       schema,
@@ -255,17 +364,21 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
         dropCursor(),
         gapCursor(),
         toolbar.plugin,
+        readModeGuard,
       ],
     }),
     attributes: { class: 'ortak-prose', 'aria-label': `Document ${room}`, 'aria-multiline': 'true', role: 'textbox' },
-    editable: () => unknownContent.found === null,
+    editable: isEditable,
     // y-prosemirror batches cursor updates into a zero-delay timer that can fire after destroy()
     // (its "binding destroyed" check reads a flag it never sets); a destroyed view must not take them.
     dispatchTransaction(this: EditorView, transaction) {
-      if (!isDestroyed) this.updateState(this.state.apply(transaction))
+      if (isDestroyed) return
+      this.updateState(this.state.apply(transaction))
+      if (transaction.docChanged) changes.changed()
     },
   })
   isViewMounted = true
+  dom.root.dataset.mode = isEditable() ? 'edit' : 'read'
   if (unknownContent.found !== null) fragment.observeDeep(showChangesReadOnly)
 
   return {
@@ -279,20 +392,34 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     get people() {
       return presence.people
     },
+    get user() {
+      return user
+    },
     on(event, listener) {
       const set = listeners[event] as Set<typeof listener>
       set.add(listener)
       return () => set.delete(listener)
     },
     setUser(next) {
-      user = checkUser(next)
+      const checked = checkUser(next)
+      if (checked.color !== undefined) isColorChosen = true
+      user = { name: checked.name, color: checked.color ?? user.color }
       awareness.setLocalStateField('user', user)
     },
+    setMode(mode) {
+      requestedMode = checkMode(mode)
+      modeMayHaveChanged()
+    },
+    getJSON: () => documentJson(view.state.doc),
+    getHTML: () => documentHtml(view.state.doc, document),
+    getMarkdown: () => documentToMarkdown(view.state.doc),
     destroy() {
       if (isDestroyed) return
       isDestroyed = true
       listeners.status.clear()
       listeners.presence.clear()
+      listeners.change.clear()
+      changes.destroy()
       window.removeEventListener('online', onBrowserOnline)
       reconnect.destroy()
       presence.destroy()

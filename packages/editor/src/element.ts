@@ -1,18 +1,21 @@
 /**
  * `<ortak-editor>`: the editor as a custom element, for pages without a
  * build step. It mounts when it enters the document and is destroyed when
- * it leaves; changing an attribute remounts it.
+ * it leaves; changing an attribute remounts it, except the user's name and
+ * colour and `mode` (`edit` or `read`), which change on the open connection.
  *
  *   <ortak-editor url="wss://ortak.example.com/ws" room="notes" user-name="Ada" user-color="#c2255c"></ortak-editor>
  *
  * Without `url` it uses `defaultUrl` (the standalone script passes the `/ws`
- * endpoint of the server it came from); without `user-name`/`user-color` the
- * user gets a friendly random name and colour.
+ * endpoint of the server it came from); without `user-name` the user gets a
+ * friendly random name, and without `user-color` a colour nobody in the room
+ * wears yet.
  */
 import { createEditor, type OrtakEditor } from './create-editor.js'
-import { randomUser } from './user.js'
+import type { EditorMode } from './status.js'
+import { randomUser, type UserOptions } from './user.js'
 
-const observedAttributes = ['url', 'room', 'user-name', 'user-color', 'token', 'offline'] as const
+const observedAttributes = ['url', 'room', 'user-name', 'user-color', 'token', 'offline', 'mode'] as const
 
 /** Defines `<ortak-editor>` (or `tagName`); `defaultUrl` is used when the element has no `url`. Safe to call twice. */
 export function defineOrtakEditorElement(tagName = 'ortak-editor', defaultUrl = '/ws'): void {
@@ -22,7 +25,7 @@ export function defineOrtakEditorElement(tagName = 'ortak-editor', defaultUrl = 
     static readonly observedAttributes = observedAttributes
     /** The mounted editor's handle, while the element is in the document. */
     editor: OrtakEditor | null = null
-    private readonly fallbackUser = randomUser()
+    private readonly fallbackName = randomUser().name
     // Between connectedCallback and disconnectedCallback. When a page defines the element after it is
     // in the document, attributeChangedCallback runs for every attribute before connectedCallback.
     private isActive = false
@@ -44,15 +47,24 @@ export function defineOrtakEditorElement(tagName = 'ortak-editor', defaultUrl = 
         this.editor.setUser(this.user())
         return
       }
+      if (this.editor && name === 'mode') {
+        this.editor.setMode(this.mode())
+        return
+      }
       this.unmount()
       this.mount()
     }
 
-    private user(): { name: string; color: string } {
-      return {
-        name: this.getAttribute('user-name') ?? this.fallbackUser.name,
-        color: this.getAttribute('user-color') ?? this.fallbackUser.color,
-      }
+    private user(): UserOptions {
+      const color = this.getAttribute('user-color')
+      return { name: this.getAttribute('user-name') ?? this.fallbackName, ...(color === null ? {} : { color }) }
+    }
+
+    // A value other than `read` or `edit` edits, with a line naming it: a typo must not throw out the whole editor.
+    private mode(): EditorMode {
+      const mode = this.getAttribute('mode')
+      if (mode !== null && mode !== 'read' && mode !== 'edit') console.error(`<ortak-editor> mode must be "edit" or "read", got ${JSON.stringify(mode)}: editing`)
+      return mode === 'read' ? 'read' : 'edit'
     }
 
     private mount(): void {
@@ -69,6 +81,7 @@ export function defineOrtakEditorElement(tagName = 'ortak-editor', defaultUrl = 
         room,
         user: this.user(),
         offline: this.getAttribute('offline') !== 'false',
+        mode: this.mode(),
         ...(token === null ? {} : { token }),
       })
       this.dispatchEvent(new CustomEvent('ortak-ready', { detail: this.editor, bubbles: true }))

@@ -1,5 +1,6 @@
+export type { DocumentJSON } from './content-out.js'
 export { createEditor, type EditorEvents, type EditorOptions, type OrtakEditor } from './create-editor.js'
 export { defineOrtakEditorElement } from './element.js'
 export type { Person } from './presence.js'
-export type { ConnectionState, EditorStatus } from './status.js'
-export { randomUser, userColors, type User } from './user.js'
+export type { ConnectionState, EditorMode, EditorStatus } from './status.js'
+export { randomUser, userColors, type User, type UserOptions } from './user.js'

@@ -5,6 +5,9 @@
  */
 export type ConnectionState = 'connecting' | 'online' | 'offline'
 
+/** `edit`: the document can be changed here; `read`: it is shown live, with the others' carets, and never changed. */
+export type EditorMode = 'edit' | 'read'
+
 export interface EditorStatus {
   /** `connecting` until the first connection syncs, `online` while synced, `offline` after losing it (retrying). */
   connection: ConnectionState
@@ -12,6 +15,10 @@ export interface EditorStatus {
   unsavedChanges: number
   /** The server has stored every local change: `unsavedChanges === 0`. */
   isSaved: boolean
+  /** The mode in force: `read` when asked for, when the token grants reading only, or with content it cannot show. */
+  mode: EditorMode
+  /** The access token grants reading only: the editor stays in read mode whatever mode the page asks for. */
+  hasReadOnlyAccess?: true
   /** The server refused this editor for good (close code 4400–4499), with its reason; no more retries. */
   refusal?: string
   /**
@@ -23,7 +30,7 @@ export interface EditorStatus {
 
 export const sameStatus = (a: EditorStatus, b: EditorStatus) =>
   a.connection === b.connection && a.unsavedChanges === b.unsavedChanges && a.refusal === b.refusal
-  && a.unshownContent === b.unshownContent
+  && a.unshownContent === b.unshownContent && a.mode === b.mode && a.hasReadOnlyAccess === b.hasReadOnlyAccess
 
 /** The parts of the status line: the connection, the state of local changes, and a note when read-only. */
 export function describeStatus(status: EditorStatus): { connection: string; changes: string; note: string } {
@@ -34,8 +41,10 @@ export function describeStatus(status: EditorStatus): { connection: string; chan
   const changes = status.isSaved ? 'Saved'
     : status.connection === 'online' ? 'Saving…'
     : `${n} unsaved ${n === 1 ? 'change' : 'changes'}`
-  const note = status.unshownContent === undefined ? ''
-    : `Read-only: this document holds content this editor cannot show (${status.unshownContent}); editing it here would delete that.`
+  const note = status.unshownContent !== undefined
+    ? `Read-only: this document holds content this editor cannot show (${status.unshownContent}); editing it here would delete that.`
+    : status.hasReadOnlyAccess ? 'Read-only: your access to this document lets you read it, not change it.'
+    : ''
   return { connection, changes, note }
 }
 
@@ -51,7 +60,7 @@ export function renderStatus({ line, note }: StatusElements, status: EditorStatu
   line.dataset.connection = status.connection
   line.dataset.saved = String(status.isSaved)
   line.dataset.unsaved = String(status.unsavedChanges)
-  line.dataset.readOnly = String(status.unshownContent !== undefined)
+  line.dataset.readOnly = String(status.mode === 'read')
   line.querySelector('.ortak-status-connection')!.textContent = text.connection
   line.querySelector('.ortak-status-save')!.textContent = text.changes
   note.textContent = text.note

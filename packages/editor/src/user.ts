@@ -9,6 +9,12 @@ export interface User {
   color: string
 }
 
+/** The user a page gives the editor: without `color`, the editor picks one nobody in the room wears yet. */
+export interface UserOptions {
+  name: string
+  color?: string
+}
+
 const rgbHex = /^#[0-9a-fA-F]{6}$/
 const MAX_NAME_LENGTH = 60
 const FALLBACK_COLOR = '#6b7280'
@@ -16,10 +22,11 @@ const FALLBACK_COLOR = '#6b7280'
 export const isValidColor = (color: unknown): color is string => typeof color === 'string' && rgbHex.test(color)
 
 /** Checks the local user given to createEditor; throws a RangeError naming the problem. */
-export function checkUser(user: User): User {
+export function checkUser(user: UserOptions): UserOptions {
   if (typeof user?.name !== 'string' || user.name.trim() === '') throw new RangeError('user.name must be a non-empty string')
-  if (!isValidColor(user.color)) throw new RangeError(`user.color must be a #rrggbb colour, got ${JSON.stringify(user.color)}`)
-  return { name: user.name.trim().slice(0, MAX_NAME_LENGTH), color: user.color }
+  if (user.color !== undefined && !isValidColor(user.color)) throw new RangeError(`user.color must be a #rrggbb colour, got ${JSON.stringify(user.color)}`)
+  const name = user.name.trim().slice(0, MAX_NAME_LENGTH)
+  return user.color === undefined ? { name } : { name, color: user.color }
 }
 
 /** A remote user as announced in awareness, made safe to render whatever the other client sent. */
@@ -35,6 +42,23 @@ const animals = ['Badger', 'Falcon', 'Fox', 'Heron', 'Koala', 'Lynx', 'Marten', 
 export const userColors = ['#d9480f', '#c2255c', '#9c36b5', '#6741d9', '#3b5bdb', '#1971c2', '#0c8599', '#087f5b', '#2b8a3e', '#e67700', '#5c940d', '#862e9c']
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!
+
+/**
+ * A colour of `userColors` that none of `taken` is, picked at random among
+ * those so that two people joining at once are unlikely to pick the same;
+ * `preferred` when it is free. When every colour is taken, the least worn.
+ */
+export function freeColor(taken: readonly string[], preferred?: string, random = Math.random): string {
+  const wearers = new Map(userColors.map((color) => [color, 0]))
+  for (const color of taken) {
+    const key = color.toLowerCase()
+    if (wearers.has(key)) wearers.set(key, wearers.get(key)! + 1)
+  }
+  const fewest = Math.min(...wearers.values())
+  if (preferred !== undefined && wearers.get(preferred) === fewest) return preferred
+  const candidates = userColors.filter((color) => wearers.get(color) === fewest)
+  return candidates[Math.floor(random() * candidates.length)]!
+}
 
 /** A friendly random name and colour, e.g. "Curious Otter" in teal. */
 export function randomUser(): User {

@@ -26,18 +26,25 @@ export function launchChromium(): Promise<Browser> {
 export interface ServerOptions {
   /** Runs with the server's data directory before the server starts. */
   beforeStart?: (dataDir: string) => Promise<void>
+  /** Settings for the server process, as environment variables (say, AUTH_SECRET). */
+  env?: Record<string, string>
 }
 
 /** A server process serving freshly built web assets; `restart()` brings it back on the same port and data. */
 export class EditorServer {
-  private constructor(public process: ServerProcess, readonly dataDir: string, private readonly editorDir: string) {}
+  private constructor(
+    public process: ServerProcess,
+    readonly dataDir: string,
+    private readonly editorDir: string,
+    private readonly env: Record<string, string>,
+  ) {}
 
   /** `beforeStart` may put things into the data directory (say, rooms written straight into storage). */
-  static async start({ beforeStart }: ServerOptions = {}): Promise<EditorServer> {
+  static async start({ beforeStart, env = {} }: ServerOptions = {}): Promise<EditorServer> {
     const editorDir = await builtWebAssets()
     const dataDir = tempDir('ortak-e2e-')
     await beforeStart?.(dataDir)
-    return new EditorServer(await spawnServer(dataDir, [], { EDITOR_DIR: editorDir }), dataDir, editorDir)
+    return new EditorServer(await spawnServer(dataDir, [], { ...env, EDITOR_DIR: editorDir }), dataDir, editorDir, env)
   }
 
   get url(): string {
@@ -60,7 +67,7 @@ export class EditorServer {
 
   /** Starts the server again on the same port (the pages keep their URL) and the same data. */
   async restart(): Promise<void> {
-    this.process = await spawnServer(this.dataDir, ['--port', String(this.process.port)], { EDITOR_DIR: this.editorDir })
+    this.process = await spawnServer(this.dataDir, ['--port', String(this.process.port)], { ...this.env, EDITOR_DIR: this.editorDir })
   }
 }
 

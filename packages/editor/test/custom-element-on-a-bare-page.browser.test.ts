@@ -3,6 +3,8 @@
  * the Ortak server: one script tag from the server, one element. And when
  * the element leaves the page, the editor leaves nothing running behind.
  */
+import fs from 'node:fs'
+import { gzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connectClient, synced, waitFor } from '../../../server/test/helpers.js'
 import { bareEditorPage, caretToEnd, startHostSite, useServerAndBrowser, waitForStatus, waitForText, type HostSite } from './browser.js'
@@ -104,6 +106,10 @@ interface Resources {
 // Real browsers on a busy machine: a whole scenario gets 90 s, each wait inside it 15 s.
 describe('<ortak-editor> on a bare HTML page', { timeout: 90_000 }, () => {
   const session = useServerAndBrowser()
+
+  it('comes in one script under 150 KB gzipped', () => {
+    expect(gzipSync(fs.readFileSync(session.server.standaloneScript), { level: 9 }).length).toBeLessThan(150 * 1024)
+  })
   let site: HostSite
 
   beforeAll(async () => {
@@ -139,6 +145,8 @@ describe('<ortak-editor> on a bare HTML page', { timeout: 90_000 }, () => {
       await waitForText(page, 'the text in the editor', (text) => text === 'Typed in an embedded editor.')
       await waitFor('the heading at the server', () =>
         reader.doc.getXmlFragment('prosemirror').toString() === '<heading level="2">Typed in an embedded editor.</heading>')
+      // The one script writes Markdown without carrying a Markdown parser (see packages/editor/vite.config.ts).
+      expect(await page.evaluate(() => window.ortak!.getMarkdown())).toBe('## Typed in an embedded editor.')
       await waitFor('Cy in the server’s awareness', () =>
         [...reader.provider.awareness.getStates().values()].some((state) => state.user?.name === 'Cy'))
       // Attributes are live: a new name reaches the others without a reconnect.

@@ -3,7 +3,8 @@
  * and installed into an empty project of its own, whose other dependencies
  * come from the registry. There `npx ortak serve` runs the compiled server
  * and a three-line page bundled by vite from the installed @ortak/editor
- * opens an editor in Chromium. Slow (npm compiles better-sqlite3), so it
+ * opens an editor in Chromium; the installed @ortak/react renders on the
+ * server in plain Node. Slow (npm compiles better-sqlite3), so it
  * runs with the browser tests, last.
  */
 import { spawn, execFileSync } from 'node:child_process'
@@ -27,6 +28,7 @@ const shipped: Record<string, RegExp> = {
   '@ortak/protocol': /^dist\/[a-z-]+\.(js|d\.ts)$/,
   '@ortak/schema': /^dist\/[a-z-]+\.(js|d\.ts)$/,
   '@ortak/editor': /^dist\/([a-z-]+\.(js|d\.ts)|editor\.css|ortak-editor\.js)$/,
+  '@ortak/react': /^dist\/[a-z-]+\.(js|d\.ts)$/,
   '@ortak/demo': /^dist\/(index\.html|ortak-editor\.js|assets\/index-[\w-]+\.(js|css))$/,
   '@ortak/server': /^(bin\/ortak\.js|dist\/(main|ortak)\.js|dist\/chunks\/[\w-]+\.js)$/,
 }
@@ -48,7 +50,9 @@ beforeAll(() => {
   })) as PackedPackage[]
   project = tempDir('ortak-installed-')
   fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'uses-ortak', private: true, type: 'module' }))
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...packed.map((p) => path.join(tarballs, p.filename))], {
+  // React is @ortak/react's peer dependency: the app brings its own.
+  const tarballPaths = packed.map((p) => path.join(tarballs, p.filename))
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballPaths, 'react@^19.3.1', 'react-dom@^19.3.1'], {
     cwd: project,
     stdio: ['ignore', 'pipe', 'pipe'],
     // better-sqlite3 has no prebuilt binary here and is compiled: the same code built without
@@ -76,6 +80,17 @@ it('packs every package with what it needs and nothing else', () => {
   expect(editorFiles).toEqual(expect.arrayContaining(['dist/index.js', 'dist/index.d.ts', 'dist/editor.css', 'dist/ortak-editor.js']))
   // Installed from the tarballs alone: nothing links back into this repository.
   for (const name of Object.keys(shipped)) expect(fs.lstatSync(path.join(project, 'node_modules', name)).isSymbolicLink()).toBe(false)
+})
+
+it('renders <OrtakEditor> from the installed @ortak/react with react-dom/server in plain Node', () => {
+  const script = `import { createElement } from 'react'
+import { renderToString } from 'react-dom/server'
+import { OrtakEditor } from '@ortak/react'
+process.stdout.write(renderToString(createElement(OrtakEditor, { url: 'wss://ortak.example.com/ws', room: 'ssr', user: { name: 'Ada' } })))
+`
+  const html = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: project, encoding: 'utf8' })
+  expect(html).toBe('<div class="ortak-react" data-room="ssr"><div class="ortak-editor-loading" aria-busy="true">Loading the editor…</div>'
+    + '<div class="ortak-react-host"></div></div>')
 })
 
 it('runs `npx ortak serve` in an empty folder: it stores its SQLite file there, serves the editor, and syncs a stock y-websocket client', async () => {

@@ -3,3 +3,4 @@ export {
   describeForeignValue, describeUnknownAttribute, describeUnknownMark, describeUnknownNode, findUnknownAttributes,
   findUnknownContent, markNameOf,
 } from './unknown-content.js'
+export { documentToMarkdown } from './markdown.js'

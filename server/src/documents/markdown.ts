@@ -1,15 +1,18 @@
 /**
  * Markdown in and out of Ortak documents, through prosemirror-markdown
  * (markdown-it underneath). The schema's node and mark names follow
- * prosemirror-markdown's, so its parser and serializer rules are reused;
- * only what our schema lacks or adds is handled here.
+ * prosemirror-markdown's, so its parser rules are reused; only what our
+ * schema lacks or adds is handled here. Writing Markdown lives in
+ * @ortak/schema, shared with the editor.
  */
 import MarkdownIt from 'markdown-it'
 import type StateCore from 'markdown-it/lib/rules_core/state_core.mjs'
 import type Token from 'markdown-it/lib/token.mjs'
-import { MarkdownParser, MarkdownSerializer, defaultMarkdownParser, defaultMarkdownSerializer } from 'prosemirror-markdown'
+import { MarkdownParser, defaultMarkdownParser } from 'prosemirror-markdown'
 import type { Node } from 'prosemirror-model'
 import { headingLevels, isSafeHref, schema } from '@ortak/schema'
+
+export { documentToMarkdown } from '@ortak/schema'
 
 const deepestHeading = headingLevels[headingLevels.length - 1]!
 
@@ -70,17 +73,7 @@ const parser = new MarkdownParser(schema, tokenizer, {
   s: { mark: 'strike' },
 })
 
-const serializer = new MarkdownSerializer(defaultMarkdownSerializer.nodes, {
-  ...defaultMarkdownSerializer.marks,
-  strike: { open: '~~', close: '~~', mixable: true, expelEnclosingWhitespace: true },
-})
-
 /** Parses CommonMark (with `~~strikethrough~~`) into a document of the Ortak schema. */
 export function markdownToDocument(markdown: string): Node {
   return parser.parse(markdown)
-}
-
-/** Writes a document as CommonMark (with `~~strikethrough~~`); lists are tight. */
-export function documentToMarkdown(doc: Node): string {
-  return serializer.serialize(doc, { tightLists: true })
 }

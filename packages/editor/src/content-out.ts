@@ -1,0 +1,47 @@
+/**
+ * The document in the forms an app shows beside the editor (a preview, a
+ * word count): ProseMirror JSON, HTML from the schema's own render rules
+ * (as the server's HTML export), Markdown from the writer the server's
+ * export uses too. And the debounced `change` event that says when to read
+ * them again.
+ */
+import { schema } from '@ortak/schema'
+import { DOMSerializer, type Node } from 'prosemirror-model'
+
+/** A document as ProseMirror JSON (`Node.toJSON()`), readable back with `schema.nodeFromJSON`. */
+export type DocumentJSON = Record<string, unknown>
+
+const serializer = DOMSerializer.fromSchema(schema)
+
+export const documentJson = (doc: Node): DocumentJSON => doc.toJSON() as DocumentJSON
+
+/** The document as an HTML fragment, built in `document` (no <html> wrapper). */
+export function documentHtml(doc: Node, document: Document): string {
+  const container = document.createElement('div')
+  container.appendChild(serializer.serializeFragment(doc.content, { document }))
+  return container.innerHTML
+}
+
+/**
+ * Calls `emit` once the document has stopped changing for `delayMs`: a burst
+ * of keystrokes (or of remote updates) is one event, so a listener that
+ * renders a preview does not run on every character.
+ */
+export class DebouncedChange {
+  private timer: ReturnType<typeof setTimeout> | undefined
+
+  constructor(private readonly delayMs: number, private readonly emit: () => void) {}
+
+  changed(): void {
+    clearTimeout(this.timer)
+    this.timer = setTimeout(() => {
+      this.timer = undefined
+      this.emit()
+    }, this.delayMs)
+  }
+
+  destroy(): void {
+    clearTimeout(this.timer)
+    this.timer = undefined
+  }
+}

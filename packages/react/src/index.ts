@@ -1,0 +1,2 @@
+export { OrtakEditor, type OrtakEditorProps } from './ortak-editor.js'
+export { useOrtakEditor, type UseOrtakEditor, type UseOrtakEditorOptions } from './use-ortak-editor.js'

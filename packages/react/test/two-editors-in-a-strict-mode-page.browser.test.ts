@@ -1,0 +1,195 @@
+/**
+ * @ortak/react in a real React page, built by vite in development mode so
+ * that StrictMode mounts every effect twice: two editors of one room (the
+ * component and the hook) open one socket each, show the document once,
+ * get colours of their own, and a new `room` or `token` prop closes the old
+ * socket and shows the new document.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import type { Page } from 'playwright-core'
+import { build } from 'vite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as Y from 'yjs'
+import { workspaceSourceAliases } from '../../../workspace-sources.js'
+import { connectClient, repoRoot, synced, waitFor } from '../../../server/test/helpers.js'
+import { SECRET, token } from '../../../server/test/security-helpers.js'
+import { caretToEnd, startHostSite, useServerAndBrowser, type HostSite } from '../../editor/test/browser.js'
+
+const PAGE = `import { createElement, StrictMode, useEffect } from 'react'
+import { createRoot } from 'react-dom/client'
+import { OrtakEditor, useOrtakEditor } from '@ortak/react'
+
+window.editors = {}
+window.statuses = []
+function HookPane(props) {
+  const { ref, editor, status, people } = useOrtakEditor(props)
+  useEffect(() => { window.editors.hook = editor }, [editor])
+  // Two on mount under StrictMode in development: the proof that the page runs as the test means.
+  useEffect(() => { window.mountEffects = (window.mountEffects || 0) + 1 }, [])
+  return createElement('section', { id: 'hook' },
+    createElement('div', { ref }),
+    createElement('p', { className: 'people' }, people.map((p) => p.name).join(', ')),
+    createElement('p', { className: 'connection' }, status ? status.connection : 'none'))
+}
+function App({ component, hook }) {
+  return createElement(StrictMode, null,
+    createElement('section', { id: 'component' }, component && createElement(OrtakEditor, {
+      ...component, ref: (editor) => { window.editors.component = editor }, onStatus: (s) => window.statuses.push(s.connection),
+    })),
+    hook && createElement(HookPane, hook))
+}
+const root = createRoot(document.getElementById('app'))
+window.show = (props) => root.render(createElement(App, props))
+`
+
+/** Runs before the page: keeps every WebSocket the page opens. */
+function recordSockets(): void {
+  const sockets: WebSocket[] = []
+  const Native = window.WebSocket
+  window.WebSocket = class extends Native {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(url, protocols)
+      sockets.push(this)
+    }
+  }
+  ;(window as unknown as { sockets: () => Array<{ url: string; isOpen: boolean }> }).sockets = () =>
+    sockets.map((s) => ({ url: new URL(s.url).pathname, isOpen: s.readyState === Native.OPEN || s.readyState === Native.CONNECTING }))
+}
+
+interface PaneProps {
+  url: string
+  room: string
+  user: { name: string; color?: string }
+  token?: string
+  offline?: boolean
+}
+type Pane = 'component' | 'hook'
+
+const show = (page: Page, props: Partial<Record<Pane, PaneProps>>) => page.evaluate((p) => (window as unknown as { show(p: unknown): void }).show(p), props)
+const sockets = (page: Page) => page.evaluate(() => (window as unknown as { sockets(): Array<{ url: string; isOpen: boolean }> }).sockets())
+const paneStatus = (page: Page, pane: Pane) => page.evaluate((pane) =>
+  (window as unknown as { editors: Record<string, { status: { connection: string } } | null> }).editors[pane]?.status.connection, pane)
+const paneText = (page: Page, pane: Pane) => page.locator(`#${pane} .ProseMirror`).evaluate((el) => {
+  const copy = el.cloneNode(true) as HTMLElement
+  for (const caret of copy.querySelectorAll('.ProseMirror-yjs-cursor')) caret.remove()
+  return copy.innerText.trim()
+})
+const paneColor = (page: Page, pane: Pane) => page.evaluate((pane) =>
+  (window as unknown as { editors: Record<string, { user: { color: string } }> }).editors[pane]!.user.color, pane)
+
+describe('@ortak/react under StrictMode', { timeout: 90_000 }, () => {
+  const session = useServerAndBrowser({ env: { AUTH_SECRET: SECRET } })
+  let site: HostSite
+  let builtDir: string
+
+  beforeAll(async () => {
+    // Inside the repository, so that the page's imports of react resolve to its node_modules.
+    fs.mkdirSync(path.join(repoRoot, '.vitest-tmp'), { recursive: true })
+    const source = fs.mkdtempSync(path.join(repoRoot, '.vitest-tmp', 'react-page-'))
+    fs.writeFileSync(path.join(source, 'index.html'), '<!doctype html><meta charset="utf-8"><div id="app"></div><script type="module" src="./main.js"></script>\n')
+    fs.writeFileSync(path.join(source, 'main.js'), PAGE)
+    builtDir = path.join(source, 'dist')
+    // Development React: StrictMode runs every effect, cleanup and effect again only there.
+    await build({
+      root: source, configFile: false, logLevel: 'warn', mode: 'development',
+      define: { 'process.env.NODE_ENV': '"development"' },
+      resolve: { alias: workspaceSourceAliases() },
+      build: { outDir: builtDir, minify: false },
+    })
+    const html = fs.readFileSync(path.join(builtDir, 'index.html'), 'utf8')
+    const assets = Object.fromEntries(fs.readdirSync(path.join(builtDir, 'assets')).map((name) => [`/assets/${name}`, path.join(builtDir, 'assets', name)]))
+    site = await startHostSite({ '/': html }, assets)
+  }, 120_000)
+  afterAll(async () => {
+    await site?.close()
+    if (builtDir) fs.rmSync(path.dirname(builtDir), { recursive: true, force: true })
+  })
+
+  it('mounts twice and ends with one socket per editor, the document once, and a colour for each', async () => {
+    const grant = (room: string, name: string) => token({ room, permission: 'write', name, sub: name.toLowerCase() })
+    const url = session.server.wsUrl
+    const watcher = connectClient(url, 'team', { params: { token: await grant('team', 'Watcher') } })
+    const context = await session.browser.newContext()
+    await context.addInitScript(recordSockets)
+    const page = await context.newPage()
+    const pageErrors: Error[] = []
+    page.on('pageerror', (error) => pageErrors.push(error))
+    try {
+      await synced(watcher)
+      await page.goto(site.url)
+      // No colours given: the second to arrive must not get the first one's.
+      const component: PaneProps = { url, room: 'team', user: { name: 'Ada' }, token: await grant('team', 'Ada'), offline: false }
+      await show(page, { component })
+      await waitFor('the component online', async () => await paneStatus(page, 'component') === 'online')
+      const hook: PaneProps = { url, room: 'team', user: { name: 'Bo' }, token: await grant('team', 'Bo'), offline: false }
+      await show(page, { component, hook })
+      await waitFor('the hook online', async () => await paneStatus(page, 'hook') === 'online')
+      await expect.poll(() => page.locator('#hook .people').textContent()).toBe('Bo, Ada')
+
+      // StrictMode mounted the hook's component twice; the editor waits for its element, so one socket each was ever made.
+      expect(await page.evaluate(() => (window as unknown as { mountEffects: number }).mountEffects)).toBe(2)
+      const all = await sockets(page)
+      expect(all).toEqual([{ url: '/ws/team', isOpen: true }, { url: '/ws/team', isOpen: true }])
+      expect(await page.locator('.ortak-editor').count()).toBe(2)
+      expect(await page.locator('#component .ortak-editor-loading').count()).toBe(0)
+      await waitFor('the server to hold exactly the two editors, each under its own name', () =>
+        [...watcher.provider.awareness.getStates()].filter(([id]) => id !== watcher.doc.clientID).map(([, s]) => s.user?.name).sort().join() === 'Ada,Bo')
+      expect(await paneColor(page, 'component')).not.toBe(await paneColor(page, 'hook'))
+
+      await page.locator('#component .ProseMirror').click()
+      await page.keyboard.type('Typed once.')
+      await waitFor('the hook’s editor to show it', async () => await paneText(page, 'hook') === 'Typed once.')
+      expect(await paneText(page, 'component')).toBe('Typed once.')
+      await waitFor('the server to hold it once', () => watcher.doc.getXmlFragment('prosemirror').toString() === '<paragraph>Typed once.</paragraph>')
+      expect(pageErrors).toEqual([])
+    } finally {
+      watcher.destroy()
+      await context.close()
+    }
+  })
+
+  it('closes the old socket and shows the new document on a new room, and reconnects with a new token', async () => {
+    const url = session.server.wsUrl
+    const seed = connectClient(url, 'elsewhere', { params: { token: await token({ room: 'elsewhere', permission: 'write' }) } })
+    const context = await session.browser.newContext()
+    await context.addInitScript(recordSockets)
+    const page = await context.newPage()
+    try {
+      await synced(seed)
+      const paragraph = new Y.XmlElement('paragraph')
+      paragraph.insert(0, [new Y.XmlText('The other room.')])
+      seed.doc.getXmlFragment('prosemirror').insert(0, [paragraph])
+      await page.goto(site.url)
+      const roomGrant = await token({ roomPrefix: '', permission: 'write', name: 'Cem', sub: 'cem' })
+      const first: PaneProps = { url, room: 'switching', user: { name: 'Cem', color: '#087f5b' }, token: roomGrant, offline: false }
+      await show(page, { hook: first })
+      await waitFor('online in the first room', async () => await paneStatus(page, 'hook') === 'online')
+      await caretToEnd(page)
+      await page.keyboard.type('First room.')
+
+      await show(page, { hook: { ...first, room: 'elsewhere' } })
+      await waitFor('the other room’s document', async () => await paneText(page, 'hook') === 'The other room.')
+      const afterRoom = (await sockets(page)).filter((s) => s.isOpen)
+      expect(afterRoom.map((s) => s.url)).toEqual(['/ws/elsewhere'])
+      expect(await page.locator('.ortak-editor').count()).toBe(1)
+
+      // A read token for the same room: a new connection, and read mode by itself.
+      const socketsBefore = afterRoom.length + (await sockets(page)).filter((s) => !s.isOpen).length
+      const readGrant = await token({ room: 'elsewhere', permission: 'read', name: 'Cem', sub: 'cem' })
+      await show(page, { hook: { ...first, room: 'elsewhere', token: readGrant } })
+      await waitFor('online with the read token', async () => await page.evaluate(() => {
+        const editor = (window as unknown as { editors: Record<string, { status: { connection: string; mode: string } } | null> }).editors.hook
+        return editor?.status.connection === 'online' && editor.status.mode === 'read'
+      }))
+      const afterToken = await sockets(page)
+      expect(afterToken.filter((s) => s.isOpen)).toHaveLength(1)
+      expect(afterToken.length).toBeGreaterThan(socketsBefore)
+      expect(await paneText(page, 'hook')).toBe('The other room.')
+      expect(seed.doc.getXmlFragment('prosemirror').toString()).toBe('<paragraph>The other room.</paragraph>')
+    } finally {
+      seed.destroy()
+      await context.close()
+    }
+  })
+})
