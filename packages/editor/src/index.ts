@@ -1,5 +1,7 @@
-export { createEditor, type EditorEvents, type EditorOptions, type OrtakEditor } from './create-editor.js'
+export { createEditor, type EditorEvents, type EditorOptions, type OrtakEditor, type Theme } from './create-editor.js'
 export { defineOrtakEditorElement } from './element.js'
+export { english, turkish, type Messages } from './messages.js'
 export type { Person } from './presence.js'
 export type { ConnectionState, EditorStatus } from './status.js'
+export { toolbarButtonNames, type ToolbarButtonName, type ToolbarChoice } from './toolbar.js'
 export { randomUser, userColors, type User } from './user.js'

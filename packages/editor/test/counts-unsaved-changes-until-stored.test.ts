@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { SaveTracker } from '../src/save-tracker.js'
 import { isDocumentFrame } from '../src/stored-acks.js'
+import { english } from '../src/messages.js'
 import { describeStatus } from '../src/status.js'
 
 describe('SaveTracker', () => {
@@ -82,7 +83,7 @@ describe('isDocumentFrame', () => {
 
 describe('describeStatus', () => {
   const status = (connection: 'connecting' | 'online' | 'offline', unsavedChanges: number, refusal?: string) =>
-    describeStatus({ connection, unsavedChanges, isSaved: unsavedChanges === 0, ...(refusal === undefined ? {} : { refusal }) })
+    describeStatus({ connection, unsavedChanges, isSaved: unsavedChanges === 0, ...(refusal === undefined ? {} : { refusal }) }, english)
 
   it('says Saved only with nothing unconfirmed, and counts what is unsaved while not online', () => {
     expect(status('online', 0)).toEqual({ connection: 'Online', changes: 'Saved', note: '' })
@@ -94,7 +95,7 @@ describe('describeStatus', () => {
   })
 
   it('notes why the editor is read-only when the document holds content it cannot show', () => {
-    expect(describeStatus({ connection: 'online', unsavedChanges: 0, isSaved: true, unshownContent: 'node "bulletList"' })).toEqual({
+    expect(describeStatus({ connection: 'online', unsavedChanges: 0, isSaved: true, unshownContent: 'node "bulletList"' }, english)).toEqual({
       connection: 'Online', changes: 'Saved',
       note: 'Read-only: this document holds content this editor cannot show (node "bulletList"); editing it here would delete that.',
     })
