@@ -65,7 +65,7 @@ function shortcutText(shortcut: string): string {
 }
 
 const heading = (level: 1 | 2 | 3, messages: Messages): ToolbarItem => ({
-  name: `heading${level}`, label: fill(messages.heading, { level }), content: `H${level}`,
+  name: `heading${level}`, label: fill(messages.heading, { level }), content: icons[`heading${level}`],
   shortcut: shortcuts[`heading${level}`],
   run: toggleHeading(level),
   isActive: (state) => isTextblockActive(state, nodes.heading!, { level }),

@@ -280,9 +280,9 @@ export function bareEditorPage(scriptSrc: string, attributes: Record<string, str
 export async function saveScreenshot(browser: Browser, pages: Page[], name: string, { background = '#d8dde5' } = {}): Promise<string> {
   // Let the carets blink into view and the toolbar state settle.
   await pages[0]!.waitForTimeout(200)
-  const shots = await Promise.all(pages.map(async (page) => ({ png: (await page.screenshot()).toString('base64'), width: page.viewportSize()!.width })))
+  const shots = await Promise.all(pages.map(async (page) => ({ png: (await page.screenshot()).toString('base64'), ...page.viewportSize()! })))
   const width = shots.reduce((sum, shot) => sum + shot.width, 0) + 24 * (shots.length - 1) + 40
-  const composer = await browser.newPage({ viewport: { width, height: 700 } })
+  const composer = await browser.newPage({ viewport: { width, height: Math.max(...shots.map((shot) => shot.height)) + 40 } })
   await composer.setContent(`<body style="margin:0;padding:20px;display:flex;gap:24px;align-items:flex-start;background:${background}">${
     shots.map((shot) => `<img style="width:${shot.width}px;border-radius:10px;box-shadow:0 6px 24px rgba(0,0,0,.18)" src="data:image/png;base64,${shot.png}">`).join('')
   }</body>`)
