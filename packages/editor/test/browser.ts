@@ -103,9 +103,14 @@ export async function openDemo(
   serverUrl: string,
   room: string,
   name: string,
-  { color, viewport = { width: 900, height: 640 } }: { color?: string; viewport?: { width: number; height: number } } = {},
+  { color, viewport = { width: 900, height: 640 }, isPhone = false }: {
+    color?: string
+    viewport?: { width: number; height: number }
+    /** A phone: 375×667, a mobile viewport and a touch screen (`viewport` is not used). */
+    isPhone?: boolean
+  } = {},
 ): Promise<UserPage> {
-  const context = await browser.newContext({ viewport })
+  const context = await browser.newContext(isPhone ? { viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true } : { viewport })
   if (color) {
     // The demo keeps a user's colour in localStorage; seeding it gives screenshots distinct colours.
     await context.addInitScript((user) => localStorage.setItem('ortak:user', JSON.stringify(user)), { name, color })
