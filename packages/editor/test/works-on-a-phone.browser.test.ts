@@ -70,6 +70,12 @@ describe('the editor on a phone', { timeout: 90_000 }, () => {
 
   it('folds the people into a count when their chips do not fit, and unfolds when they do', async () => {
     const a = await open('phone-people', 'Ada Lovelace')
+    // Folding inside a ResizeObserver must not make the observer loop (an error event on the window).
+    await a.page.evaluate(() => {
+      const errors: string[] = []
+      window.addEventListener('error', (event) => errors.push(event.message))
+      Object.assign(window, { errors })
+    })
     const people = a.page.locator('.ortak-people')
     const count = a.page.locator('.ortak-presence-count')
     expect(await people.getAttribute('data-folded')).toBeNull()
@@ -93,6 +99,11 @@ describe('the editor on a phone', { timeout: 90_000 }, () => {
     await expect.poll(() => count.isVisible()).toBe(false)
     expect(await people.getAttribute('data-folded')).toBeNull()
     expect(await a.page.locator('.ortak-person-name').isVisible()).toBe(true)
+    // Narrower and wider again, as a phone turned sideways and back.
+    await a.page.setViewportSize({ width: 667, height: 375 })
+    await a.page.setViewportSize({ width: 320, height: 667 })
+    await a.page.waitForTimeout(100)
+    expect(await a.page.evaluate(() => (window as unknown as { errors: string[] }).errors)).toEqual([])
     await a.context.close()
   })
 
