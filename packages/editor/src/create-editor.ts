@@ -16,7 +16,7 @@ import { ySyncPlugin, yCursorPlugin, yUndoPlugin, yXmlFragmentToProseMirrorRootN
 import { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
-import { buildCursor, buildSelection } from './cursors.js'
+import { cursorBuilders } from './cursors.js'
 import { markdownInputRules } from './input-rules.js'
 import { editorKeymaps } from './keymap.js'
 import { OfflineCopy } from './offline-copy.js'
@@ -246,7 +246,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   window.addEventListener('online', onBrowserOnline)
 
   const presenceList = new PresenceList(dom.people, dom.root, messages)
-  const presence = new PresenceWatcher(awareness, (people) => {
+  const presence = new PresenceWatcher(awareness, messages.guest, (people) => {
     presenceList.show(people)
     for (const listener of listeners.presence) listener(people)
   })
@@ -276,7 +276,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
       schema,
       plugins: [
         ySyncPlugin(fragment),
-        yCursorPlugin(awareness, { cursorBuilder: buildCursor, selectionBuilder: buildSelection }),
+        yCursorPlugin(awareness, cursorBuilders(messages)),
         yUndoPlugin(),
         markdownInputRules(),
         ...editorKeymaps(toolbar.openLinkEditor),

@@ -45,6 +45,8 @@ export interface Messages {
   unshownContent: string
   /** `{name}`: this editor's own user in the people list. */
   you: string
+  /** `{number}`: a collaborator who gave no name. */
+  guest: string
   /** `{count}` is 1. */
   personInDocument: string
   /** `{count}` is not 1. */
@@ -88,6 +90,7 @@ export const english: Messages = {
   unsavedChanges: '{count} unsaved changes',
   unshownContent: 'Read-only: this document holds content this editor cannot show ({content}); editing it here would delete that.',
   you: '{name} (you)',
+  guest: 'Guest {number}',
   personInDocument: '{count} person in this document',
   peopleInDocument: '{count} people in this document',
   documentLabel: 'Document {room}',
@@ -127,6 +130,7 @@ export const turkish: Messages = {
   unsavedChanges: '{count} kaydedilmemiş değişiklik',
   unshownContent: 'Salt okunur: bu belgede bu düzenleyicinin gösteremediği içerik var ({content}); burada düzenlemek onu silerdi.',
   you: '{name} (siz)',
+  guest: 'Misafir {number}',
   personInDocument: 'Bu belgede {count} kişi',
   peopleInDocument: 'Bu belgede {count} kişi',
   documentLabel: 'Belge {room}',

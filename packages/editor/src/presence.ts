@@ -12,11 +12,11 @@ export interface Person extends User {
   isYou: boolean
 }
 
-export function peopleIn(awareness: Awareness): Person[] {
+export function peopleIn(awareness: Awareness, guest: string): Person[] {
   const people: Person[] = []
   awareness.getStates().forEach((state, clientId) => {
     if (!state.user) return
-    people.push({ clientId, ...readRemoteUser(state.user, clientId), isYou: clientId === awareness.clientID })
+    people.push({ clientId, ...readRemoteUser(state.user, clientId, guest), isYou: clientId === awareness.clientID })
   })
   return people.sort((a, b) => Number(b.isYou) - Number(a.isYou) || a.name.localeCompare(b.name) || a.clientId - b.clientId)
 }
@@ -28,14 +28,19 @@ const samePeople = (a: Person[], b: Person[]) =>
 export class PresenceWatcher {
   private current: Person[]
   private readonly onAwarenessChange = () => {
-    const next = peopleIn(this.awareness)
+    const next = peopleIn(this.awareness, this.guest)
     if (samePeople(next, this.current)) return
     this.current = next
     this.onChange(next)
   }
 
-  constructor(private readonly awareness: Awareness, private readonly onChange: (people: Person[]) => void) {
-    this.current = peopleIn(awareness)
+  /** `guest` names a person who gave no name (`Guest {number}`). */
+  constructor(
+    private readonly awareness: Awareness,
+    private readonly guest: string,
+    private readonly onChange: (people: Person[]) => void,
+  ) {
+    this.current = peopleIn(awareness, guest)
     awareness.on('change', this.onAwarenessChange)
   }
 

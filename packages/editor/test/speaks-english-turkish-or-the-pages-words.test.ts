@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import { english, fill, languageShown, messagesFor, shippedLanguages, turkish, type Messages } from '../src/messages.js'
 import { describeStatus } from '../src/status.js'
+import { readRemoteUser } from '../src/user.js'
 
 const blanks = (message: string) => [...message.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort()
 
@@ -47,6 +48,11 @@ describe('messages', () => {
     expect(describeStatus({ connection: 'offline', unsavedChanges: 2, isSaved: false, refusal: '' }, turkish))
       .toEqual({ connection: 'Reddedildi: neden belirtilmedi', changes: '2 kaydedilmemiş değişiklik', note: '' })
     expect(describeStatus({ connection: 'connecting', unsavedChanges: 0, isSaved: true }, turkish).connection).toBe('Bağlanıyor…')
+  })
+
+  it('names a collaborator who gave no name in the editor’s language', () => {
+    expect(readRemoteUser({ color: '#c2255c' }, 1234, turkish.guest)).toEqual({ name: 'Misafir 234', color: '#c2255c' })
+    expect(readRemoteUser({ name: ' ' }, 7, english.guest)).toEqual({ name: 'Guest 7', color: '#6b7280' })
   })
 
   it('fills blanks by name and leaves unknown ones as written', () => {
