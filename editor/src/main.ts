@@ -26,7 +26,13 @@ document.title = `${room} · Ortak`
 const byId = <T extends HTMLElement>(id: string) => document.getElementById(id) as T
 byId('room-name').textContent = room
 
-const editor = createEditor(byId('editor'), { url: '/ws', room, user })
+// ?theme=dark and ?lang=tr show the editor's themes and languages.
+const theme = params.get('theme')
+const lang = params.get('lang')
+if (theme === 'light' || theme === 'dark') document.documentElement.dataset.theme = theme
+if (lang) document.documentElement.lang = lang
+
+const editor = createEditor(byId('editor'), { url: '/ws', room, user, ...(theme === 'light' || theme === 'dark' ? { theme } : {}) })
 window.ortak = editor
 editor.view.focus()
 

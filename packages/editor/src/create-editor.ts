@@ -18,17 +18,20 @@ import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { tokenPermission } from './access-token.js'
 import { DebouncedChange, documentHtml, documentJson, type DocumentJSON } from './content-out.js'
-import { buildCursor, buildSelection } from './cursors.js'
+import { cursorBuilders } from './cursors.js'
 import { markdownInputRules } from './input-rules.js'
 import { editorKeymaps } from './keymap.js'
 import { OfflineCopy } from './offline-copy.js'
-import { PresenceWatcher, renderPresence, type Person } from './presence.js'
+import { fill, languageShown, messagesFor, type Messages } from './messages.js'
+import { placeholderPlugin } from './placeholder.js'
+import { PresenceWatcher, type Person } from './presence.js'
+import { PresenceList } from './presence-list.js'
 import { ReconnectSchedule } from './reconnect.js'
 import { SaveTracker } from './save-tracker.js'
 import { renderStatus, sameStatus, type EditorMode, type EditorStatus, type StatusElements } from './status.js'
 import { handleStoredAcks, ledgerWebSocket } from './stored-acks.js'
 import { useEditorStyles } from './styles.js'
-import { toolbarPlugin } from './toolbar.js'
+import { checkToolbarChoice, toolbarPlugin, type ToolbarChoice } from './toolbar.js'
 import { UnknownContentWatch } from './unknown-content-watch.js'
 import { checkUser, freeColor, randomUser, type User, type UserOptions } from './user.js'
 
@@ -53,7 +56,21 @@ export interface EditorOptions {
   mode?: EditorMode
   /** Keep a copy in IndexedDB so offline edits survive a reload (default `true`). */
   offline?: boolean
+  // How the editor looks and speaks.
+  /** `light`, `dark`, or `auto` (default): follow the system's colour scheme. */
+  theme?: Theme
+  /** Which toolbar buttons to show: all (`true`, default), none (`false`), or the ones named, in the toolbar's order. */
+  toolbar?: ToolbarChoice
+  /** Shown in an empty document (default: the language's "Start writing…"; `''` shows nothing). Never stored. */
+  placeholder?: string
+  /** The language of the editor's words, a BCP 47 tag; `en` and `tr` ship. Default: the `lang` around `element`, else English. */
+  lang?: string
+  /** The page's own words, over those of `lang` (what it leaves out comes from there); see `Messages`. */
+  messages?: Partial<Messages>
 }
+
+export type Theme = 'light' | 'dark' | 'auto'
+const themes: readonly unknown[] = ['light', 'dark', 'auto'] satisfies Theme[]
 
 export interface EditorEvents {
   status: (status: EditorStatus) => void
@@ -119,11 +136,11 @@ function webSocketUrl(url: string, document: Document): string {
   return parsed.href.replace(/\/+$/, '')
 }
 
-function skeleton(document: Document): { root: HTMLElement; toolbar: HTMLElement; presence: HTMLElement; status: StatusElements; surface: HTMLElement } {
+function skeleton(document: Document): { root: HTMLElement; toolbar: HTMLElement; people: HTMLElement; status: StatusElements; surface: HTMLElement } {
   const root = document.createElement('div')
   root.className = 'ortak-editor'
-  root.innerHTML = '<div class="ortak-bar"><div class="ortak-toolbar"></div><div class="ortak-meta">'
-    + '<ul class="ortak-presence"></ul>'
+  root.innerHTML = '<div class="ortak-bar"><div class="ortak-toolbar-frame"></div><div class="ortak-meta">'
+    + '<div class="ortak-people"></div>'
     // The connection and the read-only note are live regions, not "Saving…"/"Saved": it flips with every keystroke
     // and would drown a screen reader.
     + '<div class="ortak-status"><span class="ortak-status-dot" aria-hidden="true"></span>'
@@ -131,7 +148,7 @@ function skeleton(document: Document): { root: HTMLElement; toolbar: HTMLElement
     + '</div><p class="ortak-status-note" role="status"></p></div><div class="ortak-surface"></div>'
   const find = (selector: string) => root.querySelector<HTMLElement>(selector)!
   return {
-    root, toolbar: find('.ortak-toolbar'), presence: find('.ortak-presence'), surface: find('.ortak-surface'),
+    root, toolbar: find('.ortak-toolbar-frame'), people: find('.ortak-people'), surface: find('.ortak-surface'),
     status: { line: find('.ortak-status'), note: find('.ortak-status-note') },
   }
 }
@@ -151,9 +168,19 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   // A colour the page did not choose is provisional until the room's awareness shows which are free.
   let isColorChosen = given.color !== undefined
   let user: User = { name: given.name, color: given.color ?? randomUser().color }
+  if (options.theme !== undefined && !themes.includes(options.theme)) {
+    throw new RangeError(`theme must be light, dark or auto, got ${JSON.stringify(options.theme)}`)
+  }
+  const toolbarChoice = checkToolbarChoice(options.toolbar)
+  const lang = options.lang ?? element.closest('[lang]')?.getAttribute('lang') ?? undefined
+  const messages = messagesFor(lang, options.messages)
+  const placeholder = options.placeholder ?? messages.placeholder
+  if (typeof placeholder !== 'string') throw new RangeError(`placeholder must be a string, got ${JSON.stringify(placeholder)}`)
 
   const releaseStyles = useEditorStyles(document)
   const dom = skeleton(document)
+  dom.root.dataset.theme = options.theme ?? 'auto'
+  dom.root.lang = languageShown(lang, options.messages)
   element.append(dom.root)
 
   const doc = new Y.Doc()
@@ -254,10 +281,10 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     const next = currentStatus()
     if (sameStatus(next, lastStatus)) return
     lastStatus = next
-    renderStatus(dom.status, next)
+    renderStatus(dom.status, next, messages)
     for (const listener of listeners.status) listener(next)
   }
-  renderStatus(dom.status, lastStatus)
+  renderStatus(dom.status, lastStatus, messages)
 
   provider.on('sync', (isSynced: boolean) => {
     if (isSynced) {
@@ -300,11 +327,12 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   }
   window.addEventListener('online', onBrowserOnline)
 
-  const presence = new PresenceWatcher(awareness, (people) => {
-    renderPresence(dom.presence, people)
+  const presenceList = new PresenceList(dom.people, dom.root, messages)
+  const presence = new PresenceWatcher(awareness, messages.guest, (people) => {
+    presenceList.show(people)
     for (const listener of listeners.presence) listener(people)
   })
-  renderPresence(dom.presence, presence.people)
+  presenceList.show(presence.people)
 
   // Once connected, the room's awareness says which colours the others wear; asked once, so a colour never changes under a user.
   function pickFreeColor() {
@@ -318,7 +346,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     awareness.setLocalStateField('user', user)
   }
 
-  const toolbar = toolbarPlugin(dom.toolbar)
+  const toolbar = toolbarPlugin(dom.toolbar, { buttons: toolbarChoice, messages })
   // What the editor shows of a document holding content it cannot show: read from a copy, since
   // y-prosemirror deletes what it cannot read; nothing here writes to the shared document.
   const readOnlyState = () => EditorState.create({ schema, doc: readableCopy(doc), plugins: [toolbar.plugin] })
@@ -357,7 +385,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
       schema,
       plugins: [
         ySyncPlugin(fragment),
-        yCursorPlugin(awareness, { cursorBuilder: buildCursor, selectionBuilder: buildSelection }),
+        yCursorPlugin(awareness, cursorBuilders(messages)),
         yUndoPlugin(),
         markdownInputRules(),
         ...editorKeymaps(toolbar.openLinkEditor),
@@ -365,9 +393,10 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
         gapCursor(),
         toolbar.plugin,
         readModeGuard,
+        placeholderPlugin(placeholder),
       ],
     }),
-    attributes: { class: 'ortak-prose', 'aria-label': `Document ${room}`, 'aria-multiline': 'true', role: 'textbox' },
+    attributes: { class: 'ortak-prose', 'aria-label': fill(messages.documentLabel, { room }), 'aria-multiline': 'true', role: 'textbox' },
     editable: isEditable,
     // y-prosemirror batches cursor updates into a zero-delay timer that can fire after destroy()
     // (its "binding destroyed" check reads a flag it never sets); a destroyed view must not take them.
@@ -423,6 +452,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
       window.removeEventListener('online', onBrowserOnline)
       reconnect.destroy()
       presence.destroy()
+      presenceList.destroy()
       unknownContent.destroy()
       fragment.unobserveDeep(showChangesReadOnly)
       view.destroy()

@@ -5,10 +5,21 @@
  * only after it is checked, since both come from another client.
  */
 import type { DecorationAttrs } from 'prosemirror-view'
-import { readRemoteUser } from './user.js'
+import type { Messages } from './messages.js'
+import { readRemoteUser, type User } from './user.js'
 
-export function buildCursor(rawUser: unknown, clientId: number): HTMLElement {
-  const user = readRemoteUser(rawUser, clientId)
+/** y-prosemirror's `cursorBuilder` and `selectionBuilder`, naming a nameless collaborator in the words of `messages`. */
+export function cursorBuilders(messages: Messages): {
+  cursorBuilder: (rawUser: unknown, clientId: number) => HTMLElement
+  selectionBuilder: (rawUser: unknown, clientId: number) => DecorationAttrs
+} {
+  return {
+    cursorBuilder: (rawUser, clientId) => buildCursor(readRemoteUser(rawUser, clientId, messages.guest)),
+    selectionBuilder: (rawUser, clientId) => buildSelection(readRemoteUser(rawUser, clientId, messages.guest)),
+  }
+}
+
+function buildCursor(user: User): HTMLElement {
   const caret = document.createElement('span')
   caret.className = 'ProseMirror-yjs-cursor'
   caret.style.borderColor = user.color
@@ -20,7 +31,6 @@ export function buildCursor(rawUser: unknown, clientId: number): HTMLElement {
   return caret
 }
 
-export function buildSelection(rawUser: unknown, clientId: number): DecorationAttrs {
-  const user = readRemoteUser(rawUser, clientId)
+function buildSelection(user: User): DecorationAttrs {
   return { style: `background-color: ${user.color}33`, class: 'ProseMirror-yjs-selection' }
 }

@@ -9,13 +9,19 @@
  * Without `url` it uses `defaultUrl` (the standalone script passes the `/ws`
  * endpoint of the server it came from); without `user-name` the user gets a
  * friendly random name, and without `user-color` a colour nobody in the room
- * wears yet.
+ * wears yet. Its words are in the language of its `lang` attribute or the
+ * page's around it.
  */
-import { createEditor, type OrtakEditor } from './create-editor.js'
+import { createEditor, type EditorOptions, type OrtakEditor, type Theme } from './create-editor.js'
 import type { EditorMode } from './status.js'
+import type { ToolbarButtonName } from './toolbar.js'
 import { randomUser, type UserOptions } from './user.js'
 
-const observedAttributes = ['url', 'room', 'user-name', 'user-color', 'token', 'offline', 'mode'] as const
+const observedAttributes = [
+  'url', 'room', 'user-name', 'user-color', 'token', 'offline', 'mode',
+  // How it looks and speaks.
+  'theme', 'toolbar', 'placeholder', 'lang',
+] as const
 
 /** Defines `<ortak-editor>` (or `tagName`); `defaultUrl` is used when the element has no `url`. Safe to call twice. */
 export function defineOrtakEditorElement(tagName = 'ortak-editor', defaultUrl = '/ws'): void {
@@ -76,15 +82,36 @@ export function defineOrtakEditorElement(tagName = 'ortak-editor', defaultUrl = 
       }
       this.textContent = ''
       const token = this.getAttribute('token')
-      this.editor = createEditor(this, {
-        url: this.getAttribute('url') ?? defaultUrl,
-        room,
-        user: this.user(),
-        offline: this.getAttribute('offline') !== 'false',
-        mode: this.mode(),
-        ...(token === null ? {} : { token }),
-      })
+      try {
+        this.editor = createEditor(this, {
+          url: this.getAttribute('url') ?? defaultUrl,
+          room,
+          user: this.user(),
+          offline: this.getAttribute('offline') !== 'false',
+          mode: this.mode(),
+          ...(token === null ? {} : { token }),
+          ...this.lookAndWords(),
+        })
+      } catch (error) {
+        // An attribute createEditor refuses (theme="blue"): said on the page and in the console, not thrown at the parser.
+        if (!(error instanceof RangeError)) throw error
+        this.textContent = `ortak-editor: ${error.message}`
+        console.error(`<ortak-editor>: ${error.message}`)
+        return
+      }
       this.dispatchEvent(new CustomEvent('ortak-ready', { detail: this.editor, bubbles: true }))
+    }
+
+    /** `theme`, `toolbar` ("false", or button names apart by spaces or commas), `placeholder`; `lang` is read from the page around. */
+    private lookAndWords(): Pick<EditorOptions, 'theme' | 'toolbar' | 'placeholder'> {
+      const theme = this.getAttribute('theme')
+      const toolbar = this.getAttribute('toolbar')?.trim()
+      const placeholder = this.getAttribute('placeholder')
+      return {
+        ...(theme === null ? {} : { theme: theme as Theme }),
+        ...(toolbar === undefined || toolbar === 'true' ? {} : { toolbar: toolbar === 'false' ? false : toolbar.split(/[\s,]+/).filter(Boolean) as ToolbarButtonName[] }),
+        ...(placeholder === null ? {} : { placeholder }),
+      }
     }
 
     private unmount(): void {

@@ -2,7 +2,13 @@
 const icon = (body: string) =>
   `<svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">${body}</svg>`
 
+// An H and the level beside it: as a picture, since the text "H1" would not be the button's name ("Heading 1").
+const headingIcon = (digit: string) => icon(`<path d="M4 6v12M12 6v12M4 12h8"/><path d="${digit}" stroke-width="1.8"/>`)
+
 export const icons = {
+  heading1: headingIcon('M16.5 10.5 19 9v9'),
+  heading2: headingIcon('M16 11a2 2 0 0 1 4 0c0 2.5-4 3.5-4 7h4'),
+  heading3: headingIcon('M16 9.5h4l-2.4 3.2a2.6 2.6 0 1 1-1.8 4.6'),
   link: icon('<path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1"/><path d="M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1"/>'),
   code: icon('<path d="M8 7l-5 5 5 5M16 7l5 5-5 5"/>'),
   bulletList: icon('<path d="M9 6h11M9 12h11M9 18h11"/><circle cx="4.5" cy="6" r="1"/><circle cx="4.5" cy="12" r="1"/><circle cx="4.5" cy="18" r="1"/>'),

@@ -3,6 +3,8 @@
  * a socket is open and synced, and "Saved" means the server has durably
  * stored every change made here (see save-tracker.ts), never just "sent".
  */
+import { fill, type Messages } from './messages.js'
+
 export type ConnectionState = 'connecting' | 'online' | 'offline'
 
 /** `edit`: the document can be changed here; `read`: it is shown live, with the others' carets, and never changed. */
@@ -32,18 +34,17 @@ export const sameStatus = (a: EditorStatus, b: EditorStatus) =>
   a.connection === b.connection && a.unsavedChanges === b.unsavedChanges && a.refusal === b.refusal
   && a.unshownContent === b.unshownContent && a.mode === b.mode && a.hasReadOnlyAccess === b.hasReadOnlyAccess
 
-/** The parts of the status line: the connection, the state of local changes, and a note when read-only. */
-export function describeStatus(status: EditorStatus): { connection: string; changes: string; note: string } {
+/** The parts of the status line, in the words of `messages`: the connection, the state of local changes, and a note when read-only. */
+export function describeStatus(status: EditorStatus, messages: Messages): { connection: string; changes: string; note: string } {
   const connection = status.refusal !== undefined
-    ? `Refused: ${status.refusal || 'no reason given'}`
-    : { connecting: 'Connecting…', online: 'Online', offline: 'Offline' }[status.connection]
-  const n = status.unsavedChanges
-  const changes = status.isSaved ? 'Saved'
-    : status.connection === 'online' ? 'Saving…'
-    : `${n} unsaved ${n === 1 ? 'change' : 'changes'}`
-  const note = status.unshownContent !== undefined
-    ? `Read-only: this document holds content this editor cannot show (${status.unshownContent}); editing it here would delete that.`
-    : status.hasReadOnlyAccess ? 'Read-only: your access to this document lets you read it, not change it.'
+    ? fill(messages.refused, { reason: status.refusal || messages.noReasonGiven })
+    : messages[status.connection]
+  const count = status.unsavedChanges
+  const changes = status.isSaved ? messages.saved
+    : status.connection === 'online' ? messages.saving
+    : fill(count === 1 ? messages.unsavedChange : messages.unsavedChanges, { count })
+  const note = status.unshownContent !== undefined ? fill(messages.unshownContent, { content: status.unshownContent })
+    : status.hasReadOnlyAccess ? messages.readOnlyAccess
     : ''
   return { connection, changes, note }
 }
@@ -55,8 +56,8 @@ export interface StatusElements {
 }
 
 /** Renders the status; `data-connection`, `data-saved` and `data-read-only` on the line carry it for styles and tests. */
-export function renderStatus({ line, note }: StatusElements, status: EditorStatus): void {
-  const text = describeStatus(status)
+export function renderStatus({ line, note }: StatusElements, status: EditorStatus, messages: Messages): void {
+  const text = describeStatus(status, messages)
   line.dataset.connection = status.connection
   line.dataset.saved = String(status.isSaved)
   line.dataset.unsaved = String(status.unsavedChanges)

@@ -15,12 +15,37 @@ import {
 } from './commands.js'
 import { icons } from './icons.js'
 import { shortcuts } from './keymap.js'
+import { fill, type Messages } from './messages.js'
+import { ToolbarOverflow } from './toolbar-overflow.js'
 
 const { nodes, marks } = schema
 
+/** The toolbar's buttons in their order; `toolbar: [...]` picks some of them by these names. */
+export const toolbarButtonNames = [
+  'strong', 'em', 'strike', 'code', 'link', 'heading1', 'heading2', 'heading3',
+  'bullet_list', 'ordered_list', 'blockquote', 'code_block', 'horizontal_rule', 'undo', 'redo',
+] as const
+export type ToolbarButtonName = (typeof toolbarButtonNames)[number]
+
+/** Which buttons to show: all of them, none (`false`), or the ones named. */
+export type ToolbarChoice = boolean | readonly ToolbarButtonName[]
+
+/** Checks the page's `toolbar` option; throws a RangeError naming what is wrong. */
+export function checkToolbarChoice(choice: unknown): ToolbarChoice {
+  if (choice === undefined) return true
+  if (typeof choice === 'boolean') return choice
+  if (!Array.isArray(choice)) throw new RangeError(`toolbar must be true, false or a list of button names, got ${JSON.stringify(choice)}`)
+  for (const name of choice) {
+    if (!(toolbarButtonNames as readonly unknown[]).includes(name)) {
+      throw new RangeError(`toolbar has no button ${JSON.stringify(name)}; the buttons are ${toolbarButtonNames.join(', ')}`)
+    }
+  }
+  return choice as ToolbarButtonName[]
+}
+
 interface ToolbarItem {
   /** Also the button's `data-command`, for styling and tests. */
-  name: string
+  name: ToolbarButtonName
   label: string
   content: string
   shortcut?: string
@@ -39,33 +64,33 @@ function shortcutText(shortcut: string): string {
     .replace(/\+?([a-z])$/, (_, key: string) => (isMac ? '' : '+') + key.toUpperCase())
 }
 
-const heading = (level: number): ToolbarItem => ({
-  name: `heading${level}`, label: `Heading ${level}`, content: `H${level}`,
-  shortcut: shortcuts[`heading${level}` as 'heading1'],
+const heading = (level: 1 | 2 | 3, messages: Messages): ToolbarItem => ({
+  name: `heading${level}`, label: fill(messages.heading, { level }), content: icons[`heading${level}`],
+  shortcut: shortcuts[`heading${level}`],
   run: toggleHeading(level),
   isActive: (state) => isTextblockActive(state, nodes.heading!, { level }),
 })
 
-function toolbarGroups(openLinkEditor: Command): ToolbarItem[][] {
+function toolbarGroups(openLinkEditor: Command, m: Messages): ToolbarItem[][] {
   return [
     [
-      { name: 'strong', label: 'Bold', content: '<b>B</b>', shortcut: shortcuts.strong, run: toggleStrong, isActive: (s) => isMarkActive(s, marks.strong!) },
-      { name: 'em', label: 'Italic', content: '<i>I</i>', shortcut: shortcuts.em, run: toggleEm, isActive: (s) => isMarkActive(s, marks.em!) },
-      { name: 'strike', label: 'Strikethrough', content: '<s>S</s>', shortcut: shortcuts.strike, run: toggleStrike, isActive: (s) => isMarkActive(s, marks.strike!) },
-      { name: 'code', label: 'Inline code', content: icons.code, shortcut: shortcuts.code, run: toggleCode, isActive: (s) => isMarkActive(s, marks.code!) },
-      { name: 'link', label: 'Link', content: icons.link, shortcut: shortcuts.link, run: openLinkEditor, isActive: (s) => activeLinkHref(s) !== null },
+      { name: 'strong', label: m.bold, content: '<b>B</b>', shortcut: shortcuts.strong, run: toggleStrong, isActive: (s) => isMarkActive(s, marks.strong!) },
+      { name: 'em', label: m.italic, content: '<i>I</i>', shortcut: shortcuts.em, run: toggleEm, isActive: (s) => isMarkActive(s, marks.em!) },
+      { name: 'strike', label: m.strikethrough, content: '<s>S</s>', shortcut: shortcuts.strike, run: toggleStrike, isActive: (s) => isMarkActive(s, marks.strike!) },
+      { name: 'code', label: m.inlineCode, content: icons.code, shortcut: shortcuts.code, run: toggleCode, isActive: (s) => isMarkActive(s, marks.code!) },
+      { name: 'link', label: m.link, content: icons.link, shortcut: shortcuts.link, run: openLinkEditor, isActive: (s) => activeLinkHref(s) !== null },
     ],
-    [heading(1), heading(2), heading(3)],
+    [heading(1, m), heading(2, m), heading(3, m)],
     [
-      { name: 'bullet_list', label: 'Bulleted list', content: icons.bulletList, shortcut: shortcuts.bulletList, run: toggleList(nodes.bullet_list!), isActive: (s) => isListActive(s, nodes.bullet_list!) },
-      { name: 'ordered_list', label: 'Numbered list', content: icons.orderedList, shortcut: shortcuts.orderedList, run: toggleList(nodes.ordered_list!), isActive: (s) => isListActive(s, nodes.ordered_list!) },
-      { name: 'blockquote', label: 'Quote', content: icons.blockquote, shortcut: shortcuts.blockquote, run: toggleBlockquote, isActive: isBlockquoteActive },
-      { name: 'code_block', label: 'Code block', content: icons.codeBlock, shortcut: shortcuts.codeBlock, run: toggleCodeBlock, isActive: (s) => isTextblockActive(s, nodes.code_block!) },
-      { name: 'horizontal_rule', label: 'Divider', content: icons.horizontalRule, run: insertHorizontalRule },
+      { name: 'bullet_list', label: m.bulletList, content: icons.bulletList, shortcut: shortcuts.bulletList, run: toggleList(nodes.bullet_list!), isActive: (s) => isListActive(s, nodes.bullet_list!) },
+      { name: 'ordered_list', label: m.orderedList, content: icons.orderedList, shortcut: shortcuts.orderedList, run: toggleList(nodes.ordered_list!), isActive: (s) => isListActive(s, nodes.ordered_list!) },
+      { name: 'blockquote', label: m.blockquote, content: icons.blockquote, shortcut: shortcuts.blockquote, run: toggleBlockquote, isActive: isBlockquoteActive },
+      { name: 'code_block', label: m.codeBlock, content: icons.codeBlock, shortcut: shortcuts.codeBlock, run: toggleCodeBlock, isActive: (s) => isTextblockActive(s, nodes.code_block!) },
+      { name: 'horizontal_rule', label: m.divider, content: icons.horizontalRule, run: insertHorizontalRule },
     ],
     [
-      { name: 'undo', label: 'Undo your last change', content: icons.undo, shortcut: shortcuts.undo, run: undoCommand },
-      { name: 'redo', label: 'Redo', content: icons.redo, shortcut: shortcuts.redo, run: redoCommand },
+      { name: 'undo', label: m.undo, content: icons.undo, shortcut: shortcuts.undo, run: undoCommand },
+      { name: 'redo', label: m.redo, content: icons.redo, shortcut: shortcuts.redo, run: redoCommand },
     ],
   ]
 }
@@ -77,23 +102,40 @@ function normalizeHref(text: string): string {
   return trimmed
 }
 
+/** What the toolbar shows, in which words. */
+export interface ToolbarSettings {
+  buttons: ToolbarChoice
+  messages: Messages
+}
+
 class ToolbarView {
   private readonly buttons: Array<{ item: ToolbarItem; button: HTMLButtonElement }> = []
   private readonly linkForm: HTMLFormElement
   private readonly linkInput: HTMLInputElement
 
+  private readonly container: HTMLElement
+  private readonly overflow: ToolbarOverflow
+
   constructor(
     private readonly view: EditorView,
-    private readonly container: HTMLElement,
+    frame: HTMLElement,
     private readonly linkEditorHost: { open: Command },
+    private readonly settings: ToolbarSettings,
   ) {
-    const document = container.ownerDocument
+    const document = frame.ownerDocument
+    const container = this.container = document.createElement('div')
+    container.className = 'ortak-toolbar'
+    frame.append(container)
+    const { buttons: chosen, messages } = settings
+    const isShown = (item: ToolbarItem) => chosen === true || (chosen !== false && chosen.includes(item.name))
     container.setAttribute('role', 'toolbar')
-    container.setAttribute('aria-label', 'Formatting')
-    for (const group of toolbarGroups(linkEditorHost.open)) {
+    container.setAttribute('aria-label', messages.toolbar)
+    for (const group of toolbarGroups(linkEditorHost.open, messages)) {
+      const items = group.filter(isShown)
+      if (items.length === 0) continue
       const groupElement = document.createElement('div')
       groupElement.className = 'ortak-toolbar-group'
-      for (const item of group) {
+      for (const item of items) {
         const button = document.createElement('button')
         button.type = 'button'
         button.className = 'ortak-button'
@@ -107,15 +149,22 @@ class ToolbarView {
       }
       container.append(groupElement)
     }
+    // No buttons: nothing to show, but Mod-k still opens the link form.
+    frame.hidden = this.buttons.length === 0
+    this.overflow = new ToolbarOverflow(frame, container, messages)
     this.linkForm = document.createElement('form')
     this.linkForm.className = 'ortak-link-form'
     this.linkForm.hidden = true
-    this.linkForm.innerHTML = '<input type="text" inputmode="url" placeholder="Paste or type a link" aria-label="Link address">'
-      + '<button type="submit" class="ortak-text-button">Apply</button>'
-      + '<button type="button" class="ortak-text-button" data-action="remove">Remove</button>'
-    this.linkInput = this.linkForm.querySelector('input')!
+    const input = document.createElement('input')
+    Object.assign(input, { type: 'text', inputMode: 'url', placeholder: messages.linkPlaceholder })
+    input.setAttribute('aria-label', messages.linkAddress)
+    const apply = Object.assign(document.createElement('button'), { type: 'submit', className: 'ortak-text-button', textContent: messages.linkApply })
+    const remove = Object.assign(document.createElement('button'), { type: 'button', className: 'ortak-text-button', textContent: messages.linkRemove })
+    remove.dataset.action = 'remove'
+    this.linkForm.append(input, apply, remove)
+    this.linkInput = input
     // Beside the toolbar, not in it: on a phone the toolbar scrolls sideways and the form needs the full width.
-    container.after(this.linkForm)
+    frame.after(this.linkForm)
     container.addEventListener('mousedown', this.keepEditorFocus)
     container.addEventListener('click', this.onClick)
     container.addEventListener('keydown', this.onKeydown)
@@ -130,6 +179,12 @@ class ToolbarView {
     for (const { item, button } of this.buttons) {
       if (item.isActive) button.setAttribute('aria-pressed', String(item.isActive(state)))
       button.disabled = !this.view.editable || !item.run(state)
+    }
+    // A disabled button cannot take the focus: the toolbar's one tab stop moves to one that can.
+    const stop = this.buttons.find(({ button }) => button.tabIndex === 0)
+    if (stop?.button.disabled) {
+      const enabled = this.buttons.find(({ button }) => !button.disabled)
+      if (enabled) this.moveFocusTo(enabled.button, false)
     }
   }
 
@@ -172,14 +227,15 @@ class ToolbarView {
       this.closeLinkEditor()
       return
     }
-    // One tab stop for the whole toolbar; arrow keys move between its buttons (WAI-ARIA toolbar pattern).
-    const index = this.buttons.findIndex((b) => b.button === event.target)
+    // One tab stop for the whole toolbar; arrow keys, Home and End move between its buttons (WAI-ARIA toolbar pattern).
+    const enabled = this.buttons.filter(({ button }) => !button.disabled)
+    const index = enabled.findIndex((b) => b.button === event.target)
     if (index < 0) return
-    const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0
-    if (step === 0) return
+    const last = enabled.length - 1
+    const next = { ArrowRight: index === last ? 0 : index + 1, ArrowLeft: index === 0 ? last : index - 1, Home: 0, End: last }[event.key]
+    if (next === undefined) return
     event.preventDefault()
-    const next = this.buttons[(index + step + this.buttons.length) % this.buttons.length]!
-    this.moveFocusTo(next.button, true)
+    this.moveFocusTo(enabled[next]!.button, true)
   }
 
   private moveFocusTo(button: HTMLButtonElement, shouldFocus: boolean): void {
@@ -197,7 +253,7 @@ class ToolbarView {
     }
     if (!isSafeHref(href)) {
       this.linkInput.setAttribute('aria-invalid', 'true')
-      this.linkInput.title = 'Links must start with http://, https://, mailto: or tel:'
+      this.linkInput.title = this.settings.messages.linkInvalid
       return
     }
     setLink(href)(this.view.state, this.view.dispatch)
@@ -212,15 +268,16 @@ class ToolbarView {
     this.linkForm.removeEventListener('click', this.onClick)
     this.linkForm.removeEventListener('keydown', this.onKeydown)
     this.linkForm.remove()
-    this.container.replaceChildren()
+    this.overflow.destroy()
+    this.container.remove()
   }
 }
 
 /**
- * The toolbar plugin, rendering into `container`; the returned `openLinkEditor`
- * command (bound to Mod-k) opens its link form.
+ * The toolbar plugin, rendering into `frame` (the link form goes right after
+ * it); the returned `openLinkEditor` command (bound to Mod-k) opens that form.
  */
-export function toolbarPlugin(container: HTMLElement): { plugin: Plugin; openLinkEditor: Command } {
+export function toolbarPlugin(frame: HTMLElement, settings: ToolbarSettings): { plugin: Plugin; openLinkEditor: Command } {
   let toolbar: ToolbarView | null = null
   const host = {
     open: ((state, dispatch) => {
@@ -231,7 +288,7 @@ export function toolbarPlugin(container: HTMLElement): { plugin: Plugin; openLin
   }
   const plugin = new Plugin({
     view: (view) => {
-      toolbar = new ToolbarView(view, container, host)
+      toolbar = new ToolbarView(view, frame, host, settings)
       return {
         update: () => toolbar?.update(),
         destroy: () => {

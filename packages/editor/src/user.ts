@@ -4,6 +4,8 @@
  * written into style attributes, so anything else from another client is
  * replaced rather than trusted.
  */
+import { fill } from './messages.js'
+
 export interface User {
   name: string
   color: string
@@ -29,10 +31,10 @@ export function checkUser(user: UserOptions): UserOptions {
   return user.color === undefined ? { name } : { name, color: user.color }
 }
 
-/** A remote user as announced in awareness, made safe to render whatever the other client sent. */
-export function readRemoteUser(value: unknown, clientId: number): User {
+/** A remote user as announced in awareness, made safe to render whatever the other client sent; `guest` names one who gave no name. */
+export function readRemoteUser(value: unknown, clientId: number, guest: string): User {
   const user = (typeof value === 'object' && value !== null ? value : {}) as { name?: unknown; color?: unknown }
-  const name = typeof user.name === 'string' && user.name.trim() !== '' ? user.name.trim().slice(0, MAX_NAME_LENGTH) : `Guest ${clientId % 1000}`
+  const name = typeof user.name === 'string' && user.name.trim() !== '' ? user.name.trim().slice(0, MAX_NAME_LENGTH) : fill(guest, { number: clientId % 1000 })
   return { name, color: isValidColor(user.color) ? user.color : FALLBACK_COLOR }
 }
 

@@ -6,10 +6,11 @@
 import fs from 'node:fs'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { afterAll, beforeAll } from 'vitest'
-import { spawnServer, tempDir, type ServerProcess } from '../../../server/test/helpers.js'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { repoRoot, spawnServer, tempDir, type ServerProcess } from '../../../server/test/helpers.js'
 import type { EditorStatus } from '../src/index.js'
 import { builtWebAssets } from './web-assets.js'
 
@@ -109,9 +110,14 @@ export async function openDemo(
   serverUrl: string,
   room: string,
   name: string,
-  { color, viewport = { width: 900, height: 640 } }: { color?: string; viewport?: { width: number; height: number } } = {},
+  { color, viewport = { width: 900, height: 640 }, isPhone = false }: {
+    color?: string
+    viewport?: { width: number; height: number }
+    /** A phone: 375×667, a mobile viewport and a touch screen (`viewport` is not used). */
+    isPhone?: boolean
+  } = {},
 ): Promise<UserPage> {
-  const context = await browser.newContext({ viewport })
+  const context = await browser.newContext(isPhone ? { viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true } : { viewport })
   if (color) {
     // The demo keeps a user's colour in localStorage; seeding it gives screenshots distinct colours.
     await context.addInitScript((user) => localStorage.setItem('ortak:user', JSON.stringify(user)), { name, color })
@@ -276,4 +282,29 @@ export function bareEditorPage(scriptSrc: string, attributes: Record<string, str
 <script src="${scriptSrc}"></script>
 <ortak-editor${attributeText}></ortak-editor>
 </body></html>`
+}
+
+/**
+ * The pages' windows side by side, as one image named `name`. With
+ * UPDATE_SCREENSHOT=1 it replaces docs/`name` (shown in the README);
+ * otherwise it goes to a temporary file, so a test run leaves the tree unchanged.
+ */
+export async function saveScreenshot(browser: Browser, pages: Page[], name: string, { background = '#d8dde5' } = {}): Promise<string> {
+  // Let the carets blink into view and the toolbar state settle.
+  await pages[0]!.waitForTimeout(200)
+  const shots = await Promise.all(pages.map(async (page) => ({ png: (await page.screenshot()).toString('base64'), ...page.viewportSize()! })))
+  const width = shots.reduce((sum, shot) => sum + shot.width, 0) + 24 * (shots.length - 1) + 40
+  const composer = await browser.newPage({ viewport: { width, height: Math.max(...shots.map((shot) => shot.height)) + 40 } })
+  await composer.setContent(`<body style="margin:0;padding:20px;display:flex;gap:24px;align-items:flex-start;background:${background}">${
+    shots.map((shot) => `<img style="width:${shot.width}px;border-radius:10px;box-shadow:0 6px 24px rgba(0,0,0,.18)" src="data:image/png;base64,${shot.png}">`).join('')
+  }</body>`)
+  await composer.waitForFunction(() => [...document.images].every((img) => img.complete))
+  const file = process.env.UPDATE_SCREENSHOT === '1'
+    ? path.join(repoRoot, 'docs', name)
+    : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ortak-screenshot-')), name)
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  await composer.screenshot({ path: file, fullPage: true })
+  await composer.close()
+  expect(fs.statSync(file).size).toBeGreaterThan(10_000)
+  return file
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { SaveTracker } from '../src/save-tracker.js'
 import { isDocumentFrame } from '../src/stored-acks.js'
+import { english } from '../src/messages.js'
 import { describeStatus } from '../src/status.js'
 
 describe('SaveTracker', () => {
@@ -82,7 +83,7 @@ describe('isDocumentFrame', () => {
 
 describe('describeStatus', () => {
   const status = (connection: 'connecting' | 'online' | 'offline', unsavedChanges: number, refusal?: string) =>
-    describeStatus({ connection, unsavedChanges, isSaved: unsavedChanges === 0, mode: 'edit', ...(refusal === undefined ? {} : { refusal }) })
+    describeStatus({ connection, unsavedChanges, isSaved: unsavedChanges === 0, mode: 'edit', ...(refusal === undefined ? {} : { refusal }) }, english)
 
   it('says Saved only with nothing unconfirmed, and counts what is unsaved while not online', () => {
     expect(status('online', 0)).toEqual({ connection: 'Online', changes: 'Saved', note: '' })
@@ -94,15 +95,15 @@ describe('describeStatus', () => {
   })
 
   it('notes why the editor is read-only when the document holds content it cannot show', () => {
-    expect(describeStatus({ connection: 'online', unsavedChanges: 0, isSaved: true, mode: 'read', unshownContent: 'node "bulletList"' })).toEqual({
+    expect(describeStatus({ connection: 'online', unsavedChanges: 0, isSaved: true, mode: 'read', unshownContent: 'node "bulletList"' }, english)).toEqual({
       connection: 'Online', changes: 'Saved',
       note: 'Read-only: this document holds content this editor cannot show (node "bulletList"); editing it here would delete that.',
     })
   })
 
   it('notes that the token grants reading only, and nothing when read mode is the page’s choice', () => {
-    expect(describeStatus({ connection: 'online', unsavedChanges: 0, isSaved: true, mode: 'read', hasReadOnlyAccess: true }).note)
+    expect(describeStatus({ connection: 'online', unsavedChanges: 0, isSaved: true, mode: 'read', hasReadOnlyAccess: true }, english).note)
       .toBe('Read-only: your access to this document lets you read it, not change it.')
-    expect(describeStatus({ connection: 'online', unsavedChanges: 0, isSaved: true, mode: 'read' }).note).toBe('')
+    expect(describeStatus({ connection: 'online', unsavedChanges: 0, isSaved: true, mode: 'read' }, english).note).toBe('')
   })
 })

@@ -1,0 +1,173 @@
+/**
+ * Every word the editor shows or gives to a screen reader, by language.
+ * English and Turkish ship; a page may pass its own table, and whatever it
+ * leaves out is taken from English. `{name}` in a message is filled in when
+ * it is shown.
+ */
+export interface Messages {
+  /** The toolbar's accessible name. */
+  toolbar: string
+  bold: string
+  italic: string
+  strikethrough: string
+  inlineCode: string
+  link: string
+  /** `{level}`: 1, 2 or 3. */
+  heading: string
+  bulletList: string
+  orderedList: string
+  blockquote: string
+  codeBlock: string
+  divider: string
+  undo: string
+  redo: string
+  /** The buttons that scroll a toolbar too wide for its editor. */
+  scrollToolbarBack: string
+  scrollToolbarForward: string
+  linkPlaceholder: string
+  linkAddress: string
+  linkApply: string
+  linkRemove: string
+  linkInvalid: string
+  connecting: string
+  online: string
+  offline: string
+  /** `{reason}`: the server's reason, or `noReasonGiven`. */
+  refused: string
+  noReasonGiven: string
+  saved: string
+  saving: string
+  /** `{count}` is 1. */
+  unsavedChange: string
+  /** `{count}` is not 1. */
+  unsavedChanges: string
+  /** `{content}`: what the document holds that the editor cannot show, e.g. `mark "bold"`. */
+  unshownContent: string
+  /** The note shown when the token only lets this user read. */
+  readOnlyAccess: string
+  /** `{name}`: this editor's own user in the people list. */
+  you: string
+  /** `{number}`: a collaborator who gave no name. */
+  guest: string
+  /** `{count}` is 1. */
+  personInDocument: string
+  /** `{count}` is not 1. */
+  peopleInDocument: string
+  /** `{room}`: the editing area's accessible name. */
+  documentLabel: string
+  /** Shown in an empty document. */
+  placeholder: string
+}
+
+export const english: Messages = {
+  toolbar: 'Formatting',
+  bold: 'Bold',
+  italic: 'Italic',
+  strikethrough: 'Strikethrough',
+  inlineCode: 'Inline code',
+  link: 'Link',
+  heading: 'Heading {level}',
+  bulletList: 'Bulleted list',
+  orderedList: 'Numbered list',
+  blockquote: 'Quote',
+  codeBlock: 'Code block',
+  divider: 'Divider',
+  undo: 'Undo your last change',
+  redo: 'Redo',
+  scrollToolbarBack: 'Show earlier buttons',
+  scrollToolbarForward: 'Show more buttons',
+  linkPlaceholder: 'Paste or type a link',
+  linkAddress: 'Link address',
+  linkApply: 'Apply',
+  linkRemove: 'Remove',
+  linkInvalid: 'Links must start with http://, https://, mailto: or tel:',
+  connecting: 'Connecting…',
+  online: 'Online',
+  offline: 'Offline',
+  refused: 'Refused: {reason}',
+  noReasonGiven: 'no reason given',
+  saved: 'Saved',
+  saving: 'Saving…',
+  unsavedChange: '{count} unsaved change',
+  unsavedChanges: '{count} unsaved changes',
+  unshownContent: 'Read-only: this document holds content this editor cannot show ({content}); editing it here would delete that.',
+  readOnlyAccess: 'Read-only: your access to this document lets you read it, not change it.',
+  you: '{name} (you)',
+  guest: 'Guest {number}',
+  personInDocument: '{count} person in this document',
+  peopleInDocument: '{count} people in this document',
+  documentLabel: 'Document {room}',
+  placeholder: 'Start writing…',
+}
+
+export const turkish: Messages = {
+  toolbar: 'Biçimlendirme',
+  bold: 'Kalın',
+  italic: 'İtalik',
+  strikethrough: 'Üstü çizili',
+  inlineCode: 'Satır içi kod',
+  link: 'Bağlantı',
+  heading: 'Başlık {level}',
+  bulletList: 'Madde işaretli liste',
+  orderedList: 'Numaralı liste',
+  blockquote: 'Alıntı',
+  codeBlock: 'Kod bloğu',
+  divider: 'Ayırıcı çizgi',
+  undo: 'Son değişikliğinizi geri alın',
+  redo: 'Yinele',
+  scrollToolbarBack: 'Önceki düğmeleri göster',
+  scrollToolbarForward: 'Diğer düğmeleri göster',
+  linkPlaceholder: 'Bir bağlantı yapıştırın ya da yazın',
+  linkAddress: 'Bağlantı adresi',
+  linkApply: 'Uygula',
+  linkRemove: 'Kaldır',
+  linkInvalid: 'Bağlantılar http://, https://, mailto: ya da tel: ile başlamalı',
+  connecting: 'Bağlanıyor…',
+  online: 'Çevrimiçi',
+  offline: 'Çevrimdışı',
+  refused: 'Reddedildi: {reason}',
+  noReasonGiven: 'neden belirtilmedi',
+  saved: 'Kaydedildi',
+  saving: 'Kaydediliyor…',
+  unsavedChange: '{count} kaydedilmemiş değişiklik',
+  unsavedChanges: '{count} kaydedilmemiş değişiklik',
+  unshownContent: 'Salt okunur: bu belgede bu düzenleyicinin gösteremediği içerik var ({content}); burada düzenlemek onu silerdi.',
+  readOnlyAccess: 'Salt okunur: bu belgeye erişiminiz onu okumanıza izin veriyor, değiştirmenize değil.',
+  you: '{name} (siz)',
+  guest: 'Misafir {number}',
+  personInDocument: 'Bu belgede {count} kişi',
+  peopleInDocument: 'Bu belgede {count} kişi',
+  documentLabel: 'Belge {room}',
+  placeholder: 'Yazmaya başlayın…',
+}
+
+const shipped: Record<string, Messages> = { en: english, tr: turkish }
+
+/** The languages that ship, by their primary language subtag. */
+export const shippedLanguages = Object.keys(shipped)
+
+/**
+ * The table for `lang` (a BCP 47 tag; `tr-TR` reads as `tr`; a language that
+ * does not ship reads as English) with the page's own `messages` on top.
+ */
+export function messagesFor(lang: string | undefined, messages: Partial<Messages> = {}): Messages {
+  const primary = (lang ?? 'en').toLowerCase().split('-')[0]!
+  const base = shipped[primary] ?? english
+  for (const [key, value] of Object.entries(messages)) {
+    if (!(key in english)) throw new RangeError(`messages has no message named ${JSON.stringify(key)}`)
+    if (typeof value !== 'string') throw new RangeError(`messages.${key} must be a string, got ${JSON.stringify(value)}`)
+  }
+  return { ...english, ...base, ...messages }
+}
+
+/** The language the editor's words are in: `lang` when it ships or the page gave its own words, else English. */
+export function languageShown(lang: string | undefined, messages: Partial<Messages> | undefined): string {
+  if (lang === undefined) return 'en'
+  const primary = lang.toLowerCase().split('-')[0]!
+  return primary in shipped || (messages !== undefined && Object.keys(messages).length > 0) ? lang : 'en'
+}
+
+/** `template` with each `{name}` replaced by `values[name]`. */
+export function fill(template: string, values: Record<string, string | number>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole))
+}
