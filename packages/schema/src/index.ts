@@ -1,4 +1,4 @@
-export { schema, documentFragmentName, headingLevels, isSafeHref } from './schema.js'
+export { schema, documentFragmentName, headingLevels, isSafeHref, isSafeImageSrc } from './schema.js'
 export {
   describeForeignValue, describeUnknownAttribute, describeUnknownMark, describeUnknownNode, findUnknownAttributes,
   findUnknownContent, markNameOf,

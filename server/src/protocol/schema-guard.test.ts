@@ -118,6 +118,53 @@ describe('findUnknownContentInUpdate', () => {
     }
   })
 
+  it('passes tables, images and task items as an Ortak editor writes and changes them, and refuses values it could not build', () => {
+    const { nodes } = schema
+    const cell = (words: string) => nodes.table_cell!.create(null, nodes.paragraph!.create(null, schema.text(words)))
+    const room = new Room()
+    expect(room.check((client) => prosemirrorToYXmlFragment(nodes.doc!.create(null, [
+      nodes.table!.create(null, [nodes.table_row!.create(null, [
+        nodes.table_header!.create(null, nodes.paragraph!.create()), cell('b'),
+      ])]),
+      nodes.paragraph!.create(null, nodes.image!.create({ src: '/api/rooms/r/files/ab', alt: 'chart' })),
+      nodes.bullet_list!.create(null, nodes.list_item!.create({ checked: false }, nodes.paragraph!.create(null, schema.text('todo')))),
+    ]), client.getXmlFragment(documentFragmentName)))).toBeNull()
+    const table = block(room, 0)
+    const row = table.get(0) as Y.XmlElement
+    const item = block(room, 2).get(0) as Y.XmlElement
+    const image = block(room, 1).get(0) as Y.XmlElement
+    // Toggling a task, merging cells, resizing a column, sizing a picture.
+    expect(room.check(() => item.setAttribute('checked', true as unknown as string))).toBeNull()
+    expect(room.check(() => {
+      ;(row.get(0) as Y.XmlElement).setAttribute('colspan', 2 as unknown as string)
+      ;(row.get(0) as Y.XmlElement).setAttribute('colwidth', [120, 80] as unknown as string)
+      row.delete(1, 1)
+    })).toBeNull()
+    expect(room.check(() => image.setAttribute('width', 240 as unknown as string))).toBeNull()
+    expect(room.check(() => table.insert(1, [new Y.XmlElement('table_row')]))).toBeNull()
+
+
+    // Each refused edit on a fresh copy: a refused update stays in the client that made it, and later edits build on it.
+    const base = Y.encodeStateAsUpdate(room.doc)
+    const cases: Array<[string, (parts: { image: Y.XmlElement; item: Y.XmlElement; row: Y.XmlElement; list: Y.XmlElement }) => void]> = [
+      ['attribute "src" = "javascript:alert(1)" on "image"', ({ image }) => image.setAttribute('src', 'javascript:alert(1)')],
+      ['attribute "src" = "data:image/svg+xml,<svg onload=alert(1)>" on "image"', ({ image }) => image.setAttribute('src', 'data:image/svg+xml,<svg onload=alert(1)>')],
+      ['attribute "onerror" on "image"', ({ image }) => image.setAttribute('onerror', 'alert(1)')],
+      ['attribute "checked" = "yes" on "list_item"', ({ item }) => item.setAttribute('checked', 'yes')],
+      ['attribute "rowspan" = 1000000000 on "table_header"', ({ row }) => (row.get(0) as Y.XmlElement).setAttribute('rowspan', 1e9 as unknown as string)],
+      ['attribute "colwidth" = "wide" on "table_header"', ({ row }) => (row.get(0) as Y.XmlElement).setAttribute('colwidth', 'wide')],
+      ['node "tableCell"', ({ row }) => row.insert(0, [new Y.XmlElement('tableCell')])],
+      ['node "taskItem"', ({ list }) => list.insert(1, [new Y.XmlElement('taskItem')])],
+    ]
+    for (const [expected, edit] of cases) {
+      const copy = new Room()
+      copy.load(base)
+      const list = block(copy, 2)
+      const parts = { image: block(copy, 1).get(0) as Y.XmlElement, item: list.get(0) as Y.XmlElement, row: block(copy, 0).get(0) as Y.XmlElement, list }
+      expect(copy.check(() => edit(parts)), expected).toBe(expected)
+    }
+  })
+
   it('refuses to overwrite an attribute with a value the schema does not accept', () => {
     const room = new Room()
     room.check((client) => {
