@@ -4,7 +4,7 @@
  * jsdom provides the DOM they need on the server. jsdom is loaded on first
  * use, so commands that never touch HTML do not pay for it.
  */
-import { DOMParser, DOMSerializer, type Node } from 'prosemirror-model'
+import { DOMParser, DOMSerializer, type Fragment, type Node } from 'prosemirror-model'
 import { schema } from '@ortak/schema'
 
 type JSDOMWindow = import('jsdom').DOMWindow
@@ -29,9 +29,24 @@ export async function htmlToDocument(html: string): Promise<Node> {
 }
 
 /** Renders the document as an HTML fragment (the body's content, no <html> wrapper). */
-export async function documentToHtml(doc: Node): Promise<string> {
+export function documentToHtml(doc: Node): Promise<string> {
+  return fragmentToHtml(doc.content)
+}
+
+/**
+ * Renders nodes of the schema as HTML. A task item gets a checkbox first, as GitHub renders task lists,
+ * so the list reads right wherever the HTML is shown; its `data-checked` is what the parser reads back.
+ */
+export async function fragmentToHtml(content: Fragment): Promise<string> {
   const { document } = await domWindow()
   const container = document.createElement('div')
-  container.appendChild(domSerializer.serializeFragment(doc.content, { document: document as unknown as Document }))
+  container.appendChild(domSerializer.serializeFragment(content, { document: document as unknown as Document }))
+  for (const item of container.querySelectorAll('li[data-checked]')) {
+    const box = document.createElement('input')
+    box.type = 'checkbox'
+    box.disabled = true
+    box.defaultChecked = item.getAttribute('data-checked') === 'true'
+    item.prepend(box)
+  }
   return container.innerHTML
 }
