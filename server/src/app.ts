@@ -29,6 +29,8 @@ export interface AppContext {
   log: Logger
   editorDir: string
   maxPayloadBytes: number
+  /** Largest file an upload to `/api/rooms/:room/files` may send. */
+  maxUploadBytes: number
   /** Services checked by /healthz and /readyz (PostgreSQL and Redis when scaled out). */
   dependencies?: readonly Dependency[]
   /** Checks access tokens; everyone may read and write when absent or configured without keys. */
@@ -45,7 +47,7 @@ const PLACEHOLDER_PAGE = `<!doctype html>
 <p>WebSocket endpoint: <code>/ws/&lt;room&gt;</code> (y-websocket compatible).</p></body></html>`
 
 export function createApp({
-  registry, storage, log, editorDir, maxPayloadBytes, dependencies = [], access = new AccessControl([]), allowedOrigins = [], connectionLimits,
+  registry, storage, log, editorDir, maxPayloadBytes, maxUploadBytes, dependencies = [], access = new AccessControl([]), allowedOrigins = [], connectionLimits,
 }: AppContext) {
   const app = new Hono<{ Variables: { roomName: string; access: Access | Refusal } }>()
 
@@ -69,9 +71,12 @@ export function createApp({
   // a server that only syncs rooms never loads it, and starts sooner.
   let documentApi: Promise<Hono> | undefined
   const loadDocumentApi = async () => {
-    const [{ createRoomsApi }, { RoomDocuments }] = await Promise.all([import('./api/rooms-api.js'), import('./api/room-documents.js')])
+    const [{ createRoomsApi }, { RoomDocuments }, { RoomFiles }] = await Promise.all([
+      import('./api/rooms-api.js'), import('./api/room-documents.js'), import('./api/room-files.js'),
+    ])
     const documents = new RoomDocuments(registry, storage)
-    return new Hono().route('/api', createRoomsApi({ documents, access, log, maxBodyBytes: maxPayloadBytes }))
+    const files = new RoomFiles(storage.files)
+    return new Hono().route('/api', createRoomsApi({ documents, files, access, log, maxBodyBytes: maxPayloadBytes, maxUploadBytes }))
   }
   app.all('/api/*', async (c) => (await (documentApi ??= loadDocumentApi())).fetch(c.req.raw, c.env))
 

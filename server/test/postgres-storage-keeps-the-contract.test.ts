@@ -4,6 +4,7 @@ import * as Y from 'yjs'
 import { PostgresStorage } from '../src/storage/postgres.js'
 import { RoomDeletedError, StorageError } from '../src/storage/storage.js'
 import { itKeepsDeletedRoomsDeleted } from './deleted-rooms-stay-deleted.js'
+import { itKeepsFilesWithTheirRooms } from './room-files-stay-with-their-rooms.js'
 import { adminQuery, createTestDatabase, probeScaleOutServices, type TestDatabase } from './scale-services.js'
 import { textUpdate } from './security-helpers.js'
 
@@ -132,6 +133,7 @@ describe.skipIf(!services.isAvailable)('PostgreSQL storage', () => {
   })
 
   itKeepsDeletedRoomsDeleted(() => storage)
+  itKeepsFilesWithTheirRooms(() => storage, async () => Number((await adminQuery('SELECT count(*) AS n FROM ortak_files', [], db.name)).rows[0].n))
 
   it('keeps a room deleted when a compaction of it was in flight as the delete committed', async () => {
     const proxy = await CommitHoldingProxy.start(new URL(db.url))

@@ -1,11 +1,12 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { SqliteStorage } from '../src/storage/sqlite.js'
 import { RoomDeletedError } from '../src/storage/storage.js'
 import { itKeepsDeletedRoomsDeleted } from './deleted-rooms-stay-deleted.js'
+import { itKeepsFilesWithTheirRooms } from './room-files-stay-with-their-rooms.js'
 import { tempDir } from './helpers.js'
 
 /** A Yjs update appending `text` to a document, as a client would send it. */
@@ -39,6 +40,21 @@ describe('SQLite storage', () => {
   })
 
   itKeepsDeletedRoomsDeleted(() => storageIn(tempDir()))
+
+  describe('files', () => {
+    const dir = tempDir()
+    const file = path.join(dir, 'ortak.db')
+    let shared: SqliteStorage | undefined
+    afterAll(() => shared?.close())
+    itKeepsFilesWithTheirRooms(() => (shared ??= new SqliteStorage({ file })), async () => {
+      const rows = new Database(file, { readonly: true })
+      try {
+        return (rows.prepare('SELECT count(*) AS n FROM files').get() as { n: number }).n
+      } finally {
+        rows.close()
+      }
+    })
+  })
 
   it('stores a batch as one row per room and loads every update back, in order', async () => {
     const dir = tempDir()
