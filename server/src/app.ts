@@ -33,6 +33,8 @@ export interface AppContext {
   log: Logger
   editorDir: string
   maxPayloadBytes: number
+  /** Largest file an upload to `/api/rooms/:room/files` may send. */
+  maxUploadBytes: number
   /** Services checked by /healthz and /readyz (PostgreSQL and Redis when scaled out). */
   dependencies?: readonly Dependency[]
   /** Checks access tokens; everyone may read and write when absent or configured without keys. */
@@ -49,7 +51,7 @@ const PLACEHOLDER_PAGE = `<!doctype html>
 <p>WebSocket endpoint: <code>/ws/&lt;room&gt;</code> (y-websocket compatible).</p></body></html>`
 
 export function createApp({
-  registry, storage, versions, log, editorDir, maxPayloadBytes, dependencies = [], access = new AccessControl([]), allowedOrigins = [], connectionLimits,
+  registry, storage, versions, log, editorDir, maxPayloadBytes, maxUploadBytes, dependencies = [], access = new AccessControl([]), allowedOrigins = [], connectionLimits,
 }: AppContext) {
   const app = new Hono<{ Variables: { roomName: string; access: Access | Refusal } }>()
 
@@ -76,12 +78,13 @@ export function createApp({
   // a server that only syncs rooms never loads it, and starts sooner.
   let documentApi: Promise<Hono> | undefined
   const loadDocumentApi = async () => {
-    const [{ createRoomsApi }, { RoomDocuments }, { RoomVersions }] = await Promise.all([
-      import('./api/rooms-api.js'), import('./api/room-documents.js'), import('./api/room-versions.js'),
+    const [{ createRoomsApi }, { RoomDocuments }, { RoomFiles }, { RoomVersions }] = await Promise.all([
+      import('./api/rooms-api.js'), import('./api/room-documents.js'), import('./api/room-files.js'), import('./api/room-versions.js'),
     ])
     const documents = new RoomDocuments(registry, storage)
+    const files = new RoomFiles(storage.files)
     return new Hono().route('/api', createRoomsApi({
-      documents, access, log, maxBodyBytes: maxPayloadBytes,
+      documents, files, access, log, maxBodyBytes: maxPayloadBytes, maxUploadBytes,
       ...(versions ? { versions: new RoomVersions(registry, storage, versions) } : {}),
     }))
   }

@@ -48,6 +48,7 @@ export interface Config {
   maxConnectionsPerRoom: number
   maxLoadedRooms: number
   maxDocumentBytes: number
+  maxUploadBytes: number
   maxPendingBytes: number
   maxBufferedBytes: number
   heartbeatIntervalMs: number
@@ -159,6 +160,8 @@ export const settings = [
     description: 'Rooms in memory at once. At the limit the room idle longest is unloaded early; with none idle, a connection to another room is closed with 4503 and an API call to it answered 503.' }),
   setting({ key: 'maxDocumentBytes', flag: '--max-document-bytes', env: 'MAX_DOCUMENT_BYTES', default: 32 * 1024 * 1024, parse: integer(1024),
     description: 'Largest document (stored snapshot plus log); an update that would pass it is refused with 4413.' }),
+  setting({ key: 'maxUploadBytes', flag: '--max-upload-bytes', env: 'MAX_UPLOAD_BYTES', default: 10 * 1024 * 1024, parse: integer(1),
+    description: 'Largest file (a picture) accepted by `POST /api/rooms/:room/files`; a larger one is answered 413 without being read whole.' }),
   setting({ key: 'maxPendingBytes', flag: '--max-pending-bytes', env: 'MAX_PENDING_BYTES', default: 64 * 1024, parse: integer(0),
     description: 'Bytes of changes a room keeps waiting for changes it never received (Yjs merges them again with every update); an update that would take it past this is refused with 4422.' }),
   setting({ key: 'maxBufferedBytes', flag: '--max-buffered-bytes', env: 'MAX_BUFFERED_BYTES', default: 8 * 1024 * 1024, parse: integer(1024),

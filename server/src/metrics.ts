@@ -82,6 +82,7 @@ export function measuredStorage(storage: Storage): Storage {
     )
   }
   return {
+    files: storage.files,
     load: (room) => measure('load', () => storage.load(room)),
     append: (entries) => measure('append', () => storage.append(entries)),
     compact: (room, snapshot, throughSeq, generation) => measure('compact', () => storage.compact(room, snapshot, throughSeq, generation)),

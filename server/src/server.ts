@@ -82,7 +82,7 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
     ...(config.authPublicKey ? [publicKey(config.authPublicKey)] : []),
   ])
   const app = createApp({
-    registry, storage: measured, versions, log, editorDir: config.editorDir, maxPayloadBytes: config.maxPayloadBytes, dependencies,
+    registry, storage: measured, versions, log, editorDir: config.editorDir, maxPayloadBytes: config.maxPayloadBytes, maxUploadBytes: config.maxUploadBytes, dependencies,
     access, allowedOrigins: config.allowedOrigins, connectionLimits: config,
   })
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes })

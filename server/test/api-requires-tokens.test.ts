@@ -1,6 +1,7 @@
 import { afterEach, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { startServer, type TestServer } from './helpers.js'
+import { png } from './pictures.js'
 import { SECRET, token } from './security-helpers.js'
 
 let server: TestServer | undefined
@@ -64,4 +65,32 @@ it('asks for a bearer token with the right permission on every API route when ac
 
   expect((await call(server, 'DELETE', '/api/rooms/doc', writer)).status).toBe(200)
   expect((await call(server, 'GET', '/api/rooms/doc', writer)).status).toBe(404)
+})
+
+it('asks for a write token to upload a file and a read token, as a header or ?token=, to read it', async () => {
+  server = await startServer({ authSecret: SECRET } as never)
+  const writer = await token({ room: 'doc', permission: 'write' })
+  const reader = await token({ room: 'doc', permission: 'read' })
+  const otherRoom = await token({ room: 'other', permission: 'write' })
+  const upload = (auth?: string) => call(server!, 'POST', '/api/rooms/doc/files', auth, png, 'image/png')
+
+  await expectError(await upload(), 401, 'access token missing: send it as "Authorization: Bearer <token>"')
+  await expectError(await upload(`Bearer ${reader}`), 403, 'access token grants read access only; POST needs write access')
+  await expectError(await upload(`Bearer ${otherRoom}`), 403, 'access token grants room "other", not this room')
+  // An upload takes no token from the address: only reads do, for <img src>.
+  await expectError(await call(server, 'POST', `/api/rooms/doc/files?token=${writer}`, undefined, png, 'image/png'), 401,
+    'access token missing: send it as "Authorization: Bearer <token>"')
+  const uploaded = await upload(`Bearer ${writer}`)
+  expect(uploaded.status).toBe(201)
+  const { url } = await uploaded.json() as { url: string }
+
+  await expectError(await call(server, 'GET', url), 401, 'access token missing: send it as "Authorization: Bearer <token>" or as ?token=<token>')
+  await expectError(await call(server, 'GET', `${url}?token=not.a.jwt`), 401, 'access token is not a well-formed JWT')
+  await expectError(await call(server, 'GET', `${url}?token=${otherRoom}`), 403, 'access token grants room "other", not this room')
+  for (const read of [await call(server, 'GET', url, `Bearer ${reader}`), await call(server, 'GET', `${url}?token=${reader}`)]) {
+    expect(read.status).toBe(200)
+    expect(Buffer.from(await read.arrayBuffer()).equals(Buffer.from(png))).toBe(true)
+    // Behind tokens, only the reader's own cache may keep it.
+    expect(read.headers.get('cache-control')).toBe('private, max-age=31536000, immutable')
+  }
 })

@@ -26,12 +26,32 @@ describe('PUT /api/rooms/:room', () => {
 
     const fromHtml = await put(server, 'html', '<h1>Title</h1><p>Body <strong>bold</strong><script>alert(1)</script></p><img src="x" onerror="alert(1)">', 'text/html')
     expect(fromHtml.status).toBe(201)
-    expect(await exportAs(server, 'html', 'html')).toBe('<h1>Title</h1><p>Body <strong>bold</strong></p>')
+    // The script and the handler are gone; the picture (a relative address) is kept.
+    expect(await exportAs(server, 'html', 'html')).toBe('<h1>Title</h1><p>Body <strong>bold</strong></p><p><img src="x"></p>')
 
     const doc = { type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'from JSON', marks: [{ type: 'em' }] }] }] }
     const fromJson = await put(server, 'json', JSON.stringify(doc), 'application/json')
     expect(fromJson.status).toBe(201)
     expect(JSON.parse(await exportAs(server, 'json', 'json'))).toEqual(doc)
+  })
+
+  it('imports GFM tables, task lists and images by address from markdown, and tables, images and tasks from HTML', async () => {
+    server = await startServer()
+    const markdown = '# Plan\n\n| Who | What |\n| --- | --- |\n| Ada | ![engine](https://example.com/engine.png) |\n\n- [x] design\n- [ ] build'
+    expect((await put(server, 'md', markdown, 'text/markdown')).status).toBe(201)
+    expect(await exportAs(server, 'md', 'markdown')).toBe(markdown)
+    expect(await exportAs(server, 'md', 'html')).toBe('<h1>Plan</h1><table><tbody><tr><th><p>Who</p></th><th><p>What</p></th></tr>'
+      + '<tr><td><p>Ada</p></td><td><p><img src="https://example.com/engine.png" alt="engine"></p></td></tr></tbody></table>'
+      + '<ul><li data-checked="true"><input type="checkbox" disabled="" checked=""><p>design</p></li>'
+      + '<li data-checked="false"><input type="checkbox" disabled=""><p>build</p></li></ul>')
+
+    const html = '<table><tr><td colspan="2">merged</td></tr><tr><td>a</td><td><img src="/api/rooms/html/files/ab" width="64"></td></tr></table>'
+      + '<ul><li role="checkbox" aria-checked="true">called</li></ul>'
+    expect((await put(server, 'html', html, 'text/html')).status).toBe(201)
+    // Merged cells: the table goes into the markdown as HTML; the picture's width has no markdown and stays in the HTML.
+    expect(await exportAs(server, 'html', 'markdown')).toBe('<table><tbody><tr><td colspan="2"><p>merged</p></td></tr>'
+      + '<tr><td><p>a</p></td><td><p><img src="/api/rooms/html/files/ab" width="64"></p></td></tr></tbody></table>\n\n- [x] called')
+    expect(await exportAs(server, 'html', 'text')).toBe('merged\na\n\ncalled')
   })
 
   it('answers 409 when seeding a document that already has content, and changes nothing', async () => {
@@ -76,7 +96,9 @@ describe('PUT /api/rooms/:room', () => {
       [await put(server, 'r', 'text', 'text/plain'), 415, 'Content-Type must be text/markdown, text/html or application/json (ProseMirror JSON), got text/plain'],
       [await put(server, 'r', '{"type": "doc"', 'application/json'), 400, 'body is not valid JSON'],
       [await put(server, 'r', '[1, 2]', 'application/json'), 400, 'expected ProseMirror JSON of a whole document: an object with "type": "doc"'],
-      [await put(server, 'r', '{"type":"doc","content":[{"type":"image"}]}', 'application/json'), 400, 'document does not fit the Ortak schema: Unknown node type: image'],
+      [await put(server, 'r', '{"type":"doc","content":[{"type":"figure"}]}', 'application/json'), 400, 'document does not fit the Ortak schema: Unknown node type: figure'],
+      [await put(server, 'r', '{"type":"doc","content":[{"type":"paragraph","content":[{"type":"image","attrs":{"src":"javascript:alert(1)"}}]}]}', 'application/json'), 400,
+        'document does not fit the Ortak schema: image src must be an http(s) or relative address, got "javascript:alert(1)"'],
       [await put(server, 'r', '{"type":"doc","content":[{"type":"text","text":"loose"}]}', 'application/json'), 400, 'document does not fit the Ortak schema: Invalid content for node doc'],
       [await put(server, 'r', '{"type":"doc","content":[{"type":"heading","attrs":{"level":9}}]}', 'application/json'), 400, 'document does not fit the Ortak schema: heading level must be 1, 2 or 3, got 9'],
       [await put(server, 'r', 'x', 'text/markdown', '?mode=append'), 400, 'unknown mode "append": leave it out to seed an empty document, or use mode=replace'],

@@ -27,7 +27,7 @@ it('sends a ?mode=replace import to connected editors live, as one change that k
   const other = connectClient(server.wsUrl, 'live')
   clients.push(editor, other)
   await Promise.all([synced(editor), synced(other)])
-  expect(markdownOf(editor)).toBe('# Agenda\n\nunchanged paragraph\n\nold ending')
+  expect(await markdownOf(editor)).toBe('# Agenda\n\nunchanged paragraph\n\nold ending')
   const unchanged = editor.doc.getXmlFragment('prosemirror').get(1)
 
   const remoteUpdates: Uint8Array[] = []
@@ -38,7 +38,7 @@ it('sends a ?mode=replace import to connected editors live, as one change that k
   expect(response.status).toBe(200)
 
   const expected = '# Agenda\n\nunchanged paragraph\n\nnew ending, *replaced*\n\n* and a list'
-  await waitFor('both editors to show the replaced document', () => markdownOf(editor) === expected && markdownOf(other) === expected)
+  await waitFor('both editors to show the replaced document', async () => await markdownOf(editor) === expected && await markdownOf(other) === expected)
   expect(remoteUpdates).toHaveLength(1)
   // The paragraph both versions share is the same Yjs element: an editor's cursor in it stays put.
   expect(editor.doc.getXmlFragment('prosemirror').get(1)).toBe(unchanged)
@@ -61,7 +61,7 @@ it('merges an offline editor\'s edit with a replacement made meanwhile instead o
   expect(replaced.status).toBe(200)
   editor.provider.connect()
   const expected = 'first\n\nsecond, edited\n\ntyped offline'
-  await waitFor('the editor to show both changes', () => markdownOf(editor) === expected)
+  await waitFor('the editor to show both changes', async () => await markdownOf(editor) === expected)
   await waitFor('the stored document to hold both changes', async () =>
     (await (await fetch(`${server!.url}/api/rooms/merge?format=markdown`)).text()) === expected)
 })

@@ -16,12 +16,14 @@ const services = await probeScaleOutServices('room-loading-misses-nothing-publis
  * storage" and "room ready" becomes as wide as the test needs.
  */
 class LoadsHeldAfterReading implements Storage {
+  readonly files: Storage['files']
   readonly hasRead: Promise<void>
   private markRead!: () => void
   private release!: () => void
   private readonly released = new Promise<void>((resolve) => { this.release = resolve })
 
   constructor(private readonly inner: PostgresStorage) {
+    this.files = inner.files
     this.hasRead = new Promise((resolve) => { this.markRead = resolve })
   }
 

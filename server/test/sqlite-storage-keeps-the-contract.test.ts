@@ -1,11 +1,13 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { SqliteStorage } from '../src/storage/sqlite.js'
 import { RoomDeletedError } from '../src/storage/storage.js'
 import { itKeepsDeletedRoomsDeleted } from './deleted-rooms-stay-deleted.js'
+import { png, sha256 } from './pictures.js'
+import { itKeepsFilesWithTheirRooms } from './room-files-stay-with-their-rooms.js'
 import { tempDir } from './helpers.js'
 
 /** A Yjs update appending `text` to a document, as a client would send it. */
@@ -39,6 +41,21 @@ describe('SQLite storage', () => {
   })
 
   itKeepsDeletedRoomsDeleted(() => storageIn(tempDir()))
+
+  describe('files', () => {
+    const dir = tempDir()
+    const file = path.join(dir, 'ortak.db')
+    let shared: SqliteStorage | undefined
+    afterAll(() => shared?.close())
+    itKeepsFilesWithTheirRooms(() => (shared ??= new SqliteStorage({ file })), async () => {
+      const rows = new Database(file, { readonly: true })
+      try {
+        return (rows.prepare('SELECT count(*) AS n FROM files').get() as { n: number }).n
+      } finally {
+        rows.close()
+      }
+    })
+  })
 
   it('stores a batch as one row per room and loads every update back, in order', async () => {
     const dir = tempDir()
@@ -112,9 +129,14 @@ describe('SQLite storage', () => {
     const loaded = await storage.load('r')
     expect(loaded).toMatchObject({ logCount: 1, generation: 0 })
     expect(textOf(loaded.updates)).toBe('x0;x1;x2;')
+    // Files came later still: the file has their tables now.
+    const picture = { hash: sha256(png), mediaType: 'image/png', bytes: png }
+    await storage.files.putFile('r', picture)
+    expect(await storage.files.getFile('r', picture.hash)).toMatchObject({ mediaType: 'image/png' })
     await storage.delete('r')
     await expect(storage.compact('r', Y.mergeUpdates(loaded.updates), loaded.lastSeq, loaded.generation)).rejects.toThrow(RoomDeletedError)
     expect((await storage.load('r')).updates).toEqual([])
+    expect(await storage.files.getFile('r', picture.hash)).toBeNull()
   })
 
   it('gives a compacted log\'s pages back to the file system', async () => {

@@ -5,21 +5,17 @@
  * export uses too. And the debounced `change` event that says when to read
  * them again.
  */
-import { schema } from '@ortak/schema'
-import { DOMSerializer, type Node } from 'prosemirror-model'
+import { fragmentToHtml } from '@ortak/schema'
+import type { Node } from 'prosemirror-model'
 
 /** A document as ProseMirror JSON (`Node.toJSON()`), readable back with `schema.nodeFromJSON`. */
 export type DocumentJSON = Record<string, unknown>
 
-const serializer = DOMSerializer.fromSchema(schema)
-
 export const documentJson = (doc: Node): DocumentJSON => doc.toJSON() as DocumentJSON
 
-/** The document as an HTML fragment, built in `document` (no <html> wrapper). */
+/** The document as an HTML fragment, built in `document` (no <html> wrapper), as the server exports it. */
 export function documentHtml(doc: Node, document: Document): string {
-  const container = document.createElement('div')
-  container.appendChild(serializer.serializeFragment(doc.content, { document }))
-  return container.innerHTML
+  return fragmentToHtml(doc.content, document)
 }
 
 /**

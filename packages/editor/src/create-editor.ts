@@ -441,7 +441,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     },
     getJSON: () => documentJson(view.state.doc),
     getHTML: () => documentHtml(view.state.doc, document),
-    getMarkdown: () => documentToMarkdown(view.state.doc),
+    getMarkdown: () => documentToMarkdown(view.state.doc, document),
     destroy() {
       if (isDestroyed) return
       isDestroyed = true

@@ -10,6 +10,7 @@
  * stored documents unreadable.
  */
 import { Schema, type DOMOutputSpec, type MarkSpec, type NodeSpec } from 'prosemirror-model'
+import { tableNodes } from 'prosemirror-tables'
 
 /** The Y.XmlFragment of the Y.Doc that holds the document (`doc.getXmlFragment(documentFragmentName)`). */
 export const documentFragmentName = 'prosemirror'
@@ -26,6 +27,81 @@ const safeHref = /^(?:https?:|mailto:|tel:|[^:]*$)/i
 /** Whether `href` may be rendered as a link target (no `javascript:` and the like). */
 export function isSafeHref(href: string): boolean {
   return safeHref.test(href.trim())
+}
+
+// Images come from other people's documents too, and are fetched by every reader's browser: web addresses and
+// paths on this server only. `data:` is refused as well: a pasted picture belongs in the room's files (see the
+// upload endpoint), not inside the document, where every keystroke's sync and every stored snapshot would carry it.
+const safeImageSrc = /^(?:https?:\/\/|[^:]*$)/i
+
+/** Whether `src` may be an image's source: http(s) or a relative address, never `javascript:` or `data:`. */
+export function isSafeImageSrc(src: string): boolean {
+  return src.trim() !== '' && safeImageSrc.test(src.trim())
+}
+
+const imageSrc = (value: unknown): void => {
+  if (typeof value !== 'string' || (value !== '' && !isSafeImageSrc(value))) {
+    throw new RangeError(`image src must be an http(s) or relative address, got ${JSON.stringify(value)?.slice(0, 40)}`)
+  }
+}
+
+const imageWidth = (value: unknown): void => {
+  if (value !== null && !(Number.isInteger(value) && (value as number) > 0)) {
+    throw new RangeError(`image width must be a whole number of pixels above 0 or null, got ${JSON.stringify(value)?.slice(0, 40)}`)
+  }
+}
+
+/** The width an <img> was given, in whole pixels (its width attribute, else a px width in its style); null if none. */
+function widthOf(img: HTMLElement): number | null {
+  const given = img.getAttribute('width') ?? /^\s*(\d+(?:\.\d+)?)px\s*$/.exec(img.style.width)?.[1]
+  const width = given === undefined || given === null ? Number.NaN : Math.round(Number(given))
+  return width > 0 ? width : null
+}
+
+/**
+ * Whether an <li> is a task, and done: GitHub's rendered task lists put a checkbox first, Google Docs marks the
+ * item `aria-checked`, and Ortak's own HTML says `data-checked`. null for an ordinary item.
+ */
+function checkedOf(li: HTMLElement): boolean | null {
+  const marked = li.getAttribute('data-checked') ?? li.getAttribute('aria-checked')
+  if (marked === 'true' || marked === 'false') return marked === 'true'
+  const first = li.firstElementChild
+  if (first?.tagName === 'INPUT' && (first as HTMLInputElement).type === 'checkbox') return first.hasAttribute('checked')
+  return li.classList.contains('task-list-item') ? false : null
+}
+
+// A span is what prosemirror-tables lays a table's grid out by: a cell spanning millions of columns would hang every
+// editor that opens the document, so spans stop at a size no real table reaches.
+const maxTableSpan = 1000
+
+const tableSpan = (name: string) => (value: unknown): void => {
+  if (!(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= maxTableSpan)) {
+    throw new RangeError(`${name} must be a whole number from 1 to ${maxTableSpan}, got ${JSON.stringify(value)?.slice(0, 40)}`)
+  }
+}
+
+const columnWidths = (value: unknown): void => {
+  if (value === null) return
+  if (!Array.isArray(value) || value.length > maxTableSpan || !value.every((width) => Number.isFinite(width) && width > 0)) {
+    throw new RangeError(`colwidth must be null or a list of widths in pixels above 0, got ${JSON.stringify(value)?.slice(0, 40)}`)
+  }
+}
+
+/**
+ * prosemirror-tables' nodes (its editing commands and column resizing look for these names and attributes),
+ * with cell attributes held to what its table layout can use.
+ */
+function tableNodeSpecs(): Record<string, NodeSpec> {
+  const specs = tableNodes({ tableGroup: 'block', cellContent: 'block+', cellAttributes: {} })
+  for (const cell of [specs.table_cell, specs.table_header]) {
+    cell.attrs = {
+      ...cell.attrs,
+      colspan: { default: 1, validate: tableSpan('colspan') },
+      rowspan: { default: 1, validate: tableSpan('rowspan') },
+      colwidth: { default: null, validate: columnWidths },
+    }
+  }
+  return specs
 }
 
 const nodes: Record<string, NodeSpec> = {
@@ -86,13 +162,53 @@ const nodes: Record<string, NodeSpec> = {
     }],
     toDOM: (node): DOMOutputSpec => node.attrs.order === 1 ? ['ol', 0] : ['ol', { start: String(node.attrs.order) }, 0],
   },
+  // A task is a list item with `checked` true or false; an ordinary item has null, which y-prosemirror does not
+  // store, so documents written before tasks existed read as they did. Lists may mix tasks and other items, as
+  // GitHub's markdown does.
   list_item: {
+    attrs: { checked: { default: null, validate: 'boolean|null' } },
     content: 'paragraph block*',
     defining: true,
-    parseDOM: [{ tag: 'li' }],
-    toDOM: (): DOMOutputSpec => ['li', 0],
+    parseDOM: [{ tag: 'li', getAttrs: (dom) => ({ checked: checkedOf(dom as HTMLElement) }) }],
+    toDOM: (node): DOMOutputSpec => node.attrs.checked === null ? ['li', 0] : ['li', { 'data-checked': String(node.attrs.checked) }, 0],
   },
+  ...tableNodeSpecs(),
   text: { group: 'inline' },
+  // Inline, as in markdown (`![alt](src)` sits in a paragraph) and as Google Docs and Word put pictures on the
+  // clipboard (an <img> inside a <p>): a pasted picture lands where it was, with no empty paragraphs around it.
+  image: {
+    inline: true,
+    group: 'inline',
+    draggable: true,
+    attrs: {
+      // Every attribute has a default, so an image element y-prosemirror reads always builds, whatever attribute
+      // another client left off or removed: without a source it is a picture missing, not an error that would
+      // make the editor delete it for everyone. '' is that missing source.
+      src: { default: '', validate: imageSrc },
+      alt: { default: null, validate: 'string|null' },
+      title: { default: null, validate: 'string|null' },
+      width: { default: null, validate: imageWidth },
+    },
+    parseDOM: [{
+      tag: 'img[src]',
+      // A picture the schema cannot hold (`data:`, `blob:`, `file:`) is left out here: the editor uploads a pasted
+      // one first and puts the upload's address in its place.
+      getAttrs: (dom) => {
+        const img = dom as HTMLElement
+        const src = img.getAttribute('src')!
+        return isSafeImageSrc(src) ? { src, alt: img.getAttribute('alt'), title: img.getAttribute('title'), width: widthOf(img) } : false
+      },
+    }],
+    toDOM: (node): DOMOutputSpec => {
+      const { src, alt, title, width } = node.attrs as { src: string; alt: string | null; title: string | null; width: number | null }
+      const attrs: Record<string, string> = {}
+      if (src !== '') attrs.src = src
+      if (alt !== null) attrs.alt = alt
+      if (title !== null) attrs.title = title
+      if (width !== null) attrs.width = String(width)
+      return ['img', attrs]
+    },
+  },
   hard_break: {
     inline: true,
     group: 'inline',

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { prosemirrorToYXmlFragment, yXmlFragmentToProseMirrorRootNode } from 'y-prosemirror'
 import * as Y from 'yjs'
 import { documentFragmentName, findUnknownContent, schema } from '../src/index.js'
-import { paragraph, xmlText as text } from './foreign-documents.js'
+import { paragraph, xmlElement, xmlText as text } from './foreign-documents.js'
 
 /** A Y.Doc whose fragment `build` fills, as another editor on the same Y.Doc would. */
 function fragmentWith(build: (fragment: Y.XmlFragment) => void): Y.XmlFragment {
@@ -41,6 +41,53 @@ describe('findUnknownContent', () => {
     const t = (fragment.get(1) as Y.XmlElement).get(0) as Y.XmlText
     t.format(0, 2, { strong: null, em: null })
     expect(findUnknownContent(fragment)).toBeNull()
+  })
+
+  it('finds nothing in tables, images and task lists as y-prosemirror stores them, and stores nothing new for other list items', () => {
+    const { nodes } = schema
+    const cell = (type: 'table_cell' | 'table_header', words: string, attrs: Record<string, unknown> = {}) =>
+      nodes[type]!.create(attrs, nodes.paragraph!.create(null, schema.text(words)))
+    const doc = nodes.doc!.create(null, [
+      nodes.table!.create(null, [
+        nodes.table_row!.create(null, [cell('table_header', 'a'), cell('table_header', 'b', { colwidth: [90] })]),
+        nodes.table_row!.create(null, [cell('table_cell', 'both', { colspan: 2, rowspan: 1 })]),
+      ]),
+      nodes.paragraph!.create(null, [schema.text('see '), nodes.image!.create({ src: '/api/rooms/r/files/ab', alt: 'chart', width: 200 })]),
+      nodes.bullet_list!.create(null, [
+        nodes.list_item!.create({ checked: true }, nodes.paragraph!.create(null, schema.text('done'))),
+        nodes.list_item!.create({ checked: false }, nodes.paragraph!.create(null, schema.text('open'))),
+        nodes.list_item!.create(null, nodes.paragraph!.create(null, schema.text('plain'))),
+      ]),
+    ])
+    const fragment = new Y.Doc().getXmlFragment(documentFragmentName)
+    prosemirrorToYXmlFragment(doc, fragment)
+    expect(findUnknownContent(fragment)).toBeNull()
+    expect(isDamagedByReading(fragment)).toBe(false)
+    expect(yXmlFragmentToProseMirrorRootNode(fragment, schema).eq(doc)).toBe(true)
+    const items = (fragment.get(2) as Y.XmlElement).toArray() as Y.XmlElement[]
+    expect(items.map((item) => item.getAttributes())).toEqual([{ checked: true }, { checked: false }, {}])
+    expect((fragment.get(1) as Y.XmlElement).toString()).toBe('<paragraph>see <image alt="chart" src="/api/rooms/r/files/ab" width="200"></image></paragraph>')
+  })
+
+  it('names attribute values of tables, images and task items that an editor could not build, which y-prosemirror would delete', () => {
+    const cases: Array<[string, Y.XmlElement]> = [
+      ['attribute "src" = "javascript:alert(1)" on "image"', paragraph(xmlElement('image', [], { src: 'javascript:alert(1)' }))],
+      ['attribute "src" = "data:image/png;base64,iVBOR" on "image"', paragraph(xmlElement('image', [], { src: 'data:image/png;base64,iVBOR' }))],
+      ['attribute "width" = "wide" on "image"', paragraph(xmlElement('image', [], { src: '/a.png', width: 'wide' }))],
+      ['attribute "checked" = "yes" on "list_item"', xmlElement('bullet_list', [xmlElement('list_item', [paragraph(text('x'))], { checked: 'yes' })])],
+      ['attribute "colspan" = 0 on "table_cell"', xmlElement('table', [xmlElement('table_row', [xmlElement('table_cell', [paragraph(text('x'))], { colspan: 0 })])])],
+      // Tiptap's task list, named by its outer node.
+      ['node "taskList"', xmlElement('taskList', [xmlElement('taskItem', [paragraph(text('x'))], { checked: true })])],
+    ]
+    for (const [expected, block] of cases) {
+      const fragment = fragmentWith((f) => f.insert(0, [block]))
+      expect(findUnknownContent(fragment), expected).toBe(expected)
+      expect(isDamagedByReading(fragment), expected).toBe(true)
+    }
+    // An image whose source another client left off builds (a picture missing) and is kept.
+    const sourceless = fragmentWith((f) => f.insert(0, [paragraph(xmlElement('image', [], { alt: 'gone' }))]))
+    expect(findUnknownContent(sourceless)).toBeNull()
+    expect(isDamagedByReading(sourceless)).toBe(false)
   })
 
   it('names, as y-prosemirror would destroy them, the nodes and marks of another editor (Tiptap)', () => {

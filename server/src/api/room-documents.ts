@@ -104,9 +104,10 @@ export class RoomDocuments {
     })
   }
 
-  /** Deletes the room from storage and closes its connections; resolves with how many, or null if no such room. */
+  /** Deletes the room from storage, with its files, and closes its connections; resolves with how many, or null if no such room. */
   async delete(room: string): Promise<number | null> {
-    const isStored = (await this.storage.load(room)).updates.length > 0
+    // A room may hold files before its document holds anything: the editor uploads a picture, then inserts it.
+    const isStored = (await this.storage.load(room)).updates.length > 0 || await this.storage.files.hasFiles(room)
     if (!isStored && !this.registry.get(room)) return null
     return this.registry.deleteRoom(room)
   }

@@ -1,6 +1,7 @@
 /**
  * The HTTP document API, mounted at `/api`: list rooms, export a document,
- * seed or replace it, apply a Yjs update, delete a room. Every refused
+ * seed or replace it, apply a Yjs update, upload and read a room's files,
+ * delete a room. Every refused
  * request is answered `{ "status": N, "message": "..." }`; every request
  * is logged as one line.
  */
@@ -14,28 +15,38 @@ import { decodeRoomSegment } from '../room-name.js'
 import { RoomBusyError } from '../rooms/registry.js'
 import { RoomDeletedError, StorageError } from '../storage/storage.js'
 import { DocumentInputError, UnrenderableDocumentError, importFormatOf, parseDocument } from '../documents/formats.js'
+import { isFileHash } from '../storage/file-store.js'
 import { ApiError, errorResponse } from './api-error.js'
 import { exportFormatParameter, exportResponse } from './export-response.js'
 import { DocumentConflictError, type RoomDocuments, type WriteMode } from './room-documents.js'
+import { UnsupportedFileError, fileUrl, type RoomFiles } from './room-files.js'
 import { VersionNotFoundError, type RoomVersions } from './room-versions.js'
 import { addVersionRoutes, versionRoutes } from './versions-api.js'
 
 export interface RoomsApiContext {
   documents: RoomDocuments
+  files: RoomFiles
   /** The rooms' version history; its routes answer 404 when absent. */
   versions?: RoomVersions
   access: AccessControl
   log: Logger
   /** Largest request body accepted (a document to import or an update). */
   maxBodyBytes: number
+  /** Largest file accepted by an upload. */
+  maxUploadBytes: number
 }
+
+// A file's address names its bytes, which never change: caches may keep it for good (a year, as HTTP counts it).
+const IMMUTABLE = 'max-age=31536000, immutable'
+// A file is shown, never run: browsers must not guess another type for it, and a page that opens it runs nothing.
+const FILE_SECURITY_HEADERS = { 'X-Content-Type-Options': 'nosniff', 'Content-Security-Policy': "default-src 'none'; sandbox" }
 
 const DEFAULT_PAGE_SIZE = 100
 const MAX_PAGE_SIZE = 1000
 
 type ApiEnv = { Variables: { room: string; problem: string } }
 
-export function createRoomsApi({ documents, versions, access, log, maxBodyBytes }: RoomsApiContext): Hono<ApiEnv> {
+export function createRoomsApi({ documents, files, versions, access, log, maxBodyBytes, maxUploadBytes }: RoomsApiContext): Hono<ApiEnv> {
   const api = new Hono<ApiEnv>()
 
   api.use('*', async (c, next) => {
@@ -51,16 +62,21 @@ export function createRoomsApi({ documents, versions, access, log, maxBodyBytes 
     else log.info(line, 'api request')
   })
 
-  /** Checks the request's bearer token for `permission` on `room` (every room for a listing); resolves with what it grants. */
-  const authorize = async (c: Context<ApiEnv>, room: string | null, permission: Permission): Promise<Access> => {
+  /**
+   * Checks the request's bearer token for `permission` on `room` (every room for a listing); resolves with
+   * what it grants. Where `isQueryTokenAllowed`, the token may come as `?token=` instead: an <img> cannot
+   * send a header.
+   */
+  const authorize = async (c: Context<ApiEnv>, room: string | null, permission: Permission, isQueryTokenAllowed = false): Promise<Access> => {
     if (!access.isEnabled) return OPEN_ACCESS
     const header = c.req.header('authorization')
-    const token = header === undefined ? undefined : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
+    const token = header === undefined ? (isQueryTokenAllowed ? c.req.query('token') : undefined) : /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1]
     if (header !== undefined && token === undefined) {
       throw new ApiError(401, 'Authorization header must be "Bearer <token>"', { 'WWW-Authenticate': 'Bearer' })
     }
     if (token === undefined) {
-      throw new ApiError(401, 'access token missing: send it as "Authorization: Bearer <token>"', { 'WWW-Authenticate': 'Bearer' })
+      const where = isQueryTokenAllowed ? ' or as ?token=<token>' : ''
+      throw new ApiError(401, `access token missing: send it as "Authorization: Bearer <token>"${where}`, { 'WWW-Authenticate': 'Bearer' })
     }
     const granted = await access.check(token, room ?? '')
     if ('code' in granted) {
@@ -84,6 +100,17 @@ export function createRoomsApi({ documents, versions, access, log, maxBodyBytes 
   const limitBody = bodyLimit({
     maxSize: maxBodyBytes,
     onError: () => { throw new ApiError(413, `request body exceeds ${maxBodyBytes} bytes`) },
+  })
+
+  // The token first: a body is read only for someone who may upload it.
+  const mayUpload = async (c: Context<ApiEnv>, next: () => Promise<void>) => {
+    await authorize(c, c.get('room'), 'write')
+    await next()
+  }
+  // Enforced while the body arrives (or from its Content-Length): an oversize upload is never read whole.
+  const limitUpload = bodyLimit({
+    maxSize: maxUploadBytes,
+    onError: () => { throw new ApiError(413, `file exceeds MAX_UPLOAD_BYTES (${maxUploadBytes} bytes)`) },
   })
 
   api.get('/rooms', async (c) => {
@@ -132,6 +159,31 @@ export function createRoomsApi({ documents, versions, access, log, maxBodyBytes 
     return c.json({ room, updateBytes: update.byteLength })
   })
 
+  api.post('/rooms/:room/files', roomParameter, mayUpload, limitUpload, async (c) => {
+    const room = c.get('room')
+    const bytes = new Uint8Array(await c.req.arrayBuffer())
+    if (bytes.byteLength === 0) throw new ApiError(400, "body is empty: send the file's bytes")
+    const file = await files.upload(room, bytes)
+    const url = fileUrl(room, file.hash)
+    c.header('Location', url)
+    return c.json({ url, type: file.mediaType, size: file.bytes.byteLength }, 201)
+  })
+
+  api.get('/rooms/:room/files/:hash', roomParameter, async (c) => {
+    const room = c.get('room')
+    await authorize(c, room, 'read', true)
+    const hash = c.req.param('hash') ?? ''
+    if (!isFileHash(hash)) throw new ApiError(400, `"${hash.slice(0, 80)}" is not a file's name: files are named by the 64 hex digits of their SHA-256`)
+    const file = await files.read(room, hash)
+    if (!file) throw new ApiError(404, `room "${room}" holds no file ${hash}`)
+    const etag = `"${hash}"`
+    // Behind access control a shared cache must not hand the file to someone without a token.
+    const headers = { ...FILE_SECURITY_HEADERS, ETag: etag, 'Cache-Control': `${access.isEnabled ? 'private' : 'public'}, ${IMMUTABLE}` }
+    const known = c.req.header('if-none-match')?.split(',').map((tag) => tag.trim().replace(/^W\//, ''))
+    if (known?.includes(etag) || known?.includes('*')) return c.body(null, 304, headers)
+    return c.body(new Uint8Array(file.bytes), 200, { ...headers, 'Content-Type': file.mediaType })
+  })
+
   api.delete('/rooms/:room', roomParameter, async (c) => {
     const room = c.get('room')
     await authorize(c, room, 'write')
@@ -146,6 +198,8 @@ export function createRoomsApi({ documents, versions, access, log, maxBodyBytes 
     ...versionRoutes,
     [/\/rooms$/, 'GET'],
     [/\/rooms\/[^/]+\/updates$/, 'POST'],
+    [/\/rooms\/[^/]+\/files$/, 'POST'],
+    [/\/rooms\/[^/]+\/files\/[^/]+$/, 'GET'],
     [/\/rooms\/[^/]+$/, 'GET, PUT, DELETE'],
   ]
   api.all('*', (c) => {
@@ -187,6 +241,7 @@ function asApiError(error: Error): ApiError | null {
   if (error instanceof DocumentInputError) return new ApiError(400, error.message)
   if (error instanceof DocumentConflictError) return new ApiError(409, error.message)
   if (error instanceof VersionNotFoundError) return new ApiError(404, error.message)
+  if (error instanceof UnsupportedFileError) return new ApiError(415, error.message)
   if (error instanceof UnrenderableDocumentError) return new ApiError(422, error.message)
   if (error instanceof ProtocolError) {
     const status = error.closeCode === CLOSE_DOCUMENT_TOO_LARGE ? 413 : error.closeCode === CLOSE_UNKNOWN_CONTENT ? 422 : 400

@@ -59,8 +59,15 @@ export async function exportDocument(doc: Y.Doc, format: ExportFormat): Promise<
     case 'json': return `${JSON.stringify(node.toJSON())}\n`
     case 'html': return documentToHtml(node)
     case 'markdown': return (await markdown()).documentToMarkdown(node)
-    case 'text': return node.textBetween(0, node.content.size, '\n', (leaf) => leaf.type === schema.nodes.hard_break ? '\n' : '')
+    case 'text': return node.textBetween(0, node.content.size, '\n', leafText)
   }
+}
+
+/** A leaf's text in a plain-text export: a line break, or an image's alt text. */
+function leafText(leaf: Node): string {
+  if (leaf.type === schema.nodes.hard_break) return '\n'
+  if (leaf.type === schema.nodes.image) return (leaf.attrs.alt as string | null) ?? ''
+  return ''
 }
 
 /** Parses `text` in `format` into a document of the Ortak schema; throws DocumentInputError naming the problem. */

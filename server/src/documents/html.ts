@@ -4,8 +4,8 @@
  * jsdom provides the DOM they need on the server. jsdom is loaded on first
  * use, so commands that never touch HTML do not pay for it.
  */
-import { DOMParser, DOMSerializer, type Node } from 'prosemirror-model'
-import { schema } from '@ortak/schema'
+import { DOMParser, type Fragment, type Node } from 'prosemirror-model'
+import { fragmentToHtml as writeHtml, schema } from '@ortak/schema'
 
 type JSDOMWindow = import('jsdom').DOMWindow
 
@@ -18,7 +18,6 @@ function domWindow(): Promise<JSDOMWindow> {
 }
 
 const domParser = DOMParser.fromSchema(schema)
-const domSerializer = DOMSerializer.fromSchema(schema)
 
 /** Parses an HTML document or fragment; what the schema has no rule for is reduced to its text. */
 export async function htmlToDocument(html: string): Promise<Node> {
@@ -29,9 +28,16 @@ export async function htmlToDocument(html: string): Promise<Node> {
 }
 
 /** Renders the document as an HTML fragment (the body's content, no <html> wrapper). */
-export async function documentToHtml(doc: Node): Promise<string> {
-  const { document } = await domWindow()
-  const container = document.createElement('div')
-  container.appendChild(domSerializer.serializeFragment(doc.content, { document: document as unknown as Document }))
-  return container.innerHTML
+export function documentToHtml(doc: Node): Promise<string> {
+  return fragmentToHtml(doc.content)
+}
+
+/** Renders nodes of the schema as HTML (see @ortak/schema's `fragmentToHtml`). */
+export async function fragmentToHtml(content: Fragment): Promise<string> {
+  return writeHtml(content, await serverDocument())
+}
+
+/** The document of the server's jsdom window, to build HTML in. */
+export async function serverDocument(): Promise<Document> {
+  return (await domWindow()).document as unknown as Document
 }

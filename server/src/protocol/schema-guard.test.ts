@@ -44,12 +44,10 @@ const block = (room: Room, index: number) => room.fragment.get(index) as Y.XmlEl
 const textOf = (element: Y.XmlElement) => element.get(0) as Y.XmlText
 
 describe('findUnknownContentInUpdate', () => {
-  it('passes what an Ortak editor writes: a whole document, keystrokes, marks, attributes, new blocks', () => {
+  it('passes what an Ortak editor writes: a whole document, keystrokes, marks, attributes, new blocks', async () => {
     const room = new Room()
-    expect(room.check((client) => prosemirrorToYXmlFragment(
-      markdownToDocument('# Title\n\nSome **bold** and a [link](https://example.com "T").\n\n* one\n* two\n\n3. three\n\n```\ncode\n```\n\n---\n\nline\\\nbreak'),
-      client.getXmlFragment(documentFragmentName),
-    ))).toBeNull()
+    const document = await markdownToDocument('# Title\n\nSome **bold** and a [link](https://example.com "T").\n\n* one\n* two\n\n3. three\n\n```\ncode\n```\n\n---\n\nline\\\nbreak')
+    expect(room.check((client) => prosemirrorToYXmlFragment(document, client.getXmlFragment(documentFragmentName)))).toBeNull()
     const body = textOf(block(room, 1))
     expect(room.check(() => body.insert(4, ' typed'))).toBeNull()
     expect(room.check(() => {
@@ -63,9 +61,10 @@ describe('findUnknownContentInUpdate', () => {
     expect(room.check(() => room.fragment.delete(0, 2))).toBeNull()
   })
 
-  it('lets a keystroke after text through, and still refuses a string written beside the blocks themselves', () => {
+  it('lets a keystroke after text through, and still refuses a string written beside the blocks themselves', async () => {
     const room = new Room()
-    room.check((client) => prosemirrorToYXmlFragment(markdownToDocument('typed'), client.getXmlFragment(documentFragmentName)))
+    const typed = await markdownToDocument('typed')
+    room.check((client) => prosemirrorToYXmlFragment(typed, client.getXmlFragment(documentFragmentName)))
     expect(room.check(() => textOf(block(room, 0)).insert(5, '!'))).toBeNull()
     expect(room.check(() => textOf(block(room, 0)).delete(0, 1))).toBeNull()
     // A string whose origin is the paragraph itself: Yjs puts it in the paragraph's parent, the fragment.
@@ -115,6 +114,53 @@ describe('findUnknownContentInUpdate', () => {
       expect(room.check(() => edit(room, textOf(block(room, 0)))), expected).toBe(expected)
       // Nothing of it reached the room.
       expect(room.doc.getXmlFragment(documentFragmentName).toString(), expected).toBe('<paragraph>hello</paragraph><heading></heading>')
+    }
+  })
+
+  it('passes tables, images and task items as an Ortak editor writes and changes them, and refuses values it could not build', () => {
+    const { nodes } = schema
+    const cell = (words: string) => nodes.table_cell!.create(null, nodes.paragraph!.create(null, schema.text(words)))
+    const room = new Room()
+    expect(room.check((client) => prosemirrorToYXmlFragment(nodes.doc!.create(null, [
+      nodes.table!.create(null, [nodes.table_row!.create(null, [
+        nodes.table_header!.create(null, nodes.paragraph!.create()), cell('b'),
+      ])]),
+      nodes.paragraph!.create(null, nodes.image!.create({ src: '/api/rooms/r/files/ab', alt: 'chart' })),
+      nodes.bullet_list!.create(null, nodes.list_item!.create({ checked: false }, nodes.paragraph!.create(null, schema.text('todo')))),
+    ]), client.getXmlFragment(documentFragmentName)))).toBeNull()
+    const table = block(room, 0)
+    const row = table.get(0) as Y.XmlElement
+    const item = block(room, 2).get(0) as Y.XmlElement
+    const image = block(room, 1).get(0) as Y.XmlElement
+    // Toggling a task, merging cells, resizing a column, sizing a picture.
+    expect(room.check(() => item.setAttribute('checked', true as unknown as string))).toBeNull()
+    expect(room.check(() => {
+      ;(row.get(0) as Y.XmlElement).setAttribute('colspan', 2 as unknown as string)
+      ;(row.get(0) as Y.XmlElement).setAttribute('colwidth', [120, 80] as unknown as string)
+      row.delete(1, 1)
+    })).toBeNull()
+    expect(room.check(() => image.setAttribute('width', 240 as unknown as string))).toBeNull()
+    expect(room.check(() => table.insert(1, [new Y.XmlElement('table_row')]))).toBeNull()
+
+
+    // Each refused edit on a fresh copy: a refused update stays in the client that made it, and later edits build on it.
+    const base = Y.encodeStateAsUpdate(room.doc)
+    const cases: Array<[string, (parts: { image: Y.XmlElement; item: Y.XmlElement; row: Y.XmlElement; list: Y.XmlElement }) => void]> = [
+      ['attribute "src" = "javascript:alert(1)" on "image"', ({ image }) => image.setAttribute('src', 'javascript:alert(1)')],
+      ['attribute "src" = "data:image/svg+xml,<svg onload=alert(1)>" on "image"', ({ image }) => image.setAttribute('src', 'data:image/svg+xml,<svg onload=alert(1)>')],
+      ['attribute "onerror" on "image"', ({ image }) => image.setAttribute('onerror', 'alert(1)')],
+      ['attribute "checked" = "yes" on "list_item"', ({ item }) => item.setAttribute('checked', 'yes')],
+      ['attribute "rowspan" = 1000000000 on "table_header"', ({ row }) => (row.get(0) as Y.XmlElement).setAttribute('rowspan', 1e9 as unknown as string)],
+      ['attribute "colwidth" = "wide" on "table_header"', ({ row }) => (row.get(0) as Y.XmlElement).setAttribute('colwidth', 'wide')],
+      ['node "tableCell"', ({ row }) => row.insert(0, [new Y.XmlElement('tableCell')])],
+      ['node "taskItem"', ({ list }) => list.insert(1, [new Y.XmlElement('taskItem')])],
+    ]
+    for (const [expected, edit] of cases) {
+      const copy = new Room()
+      copy.load(base)
+      const list = block(copy, 2)
+      const parts = { image: block(copy, 1).get(0) as Y.XmlElement, item: list.get(0) as Y.XmlElement, row: block(copy, 0).get(0) as Y.XmlElement, list }
+      expect(copy.check(() => edit(parts)), expected).toBe(expected)
     }
   })
 

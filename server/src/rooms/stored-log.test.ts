@@ -81,6 +81,7 @@ function signal(): { promise: Promise<void>; resolve: () => void } {
 /** `storage` with its appends or compactions replaced, as a slower database would run them. */
 function withReplaced(storage: Storage, replaced: Partial<Pick<Storage, 'append' | 'compact'>>): Storage {
   return {
+    files: storage.files,
     load: (room) => storage.load(room),
     append: replaced.append ?? ((entries) => storage.append(entries)),
     compact: replaced.compact ?? ((room, snapshot, throughSeq, generation) => storage.compact(room, snapshot, throughSeq, generation)),

@@ -14,6 +14,7 @@ import * as Y from 'yjs'
 import type { AppendEntry, LoadedRoom, Storage, StoredRoomInfo } from './storage.js'
 import { RoomDeletedError, StorageError } from './storage.js'
 import { PostgresVersionStore, VERSIONS_MIGRATION_SQL, deleteVersionsOf } from './postgres-versions.js'
+import { PostgresFileStore, createFileTables, deleteRoomFiles } from './postgres-files.js'
 
 export interface PostgresStorageOptions {
   /** postgres://user:password@host:port/database */
@@ -70,6 +71,13 @@ const MIGRATIONS: readonly Migration[] = [
 const MIGRATION_LOCK_KEY = 0x6f7274616b
 
 export class PostgresStorage implements Storage {
+  readonly files = new PostgresFileStore({
+    transaction: (operation, room, run) => this.transaction(operation, room, run),
+    query: async (operation, room, sql, params) => {
+      await this.ready(operation, room)
+      return this.guard(operation, room, () => this.pool.query(sql, params))
+    },
+  })
   private readonly pool: pg.Pool
   /** Resolves once the schema is current; every operation waits for it. */
   readonly migrated: Promise<void>
@@ -114,6 +122,7 @@ export class PostgresStorage implements Storage {
         await client.query('INSERT INTO ortak_schema_migrations (version, description) VALUES ($1, $2)', [migration.version, migration.description])
         this.options.log?.info({ version: migration.version, description: migration.description }, 'PostgreSQL schema migrated')
       }
+      await createFileTables(client)
     }, false)
   }
 
@@ -234,6 +243,7 @@ export class PostgresStorage implements Storage {
          RETURNING generation`, [room, Date.now()])
       await client.query('DELETE FROM ortak_updates WHERE room = $1', [room])
       await deleteVersionsOf(client, room)
+      await deleteRoomFiles(client, room)
       return Number(tombstone.rows[0]!.generation)
     })
   }

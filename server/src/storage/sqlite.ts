@@ -13,6 +13,7 @@ import * as encoding from 'lib0/encoding'
 import type { Logger } from 'pino'
 import type { AppendEntry, LoadedRoom, Storage, StoredRoomInfo } from './storage.js'
 import { RoomDeletedError, StorageError } from './storage.js'
+import { SqliteFileStore } from './sqlite-files.js'
 import { WalCheckpointer } from './wal-checkpointer.js'
 import { SqliteVersionStore } from './sqlite-versions.js'
 
@@ -72,6 +73,7 @@ function splitUpdates(row: Uint8Array, count: number, into: Uint8Array[]): void 
 const VACUUM_FREE_SHARE = 0.25
 
 export class SqliteStorage implements Storage {
+  readonly files: SqliteFileStore
   private readonly db: Database.Database
   private readonly checkpointer: WalCheckpointer
   private readonly statements
@@ -101,6 +103,7 @@ export class SqliteStorage implements Storage {
       const columns = this.db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all(table)
       if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
     }
+    this.files = new SqliteFileStore(this.db)
     const db = this.db
     this.versions = new SqliteVersionStore(db)
     this.statements = {
@@ -163,6 +166,7 @@ export class SqliteStorage implements Storage {
     this.deleteRoom = db.transaction((room: string) => {
       s.deleteRoomLog.run(room)
       this.versions.deleteRoom(room)
+      this.files.deleteRoomFiles(room)
       return s.markDeleted.get({ room, now: Date.now() })!.generation
     })
   }

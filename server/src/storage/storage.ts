@@ -11,6 +11,8 @@
  * never store the deleted document again, while the room created anew under
  * the same name takes writes as usual.
  */
+import type { FileStore } from './file-store.js'
+
 export interface LoadedRoom {
   /** The snapshot first (if any), then every logged update in append order. */
   updates: Uint8Array[]
@@ -39,6 +41,8 @@ export interface StoredRoomInfo {
 }
 
 export interface Storage {
+  /** The rooms' files, in the same database; `delete` deletes a room's files with it. */
+  readonly files: FileStore
   /** Everything stored for a room; an unknown room loads as empty. */
   load(room: string): Promise<LoadedRoom>
   /**

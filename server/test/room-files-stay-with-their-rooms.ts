@@ -1,0 +1,69 @@
+/**
+ * The part of the Storage contract about files: the same tests for every
+ * adapter, run by each adapter's contract test against its own storage.
+ */
+import { expect, it } from 'vitest'
+import type { StoredFile } from '../src/storage/file-store.js'
+import type { Storage } from '../src/storage/storage.js'
+import { textUpdate } from './security-helpers.js'
+import { gif, jpeg, png, sha256, webp } from './pictures.js'
+
+const fileOf = (bytes: Uint8Array, mediaType: string): StoredFile => ({ hash: sha256(bytes), mediaType, bytes })
+
+/**
+ * Declares the tests; `storage` gives each the adapter to test, and `storedFiles` how many files (not links)
+ * its database holds. The rooms named here are not used otherwise.
+ */
+export function itKeepsFilesWithTheirRooms(storage: () => Storage, storedFiles: () => Promise<number>): void {
+  it('stores a file once however many rooms and uploads hold it, and gives it only to a room that holds it', async () => {
+    const s = storage()
+    const before = await storedFiles()
+    const picture = fileOf(png, 'image/png')
+    await s.files.putFile('album-a', picture)
+    await s.files.putFile('album-a', picture)
+    await s.files.putFile('album-b', picture)
+    expect(await storedFiles()).toBe(before + 1)
+    const read = await s.files.getFile('album-b', picture.hash)
+    expect(read).toMatchObject({ hash: picture.hash, mediaType: 'image/png' })
+    expect(Buffer.from(read!.bytes).equals(Buffer.from(png))).toBe(true)
+    expect(await s.files.getFile('album-c', picture.hash)).toBeNull()
+    expect(await s.files.hasFiles('album-a')).toBe(true)
+    expect(await s.files.hasFiles('album-c')).toBe(false)
+  })
+
+  it('deletes a room\'s files with the room, but not those another room holds', async () => {
+    const s = storage()
+    const before = await storedFiles()
+    const shared = fileOf(jpeg, 'image/jpeg')
+    const own = fileOf(webp, 'image/webp')
+    await s.append([{ room: 'trip', update: textUpdate('notes'), generation: 0 }])
+    await s.files.putFile('trip', shared)
+    await s.files.putFile('trip', own)
+    await s.files.putFile('trip-copy', shared)
+    expect(await storedFiles()).toBe(before + 2)
+    await s.delete('trip')
+    expect(await s.files.getFile('trip', shared.hash)).toBeNull()
+    expect(await s.files.getFile('trip', own.hash)).toBeNull()
+    expect(await s.files.hasFiles('trip')).toBe(false)
+    expect(await storedFiles()).toBe(before + 1)
+    expect(await s.files.getFile('trip-copy', shared.hash)).toMatchObject({ mediaType: 'image/jpeg' })
+    // A room holding only files is deleted the same way.
+    await s.delete('trip-copy')
+    expect(await storedFiles()).toBe(before)
+    // The room made anew under the name may hold the same picture again.
+    await s.files.putFile('trip', shared)
+    expect(await s.files.getFile('trip', shared.hash)).toMatchObject({ mediaType: 'image/jpeg' })
+    await s.delete('trip')
+  })
+
+  it('keeps a file uploaded to one room while another room holding it is deleted', async () => {
+    const s = storage()
+    const picture = fileOf(gif, 'image/gif')
+    for (let round = 0; round < 20; round++) {
+      await s.files.putFile('leaving', picture)
+      await Promise.all([s.delete('leaving'), s.files.putFile('staying', picture)])
+      expect(await s.files.getFile('staying', picture.hash), `round ${round}`).toMatchObject({ mediaType: 'image/gif' })
+      await s.delete('staying')
+    }
+  })
+}
