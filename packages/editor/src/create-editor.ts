@@ -136,6 +136,19 @@ function webSocketUrl(url: string, document: Document): string {
   return parsed.href.replace(/\/+$/, '')
 }
 
+/** How the editor is to look and speak, checked: a RangeError names what it cannot take. */
+function lookAndWords(element: HTMLElement, options: EditorOptions) {
+  if (options.theme !== undefined && !themes.includes(options.theme)) {
+    throw new RangeError(`theme must be light, dark or auto, got ${JSON.stringify(options.theme)}`)
+  }
+  const toolbarChoice = checkToolbarChoice(options.toolbar)
+  const lang = options.lang ?? element.closest('[lang]')?.getAttribute('lang') ?? undefined
+  const messages = messagesFor(lang, options.messages)
+  const placeholder = options.placeholder ?? messages.placeholder
+  if (typeof placeholder !== 'string') throw new RangeError(`placeholder must be a string, got ${JSON.stringify(placeholder)}`)
+  return { theme: options.theme ?? 'auto', toolbarChoice, messages, lang: languageShown(lang, options.messages), placeholder }
+}
+
 function skeleton(document: Document): { root: HTMLElement; toolbar: HTMLElement; people: HTMLElement; status: StatusElements; surface: HTMLElement } {
   const root = document.createElement('div')
   root.className = 'ortak-editor'
@@ -168,19 +181,12 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   // A colour the page did not choose is provisional until the room's awareness shows which are free.
   let isColorChosen = given.color !== undefined
   let user: User = { name: given.name, color: given.color ?? randomUser().color }
-  if (options.theme !== undefined && !themes.includes(options.theme)) {
-    throw new RangeError(`theme must be light, dark or auto, got ${JSON.stringify(options.theme)}`)
-  }
-  const toolbarChoice = checkToolbarChoice(options.toolbar)
-  const lang = options.lang ?? element.closest('[lang]')?.getAttribute('lang') ?? undefined
-  const messages = messagesFor(lang, options.messages)
-  const placeholder = options.placeholder ?? messages.placeholder
-  if (typeof placeholder !== 'string') throw new RangeError(`placeholder must be a string, got ${JSON.stringify(placeholder)}`)
+  const { theme, toolbarChoice, messages, lang, placeholder } = lookAndWords(element, options)
 
   const releaseStyles = useEditorStyles(document)
   const dom = skeleton(document)
-  dom.root.dataset.theme = options.theme ?? 'auto'
-  dom.root.lang = languageShown(lang, options.messages)
+  dom.root.dataset.theme = theme
+  dom.root.lang = lang
   element.append(dom.root)
 
   const doc = new Y.Doc()

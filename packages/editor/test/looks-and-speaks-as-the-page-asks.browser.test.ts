@@ -172,17 +172,24 @@ describe('the editor as the page asks it to look and speak', { timeout: 90_000 }
         placeholder: host.querySelector('.ortak-placeholder')!.getAttribute('data-placeholder'),
       }
       editor.destroy()
-      let refusal = ''
-      try {
-        createEditor(host, { url, room: 'german', user, messages: { bolld: 'Fett' } as never })
-      } catch (error) {
-        refusal = `${(error as Error).name}: ${(error as Error).message}`
-      }
-      return { shown, refusal, leftBehind: host.childElementCount }
+      const refusals = [{ messages: { bolld: 'Fett' } }, { toolbar: 'strong' }, { placeholder: 5 }, { theme: 'Dark' }].map((wrong) => {
+        try {
+          createEditor(host, { url, room: 'german', user, ...wrong } as never)
+          return 'taken'
+        } catch (error) {
+          return `${(error as Error).name}: ${(error as Error).message}`
+        }
+      })
+      return { shown, refusals, leftBehind: host.childElementCount }
     }, session.server.wsUrl)
     expect(result).toEqual({
       shown: { lang: 'de', bold: 'Fett', italic: 'Italic', placeholder: 'Schreiben Sie…' },
-      refusal: 'RangeError: messages has no message named "bolld"',
+      refusals: [
+        'RangeError: messages has no message named "bolld"',
+        'RangeError: toolbar must be true, false or a list of button names, got "strong"',
+        'RangeError: placeholder must be a string, got 5',
+        'RangeError: theme must be light, dark or auto, got "Dark"',
+      ],
       leftBehind: 0,
     })
     await api.context.close()
