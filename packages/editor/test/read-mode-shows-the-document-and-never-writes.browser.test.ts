@@ -92,6 +92,9 @@ describe('read mode', { timeout: 90_000 }, () => {
     expect(await isSameSocket(reader)).toBe(true)
     expect(readOnlyRefusals(session.server.process.output)).toEqual([])
     expect(await reader.evaluate(() => window.ortak!.status)).toMatchObject({ connection: 'online', mode: 'read', isSaved: true })
+    // An editor opened to read keeps no offline copy, whose unsaved edits of an earlier session would go out.
+    const offlineCopies = (page: Page) => page.evaluate(async () => (await indexedDB.databases()).filter((d) => d.name?.startsWith('ortak:')).length)
+    expect({ reader: await offlineCopies(reader), writer: await offlineCopies(writer) }).toEqual({ reader: 0, writer: 1 })
     expect(pageErrors).toEqual([])
     await Promise.all([writerContext.close(), readerContext.close()])
   })

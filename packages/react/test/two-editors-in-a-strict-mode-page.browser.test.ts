@@ -63,6 +63,7 @@ interface PaneProps {
   user: { name: string; color?: string }
   token?: string
   offline?: boolean
+  mode?: 'edit' | 'read'
 }
 type Pane = 'component' | 'hook'
 
@@ -106,7 +107,7 @@ describe('@ortak/react under StrictMode', { timeout: 90_000 }, () => {
     if (builtDir) fs.rmSync(path.dirname(builtDir), { recursive: true, force: true })
   })
 
-  it('mounts twice and ends with one socket per editor, the document once, and a colour for each', async () => {
+  it('mounts twice with one socket per editor ever made, shows the document once, and gives each its own colour', async () => {
     const grant = (room: string, name: string) => token({ room, permission: 'write', name, sub: name.toLowerCase() })
     const url = session.server.wsUrl
     const watcher = connectClient(url, 'team', { params: { token: await grant('team', 'Watcher') } })
@@ -149,7 +150,7 @@ describe('@ortak/react under StrictMode', { timeout: 90_000 }, () => {
     }
   })
 
-  it('closes the old socket and shows the new document on a new room, and reconnects with a new token', async () => {
+  it('keeps a given colour, switches mode on the open socket, and on a new room or token closes the old socket and shows the new document', async () => {
     const url = session.server.wsUrl
     const seed = connectClient(url, 'elsewhere', { params: { token: await token({ room: 'elsewhere', permission: 'write' }) } })
     const context = await session.browser.newContext()
@@ -167,6 +168,16 @@ describe('@ortak/react under StrictMode', { timeout: 90_000 }, () => {
       await waitFor('online in the first room', async () => await paneStatus(page, 'hook') === 'online')
       await caretToEnd(page)
       await page.keyboard.type('First room.')
+      // A colour the page gives is kept as given.
+      expect(await paneColor(page, 'hook')).toBe('#087f5b')
+      // A new mode prop acts on the open socket.
+      const socketsBeforeMode = await sockets(page)
+      await show(page, { hook: { ...first, mode: 'read' } })
+      await waitFor('read mode', async () => await page.evaluate(() =>
+        (window as unknown as { editors: Record<string, { status: { mode: string } }> }).editors.hook!.status.mode === 'read'))
+      expect(await page.locator('#hook .ProseMirror').getAttribute('contenteditable')).toBe('false')
+      expect(await sockets(page)).toEqual(socketsBeforeMode)
+      await show(page, { hook: first })
 
       await show(page, { hook: { ...first, room: 'elsewhere' } })
       await waitFor('the other room’s document', async () => await paneText(page, 'hook') === 'The other room.')
