@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { SECRET, token } from '../../../server/test/security-helpers.js'
-import { bareEditorPage, caretToEnd, startHostSite, useServerAndBrowser, waitForStatus, waitForText, type HostSite } from './browser.js'
+import { bareEditorPage, caretToEnd, refusalsCounted, startHostSite, useServerAndBrowser, waitForStatus, waitForText, type HostSite } from './browser.js'
 
 const ROOM = 'handbook'
 
@@ -91,6 +91,7 @@ describe('read mode', { timeout: 90_000 }, () => {
     await waitForText(writer, 'the writer’s own text, unchanged by the reader', (text) => text === 'Written by Wren. More. Last.')
     expect(await isSameSocket(reader)).toBe(true)
     expect(readOnlyRefusals(session.server.process.output)).toEqual([])
+    expect(await refusalsCounted(session.server.url, 'read_only')).toBe(0)
     expect(await reader.evaluate(() => window.ortak!.status)).toMatchObject({ connection: 'online', mode: 'read', isSaved: true })
     // An editor opened to read keeps no offline copy, whose unsaved edits of an earlier session would go out.
     const offlineCopies = (page: Page) => page.evaluate(async () => (await indexedDB.databases()).filter((d) => d.name?.startsWith('ortak:')).length)
