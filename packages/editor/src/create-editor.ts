@@ -336,6 +336,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     if (isDestroyed || !isViewMounted) return
     view.updateState(readOnlyState())
     fragment.observeDeep(showChangesReadOnly)
+    showMode()
     statusMayHaveChanged()
   }
   let isViewMounted = false
@@ -348,8 +349,10 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     for (const listener of listeners.change) listener(json)
   })
   const isEditable = () => unknownContent.found === null && !isReadMode()
+  // On the root, for styles (a toolbar hidden while reading, say).
+  const showMode = () => void (dom.root.dataset.mode = isEditable() ? 'edit' : 'read')
   function modeMayHaveChanged() {
-    dom.root.dataset.mode = isEditable() ? 'edit' : 'read'
+    showMode()
     // The view reads `editable` again, and the toolbar (a plugin view) disables its buttons with it.
     if (isViewMounted) view.setProps({ editable: isEditable })
     statusMayHaveChanged()
@@ -380,7 +383,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     },
   })
   isViewMounted = true
-  dom.root.dataset.mode = isEditable() ? 'edit' : 'read'
+  showMode()
   if (unknownContent.found !== null) fragment.observeDeep(showChangesReadOnly)
 
   return {

@@ -58,6 +58,7 @@ describe('read mode', { timeout: 90_000 }, () => {
     await waitForText(reader, 'the writer’s text', (text) => text === 'Written by Wren.')
     expect(await reader.locator('.ortak-status-note').textContent()).toBe('Read-only: your access to this document lets you read it, not change it.')
     expect(await reader.locator('.ProseMirror').getAttribute('contenteditable')).toBe('false')
+    expect(await reader.locator('.ortak-editor').getAttribute('data-mode')).toBe('read')
     const buttons = reader.locator('.ortak-toolbar .ortak-button')
     expect(await buttons.count()).toBeGreaterThan(10)
     expect(await buttons.evaluateAll((all) => all.filter((b) => !(b as HTMLButtonElement).disabled).length)).toBe(0)
@@ -110,6 +111,7 @@ describe('read mode', { timeout: 90_000 }, () => {
 
     await page.evaluate(() => window.ortak!.setMode('read'))
     await waitForStatus(page, (s) => s.mode === 'read')
+    expect(await page.locator('.ortak-editor').getAttribute('data-mode')).toBe('read')
     expect(await page.locator('.ortak-status-note').textContent()).toBe('')
     await caretToEnd(page)
     await page.keyboard.type('not while reading')
