@@ -54,7 +54,7 @@ export interface EditorOptions {
   getToken?: () => Promise<string>
   /** `edit` (the default) or `read`: the document live, with the others' carets, never changed from here. */
   mode?: EditorMode
-  /** Keep a copy in IndexedDB so offline edits survive a reload (default `true`). */
+  /** Keep a copy in IndexedDB so offline edits survive a reload (default `true`; not for an editor opened in read mode). */
   offline?: boolean
   // How the editor looks and speaks.
   /** `light`, `dark`, or `auto` (default): follow the system's colour scheme. */
@@ -177,6 +177,8 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   if (options.getToken !== undefined && typeof options.getToken !== 'function') throw new RangeError('getToken must be a function returning a promise of a token')
   let requestedMode = checkMode(options.mode ?? 'edit')
   let token = options.token
+  const hasReadOnlyAccess = () => token !== undefined && tokenPermission(token) === 'read'
+  const isReadMode = () => requestedMode === 'read' || hasReadOnlyAccess()
   const given = checkUser(options.user)
   // A colour the page did not choose is provisional until the room's awareness shows which are free.
   let isColorChosen = given.color !== undefined
@@ -194,7 +196,9 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   // Before the view binds y-prosemirror to the fragment, so that it hears every change first.
   const unknownContent = new UnknownContentWatch(fragment, () => openReadOnly())
   const tracker = new SaveTracker()
-  const offlineCopy = options.offline !== false && typeof window.indexedDB !== 'undefined'
+  // Not for an editor opened to read: unsaved edits kept from an earlier session would go out in its first sync
+  // (and a read token's connection is closed for them); they stay in IndexedDB for the next editor that edits.
+  const offlineCopy = options.offline !== false && !isReadMode() && typeof window.indexedDB !== 'undefined'
     ? new OfflineCopy(`ortak:${url}/${room}`, doc)
     : null
   // Registered before the provider's own listener, so a change is counted before the message carrying it is sent.
@@ -216,8 +220,6 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   let isDestroyed = false
   let refusedTokens = 0
   const listeners: { [E in keyof EditorEvents]: Set<EditorEvents[E]> } = { status: new Set(), presence: new Set(), change: new Set() }
-  const hasReadOnlyAccess = () => token !== undefined && tokenPermission(token) === 'read'
-  const isReadMode = () => requestedMode === 'read' || hasReadOnlyAccess()
 
   const provider = new WebsocketProvider(url, encodeURIComponent(room), doc, {
     connect: false,
@@ -368,6 +370,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     if (isDestroyed || !isViewMounted) return
     view.updateState(readOnlyState())
     fragment.observeDeep(showChangesReadOnly)
+    showMode()
     statusMayHaveChanged()
   }
   let isViewMounted = false
@@ -380,8 +383,10 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     for (const listener of listeners.change) listener(json)
   })
   const isEditable = () => unknownContent.found === null && !isReadMode()
+  // On the root, for styles (a toolbar hidden while reading, say).
+  const showMode = () => void (dom.root.dataset.mode = isEditable() ? 'edit' : 'read')
   function modeMayHaveChanged() {
-    dom.root.dataset.mode = isEditable() ? 'edit' : 'read'
+    showMode()
     // The view reads `editable` again, and the toolbar (a plugin view) disables its buttons with it.
     if (isViewMounted) view.setProps({ editable: isEditable })
     statusMayHaveChanged()
@@ -413,7 +418,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     },
   })
   isViewMounted = true
-  dom.root.dataset.mode = isEditable() ? 'edit' : 'read'
+  showMode()
   if (unknownContent.found !== null) fragment.observeDeep(showChangesReadOnly)
 
   return {

@@ -235,6 +235,13 @@ export function offlineCopyFlushed(page: Page): Promise<number> {
   }))
 }
 
+/** How many connections the server's metrics count as refused or closed for `reason` (as in close-codes.ts). */
+export async function refusalsCounted(serverUrl: string, reason: string): Promise<number> {
+  const metrics = await (await fetch(`${serverUrl}/metrics`)).text()
+  const line = metrics.split('\n').find((l) => l.startsWith(`ortak_connections_refused_total{reason="${reason}"}`))
+  return line === undefined ? 0 : Number(line.split(' ').at(-1))
+}
+
 export interface HostSite {
   url: string
   close(): Promise<void>

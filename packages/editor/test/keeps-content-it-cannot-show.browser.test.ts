@@ -36,6 +36,7 @@ it('opens a document with content it cannot show read-only, with a note, and cha
 
   // Read-only: not editable, the toolbar disabled, typing changes nothing.
   expect(await page.locator('.ProseMirror').getAttribute('contenteditable')).toBe('false')
+  expect(await page.locator('.ortak-editor').getAttribute('data-mode')).toBe('read')
   expect(await page.evaluate(() => window.ortak!.view.editable)).toBe(false)
   expect(await page.locator('.ortak-button[data-command]').evaluateAll((buttons) => buttons.every((b) => (b as HTMLButtonElement).disabled))).toBe(true)
   const shown = await docText(page)
@@ -47,7 +48,7 @@ it('opens a document with content it cannot show read-only, with a note, and cha
 
   // A few seconds open, and the stored document is still exactly what was written: one update, byte for byte.
   await page.waitForTimeout(3000)
-  expect(await status(page)).toMatchObject({ connection: 'online', isSaved: true, unshownContent: 'mark "bold"' })
+  expect(await status(page)).toMatchObject({ connection: 'online', isSaved: true, mode: 'read', unshownContent: 'mark "bold"' })
   const stored = new Y.Doc()
   Y.applyUpdate(stored, new Uint8Array(await (await fetch(`${session.server.url}/api/rooms/${room}?format=yjs`)).arrayBuffer()))
   expect(Y.encodeStateAsUpdate(stored)).toEqual(Y.encodeStateAsUpdate(seeded))

@@ -9,7 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from 'playwright-core'
 import { SECRET, token } from '../../../server/test/security-helpers.js'
-import { bareEditorPage, caretToEnd, startHostSite, useServerAndBrowser, waitForStatus, waitForText, type HostSite } from './browser.js'
+import { bareEditorPage, caretToEnd, refusalsCounted, startHostSite, useServerAndBrowser, waitForStatus, waitForText, type HostSite } from './browser.js'
 
 const ROOM = 'handbook'
 
@@ -58,6 +58,7 @@ describe('read mode', { timeout: 90_000 }, () => {
     await waitForText(reader, 'the writer’s text', (text) => text === 'Written by Wren.')
     expect(await reader.locator('.ortak-status-note').textContent()).toBe('Read-only: your access to this document lets you read it, not change it.')
     expect(await reader.locator('.ProseMirror').getAttribute('contenteditable')).toBe('false')
+    expect(await reader.locator('.ortak-editor').getAttribute('data-mode')).toBe('read')
     const buttons = reader.locator('.ortak-toolbar .ortak-button')
     expect(await buttons.count()).toBeGreaterThan(10)
     expect(await buttons.evaluateAll((all) => all.filter((b) => !(b as HTMLButtonElement).disabled).length)).toBe(0)
@@ -91,7 +92,11 @@ describe('read mode', { timeout: 90_000 }, () => {
     await waitForText(writer, 'the writer’s own text, unchanged by the reader', (text) => text === 'Written by Wren. More. Last.')
     expect(await isSameSocket(reader)).toBe(true)
     expect(readOnlyRefusals(session.server.process.output)).toEqual([])
+    expect(await refusalsCounted(session.server.url, 'read_only')).toBe(0)
     expect(await reader.evaluate(() => window.ortak!.status)).toMatchObject({ connection: 'online', mode: 'read', isSaved: true })
+    // An editor opened to read keeps no offline copy, whose unsaved edits of an earlier session would go out.
+    const offlineCopies = (page: Page) => page.evaluate(async () => (await indexedDB.databases()).filter((d) => d.name?.startsWith('ortak:')).length)
+    expect({ reader: await offlineCopies(reader), writer: await offlineCopies(writer) }).toEqual({ reader: 0, writer: 1 })
     expect(pageErrors).toEqual([])
     await Promise.all([writerContext.close(), readerContext.close()])
   })
@@ -106,6 +111,7 @@ describe('read mode', { timeout: 90_000 }, () => {
 
     await page.evaluate(() => window.ortak!.setMode('read'))
     await waitForStatus(page, (s) => s.mode === 'read')
+    expect(await page.locator('.ortak-editor').getAttribute('data-mode')).toBe('read')
     expect(await page.locator('.ortak-status-note').textContent()).toBe('')
     await caretToEnd(page)
     await page.keyboard.type('not while reading')

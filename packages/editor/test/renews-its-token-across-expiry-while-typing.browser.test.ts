@@ -8,7 +8,7 @@
 import { expect, it } from 'vitest'
 import { connectClient, synced, waitFor } from '../../../server/test/helpers.js'
 import { SECRET, token } from '../../../server/test/security-helpers.js'
-import { startHostSite, useServerAndBrowser, waitForStatus } from './browser.js'
+import { refusalsCounted, startHostSite, useServerAndBrowser, waitForStatus } from './browser.js'
 
 const ROOM = 'renewing'
 const LIFETIME_SECONDS = 3
@@ -44,6 +44,7 @@ window.ortak = Ortak.createEditor(document.getElementById('editor'), {
     await browserPage.goto(`${site.url}/`)
     await waitForStatus(browserPage, (s) => s.connection === 'online')
     expect(closesWith(session.server.process.output, 4401)).toBe(1)
+    expect(await refusalsCounted(session.server.url, 'token_invalid')).toBe(1)
     expect(calls).toBe(2)
 
     await browserPage.locator('.ProseMirror').click()

@@ -3,21 +3,25 @@
  * that StrictMode mounts every effect twice: two editors of one room (the
  * component and the hook) open one socket each, show the document once,
  * get colours of their own, and a new `room` or `token` prop closes the old
- * socket and shows the new document.
+ * socket and shows the new document. And HTML rendered by react-dom/server
+ * hydrates without a mismatch into a working editor.
  */
 import fs from 'node:fs'
 import path from 'node:path'
 import type { Page } from 'playwright-core'
 import { build } from 'vite'
+import { createElement, StrictMode } from 'react'
+import { renderToString } from 'react-dom/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { workspaceSourceAliases } from '../../../workspace-sources.js'
 import { connectClient, repoRoot, synced, waitFor } from '../../../server/test/helpers.js'
 import { SECRET, token } from '../../../server/test/security-helpers.js'
 import { caretToEnd, startHostSite, useServerAndBrowser, type HostSite } from '../../editor/test/browser.js'
+import { OrtakEditor } from '../src/index.js'
 
 const PAGE = `import { createElement, StrictMode, useEffect } from 'react'
-import { createRoot } from 'react-dom/client'
+import { createRoot, hydrateRoot } from 'react-dom/client'
 import { OrtakEditor, useOrtakEditor } from '@ortak/react'
 
 window.editors = {}
@@ -41,6 +45,11 @@ function App({ component, hook }) {
 }
 const root = createRoot(document.getElementById('app'))
 window.show = (props) => root.render(createElement(App, props))
+// Takes over the markup react-dom/server rendered into #ssr (a page of its own).
+window.hydrationErrors = []
+window.hydrate = (props) => hydrateRoot(document.getElementById('ssr'),
+  createElement(StrictMode, null, createElement(OrtakEditor, { ...props, ref: (editor) => { window.editors.hydrated = editor } })),
+  { onRecoverableError: (error) => window.hydrationErrors.push(String(error)) })
 `
 
 /** Runs before the page: keeps every WebSocket the page opens. */
@@ -63,6 +72,7 @@ interface PaneProps {
   user: { name: string; color?: string }
   token?: string
   offline?: boolean
+  mode?: 'edit' | 'read'
 }
 type Pane = 'component' | 'hook'
 
@@ -82,6 +92,8 @@ describe('@ortak/react under StrictMode', { timeout: 90_000 }, () => {
   const session = useServerAndBrowser({ env: { AUTH_SECRET: SECRET } })
   let site: HostSite
   let builtDir: string
+  let builtHtml: string
+  let builtAssets: Record<string, string>
 
   beforeAll(async () => {
     // Inside the repository, so that the page's imports of react resolve to its node_modules.
@@ -97,16 +109,16 @@ describe('@ortak/react under StrictMode', { timeout: 90_000 }, () => {
       resolve: { alias: workspaceSourceAliases() },
       build: { outDir: builtDir, minify: false },
     })
-    const html = fs.readFileSync(path.join(builtDir, 'index.html'), 'utf8')
-    const assets = Object.fromEntries(fs.readdirSync(path.join(builtDir, 'assets')).map((name) => [`/assets/${name}`, path.join(builtDir, 'assets', name)]))
-    site = await startHostSite({ '/': html }, assets)
+    builtHtml = fs.readFileSync(path.join(builtDir, 'index.html'), 'utf8')
+    builtAssets = Object.fromEntries(fs.readdirSync(path.join(builtDir, 'assets')).map((name) => [`/assets/${name}`, path.join(builtDir, 'assets', name)]))
+    site = await startHostSite({ '/': builtHtml }, builtAssets)
   }, 120_000)
   afterAll(async () => {
     await site?.close()
     if (builtDir) fs.rmSync(path.dirname(builtDir), { recursive: true, force: true })
   })
 
-  it('mounts twice and ends with one socket per editor, the document once, and a colour for each', async () => {
+  it('mounts twice with one socket per editor ever made, shows the document once, and gives each its own colour', async () => {
     const grant = (room: string, name: string) => token({ room, permission: 'write', name, sub: name.toLowerCase() })
     const url = session.server.wsUrl
     const watcher = connectClient(url, 'team', { params: { token: await grant('team', 'Watcher') } })
@@ -142,6 +154,7 @@ describe('@ortak/react under StrictMode', { timeout: 90_000 }, () => {
       await waitFor('the hook’s editor to show it', async () => await paneText(page, 'hook') === 'Typed once.')
       expect(await paneText(page, 'component')).toBe('Typed once.')
       await waitFor('the server to hold it once', () => watcher.doc.getXmlFragment('prosemirror').toString() === '<paragraph>Typed once.</paragraph>')
+      expect(await page.evaluate(() => (window as unknown as { statuses: string[] }).statuses)).toContain('online')
       expect(pageErrors).toEqual([])
     } finally {
       watcher.destroy()
@@ -149,7 +162,7 @@ describe('@ortak/react under StrictMode', { timeout: 90_000 }, () => {
     }
   })
 
-  it('closes the old socket and shows the new document on a new room, and reconnects with a new token', async () => {
+  it('keeps a given colour, switches mode on the open socket, and on a new room or token closes the old socket and shows the new document', async () => {
     const url = session.server.wsUrl
     const seed = connectClient(url, 'elsewhere', { params: { token: await token({ room: 'elsewhere', permission: 'write' }) } })
     const context = await session.browser.newContext()
@@ -167,6 +180,16 @@ describe('@ortak/react under StrictMode', { timeout: 90_000 }, () => {
       await waitFor('online in the first room', async () => await paneStatus(page, 'hook') === 'online')
       await caretToEnd(page)
       await page.keyboard.type('First room.')
+      // A colour the page gives is kept as given.
+      expect(await paneColor(page, 'hook')).toBe('#087f5b')
+      // A new mode prop acts on the open socket.
+      const socketsBeforeMode = await sockets(page)
+      await show(page, { hook: { ...first, mode: 'read' } })
+      await waitFor('read mode', async () => await page.evaluate(() =>
+        (window as unknown as { editors: Record<string, { status: { mode: string } }> }).editors.hook!.status.mode === 'read'))
+      expect(await page.locator('#hook .ProseMirror').getAttribute('contenteditable')).toBe('false')
+      expect(await sockets(page)).toEqual(socketsBeforeMode)
+      await show(page, { hook: first })
 
       await show(page, { hook: { ...first, room: 'elsewhere' } })
       await waitFor('the other room’s document', async () => await paneText(page, 'hook') === 'The other room.')
@@ -190,6 +213,37 @@ describe('@ortak/react under StrictMode', { timeout: 90_000 }, () => {
     } finally {
       seed.destroy()
       await context.close()
+    }
+  })
+
+  it('hydrates the HTML react-dom/server rendered, without a mismatch, into a working editor', async () => {
+    const props = { url: session.server.wsUrl, room: 'hydrated', user: { name: 'Dee', color: '#6741d9' }, offline: false,
+      token: await token({ room: 'hydrated', permission: 'write', name: 'Dee', sub: 'dee' }) }
+    const markup = renderToString(createElement(StrictMode, null, createElement(OrtakEditor, props)))
+    expect(markup).toContain('Loading the editor…')
+    const ssrSite = await startHostSite({ '/': builtHtml.replace('<div id="app"></div>', `<div id="app"></div><div id="ssr">${markup}</div>`) }, builtAssets)
+    const context = await session.browser.newContext()
+    const page = await context.newPage()
+    const consoleErrors: string[] = []
+    page.on('console', (message) => {
+      // The browser asks every site for a favicon; this one has none.
+      if (message.type() === 'error' && !message.location().url.endsWith('/favicon.ico')) consoleErrors.push(message.text())
+    })
+    try {
+      await page.goto(ssrSite.url)
+      expect(await page.locator('#ssr .ortak-editor-loading').textContent()).toBe('Loading the editor…')
+      await page.evaluate((p) => (window as unknown as { hydrate(p: unknown): void }).hydrate(p), props)
+      await waitFor('the hydrated editor online', async () => await page.evaluate(() =>
+        (window as unknown as { editors: Record<string, { status: { connection: string } } | null> }).editors.hydrated?.status.connection === 'online'))
+      expect(await page.locator('#ssr .ortak-editor-loading').count()).toBe(0)
+      await page.locator('#ssr .ProseMirror').click()
+      await page.keyboard.type('Hydrated.')
+      await expect.poll(() => page.locator('#ssr .ProseMirror p').textContent()).toBe('Hydrated.')
+      expect(await page.evaluate(() => (window as unknown as { hydrationErrors: string[] }).hydrationErrors)).toEqual([])
+      expect(consoleErrors).toEqual([])
+    } finally {
+      await context.close()
+      await ssrSite.close()
     }
   })
 })
