@@ -39,8 +39,8 @@ export async function runTrace(context: BenchContext): Promise<ScenarioResult> {
 async function traceOnce(context: BenchContext, kind: ServerKind, count: number, result: ScenarioResult, keepForColdLoad: boolean): Promise<void> {
   const dataDir = freshDir(context, `trace-${kind}`)
   const server = await startServer(kind, { dataDir, nodeFlags: context.nodeFlags(kind) })
-  const writer = spawnDriver('trace-writer', { url: server.roomUrl(TRACE_ROOM), count })
-  const reader = spawnDriver('trace-reader', { providerUrl: server.providerUrl, room: TRACE_ROOM, count })
+  const writer = spawnDriver('trace-writer', { wire: server.wire, url: server.roomUrl(TRACE_ROOM), count })
+  const reader = spawnDriver('trace-reader', { wire: server.wire, providerUrl: server.providerUrl, room: TRACE_ROOM, count })
   try {
     await Promise.all([writer.next('ready', 60_000), reader.next('ready', 60_000)])
     const cpuAtStart = server.cpuSeconds()
