@@ -44,6 +44,13 @@ export const ORTAK_LIMIT_FLAGS = [
   '--heartbeat-interval-ms', '60000',
 ]
 
+/**
+ * How long after the last change a server writes what it holds: Hocuspocus
+ * stores a document once it has been quiet for its `debounce` (2 s by
+ * default); Ortak and the reference write as updates come.
+ */
+const DEFERRED_WRITE_MS: Record<ServerKind, number> = { ortak: 0, reference: 0, hocuspocus: 2_000 }
+
 export interface MemorySample {
   rss: number
   heapUsed: number
@@ -64,6 +71,8 @@ export interface ServerHandle {
   providerUrl: string
   /** The WebSocket URL of one room, for raw protocol clients (Hocuspocus's framing reads the room from it). */
   roomUrl(room: string): string
+  /** How long after the last change the server writes what it holds (see DEFERRED_WRITE_MS). */
+  deferredWriteMs: number
   /** User + system CPU seconds the process has used so far, all its threads included. */
   cpuSeconds(): number
   memory(): Promise<MemorySample>
@@ -142,7 +151,7 @@ function handle(kind: ServerKind, child: ChildProcess, port: number, dataDir: st
   }
   const roomsAt = kind === 'ortak' ? `${base}/ws` : base
   return {
-    kind, wire: wireOf(kind), pid, port, dataDir, output,
+    kind, wire: wireOf(kind), pid, port, dataDir, output, deferredWriteMs: DEFERRED_WRITE_MS[kind],
     providerUrl: roomsAt,
     roomUrl: (room) => `${roomsAt}/${encodeURIComponent(room)}`,
     cpuSeconds: () => {
