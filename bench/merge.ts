@@ -1,18 +1,22 @@
 /**
  * `npm run bench:merge -- run1.jsonl run2.jsonl ...`: pools the samples of
  * several `npm run bench` runs (the JSON lines each printed on stdout) and
- * prints one Markdown table of medians, Ortak / reference ratios and
- * whether each target is met. One run's medians move with whatever else
- * the shared machine was doing; the median over runs is what we quote.
+ * prints one Markdown table of medians, a ratio of Ortak to each peer
+ * (the reference, Hocuspocus) and whether each target is met. One run's
+ * medians move with whatever else the shared machine was doing; the median
+ * over runs is what we quote. Runs from before Hocuspocus was a peer (no
+ * samples of it) merge as they are; a server no run has samples of gets
+ * no column.
  */
 import fs from 'node:fs'
+import { PEERS, SERVER_KINDS, type ServerKind } from './lib/servers.js'
 import { median, round } from './lib/stats.js'
 
 interface ScenarioLine {
   scenario: string
   mode: string
   machine: { cores: number; cpu: string; node: string; loadAverage: number }
-  figures: Record<string, { unit: string; target?: string; ortak: number | null; samples: { ortak: number[]; reference: number[] } }>
+  figures: Record<string, { unit: string; target?: string; samples: Partial<Record<ServerKind, number[]>> }>
 }
 
 interface Pooled {
@@ -20,8 +24,7 @@ interface Pooled {
   name: string
   unit: string
   target?: string
-  ortak: number[]
-  reference: number[]
+  samples: Record<ServerKind, number[]>
   /** Ortak's median in each run, to show the spread between runs. */
   ortakPerRun: number[]
 }
@@ -47,10 +50,10 @@ for (const file of files) {
     modes.add(result.mode)
     for (const [name, figure] of Object.entries(result.figures)) {
       const key = `${result.scenario}\u0000${name}`
-      const entry = pooled.get(key) ?? { scenario: result.scenario, name, unit: figure.unit, target: figure.target, ortak: [], reference: [], ortakPerRun: [] }
-      entry.ortak.push(...figure.samples.ortak)
-      entry.reference.push(...figure.samples.reference)
-      if (figure.samples.ortak.length > 0) entry.ortakPerRun.push(median(figure.samples.ortak))
+      const entry = pooled.get(key) ?? { scenario: result.scenario, name, unit: figure.unit, target: figure.target, samples: { ortak: [], reference: [], hocuspocus: [] }, ortakPerRun: [] }
+      for (const kind of SERVER_KINDS) entry.samples[kind].push(...figure.samples[kind] ?? [])
+      const ortak = figure.samples.ortak ?? []
+      if (ortak.length > 0) entry.ortakPerRun.push(median(ortak))
       pooled.set(key, entry)
     }
   }
@@ -73,13 +76,22 @@ function meets(target: string | undefined, ortak: number, reference: number): bo
   return ortak === bound
 }
 
-// A ratio to a zero (no closes by the reference, say) says nothing.
+// A ratio to a zero (no closes by the reference, say), or a median of no samples, says nothing.
 const show = (value: number) => (Number.isFinite(value) ? String(round(value, 3)) : '-')
-const rows = ['| scenario | figure | unit | Ortak | reference | Ortak / ref | target | met | Ortak per run |', '|---|---|---|--:|--:|--:|---|---|---|']
-for (const entry of pooled.values()) {
-  const ortak = median(entry.ortak)
-  const reference = median(entry.reference)
-  const met = meets(entry.target, ortak, reference)
-  rows.push(`| ${entry.scenario} | ${entry.name} | ${entry.unit} | ${show(ortak)} | ${show(reference)} | ${show(ortak / reference)} | ${entry.target ?? ''} | ${met === null ? (entry.target ? 'see notes' : '') : met ? 'yes' : '**no**'} | ${entry.ortakPerRun.map(show).join(', ')} |`)
+const TITLES: Record<ServerKind, string> = { ortak: 'Ortak', reference: 'reference', hocuspocus: 'Hocuspocus' }
+const RATIO_TITLES: Record<ServerKind, string> = { ortak: '', reference: 'Ortak / ref', hocuspocus: 'Ortak / Hocuspocus' }
+const pooledEntries = [...pooled.values()]
+const kinds = SERVER_KINDS.filter((kind) => pooledEntries.some((entry) => entry.samples[kind].length > 0))
+const peers = PEERS.filter((peer) => kinds.includes(peer))
+const columns = [...kinds.map((kind) => TITLES[kind]), ...peers.map((peer) => RATIO_TITLES[peer])]
+const rows = [
+  `| scenario | figure | unit | ${columns.join(' | ')} | target | met | Ortak per run |`,
+  `|---|---|---|${columns.map(() => '--:|').join('')}---|---|---|`,
+]
+for (const entry of pooledEntries) {
+  const medians = Object.fromEntries(SERVER_KINDS.map((kind) => [kind, median(entry.samples[kind])])) as Record<ServerKind, number>
+  const met = meets(entry.target, medians.ortak, medians.reference)
+  const cells = [...kinds.map((kind) => show(medians[kind])), ...peers.map((peer) => show(medians.ortak / medians[peer]))]
+  rows.push(`| ${entry.scenario} | ${entry.name} | ${entry.unit} | ${cells.join(' | ')} | ${entry.target ?? ''} | ${met === null ? (entry.target ? 'see notes' : '') : met ? 'yes' : '**no**'} | ${entry.ortakPerRun.map(show).join(', ')} |`)
 }
 process.stdout.write(`Medians over ${files.length} run(s) of \`npm run bench\` (${[...modes].join(', ')} mode) on ${[...machines].join('; ')}.\n\n${rows.join('\n')}\n`)

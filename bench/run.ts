@@ -1,15 +1,15 @@
 /**
- * `npm run bench [-- --quick] [--only trace,fanout] [--repetitions N] [--servers ortak] [--profile DIR]`:
- * runs Ortak and the reference y-websocket server side by side, each in its
- * own process, driven by client processes, and prints a table of medians
- * with the Ortak / reference ratio plus one JSON line per scenario.
+ * `npm run bench [-- --quick] [--only trace,fanout] [--repetitions N] [--servers ortak,hocuspocus] [--profile DIR]`:
+ * runs Ortak, the reference y-websocket server and Hocuspocus side by side,
+ * each in its own process, driven by client processes, and prints a table of
+ * medians with the ratio of Ortak to each peer plus one JSON line per scenario.
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { type BenchContext } from './lib/context.js'
 import { setDriverNodeFlags } from './lib/driver.js'
-import { SERVER_KINDS, type ServerKind } from './lib/servers.js'
+import { SERVER_KINDS, type ServerKind, repoRoot } from './lib/servers.js'
 import { ScenarioResult, formatTable } from './lib/results.js'
 import { runAbuse } from './scenarios/abuse.js'
 import { runColdLoad } from './scenarios/cold-load.js'
@@ -52,12 +52,21 @@ function parseArgs(argv: readonly string[]): Args {
       args.repetitions = Number(argv[++i])
       if (!Number.isInteger(args.repetitions) || args.repetitions < 1) throw new RangeError(`--repetitions takes a whole number from 1, got "${argv[i] ?? ''}"`)
     } else if (arg === '--servers') {
-      // For profiling one server; a report needs both.
-      args.servers = (argv[++i] ?? '').split(',').filter((k): k is ServerKind => (SERVER_KINDS as string[]).includes(k))
-      if (args.servers.length === 0) throw new RangeError(`--servers takes ${SERVER_KINDS.join(' and/or ')}`)
+      // For profiling one server, or comparing two; a report needs all three.
+      const named = (argv[++i] ?? '').split(',').filter(Boolean)
+      const unknown = named.filter((k) => !(SERVER_KINDS as string[]).includes(k))
+      args.servers = SERVER_KINDS.filter((kind) => named.includes(kind))
+      if (unknown.length > 0 || args.servers.length === 0) throw new RangeError(`--servers takes a comma-separated list of ${SERVER_KINDS.join(', ')}; got "${argv[i] ?? ''}"`)
     } else throw new RangeError(`unknown option ${arg}: expected --quick, --only <scenarios>, --repetitions <n>, --servers <kinds>, --profile <dir>`)
   }
   return args
+}
+
+/** The installed version of each peer, for the table's title. */
+function peerVersions(): string {
+  const version = (name: string) => (JSON.parse(fs.readFileSync(path.join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version
+  const names: Record<string, string> = { reference: '@y/websocket-server', hocuspocus: '@hocuspocus/server' }
+  return args.servers.filter((kind) => kind in names).map((kind) => `${names[kind]} ${version(names[kind]!)}`).join(' and ') || 'no peer'
 }
 
 export function machine() {
@@ -107,7 +116,7 @@ try {
   process.stderr.write(`bench failed: ${(error as Error).stack ?? String(error)}\n`)
   process.exit(1)
 }
-process.stdout.write(`\nOrtak vs @y/websocket-server 0.1.1 (medians; ${about.cores} cores, ${about.cpu}, Node ${about.node}; load average ${about.loadAverage} at the start, ${(Math.round(os.loadavg()[0]! * 100) / 100)} at the end; ${args.isQuick ? 'quick' : 'full'} mode, ${((performance.now() - startedAt) / 1000).toFixed(0)} s)\n`)
-process.stdout.write(`${formatTable(results)}\n`)
+process.stdout.write(`\n${args.servers.includes('ortak') ? 'Ortak' : 'no Ortak'} vs ${peerVersions()} (medians; ${about.cores} cores, ${about.cpu}, Node ${about.node}; load average ${about.loadAverage} at the start, ${(Math.round(os.loadavg()[0]! * 100) / 100)} at the end; ${args.isQuick ? 'quick' : 'full'} mode, ${((performance.now() - startedAt) / 1000).toFixed(0)} s)\n`)
+process.stdout.write(`${formatTable(results, args.servers)}\n`)
 for (const result of results) for (const note of result.notes) process.stdout.write(`note (${result.scenario}): ${note}\n`)
 process.exit(0)

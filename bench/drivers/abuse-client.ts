@@ -4,15 +4,21 @@
  * as a stock provider does), and one attacker at a time, which sends its
  * attack's frames as fast as the server reads them and reconnects at once
  * whenever the server closes it. Each attack runs once per driver: it
- * keeps what it learnt of its room across reconnections.
+ * keeps what it learnt of its room across reconnections. On Hocuspocus
+ * every frame, the attacker's and the bystander's, goes in that server's
+ * framing (bench/lib/wire.ts): the same messages, addressed to the room.
  */
 import { WebSocket } from 'ws'
 import * as decoding from 'lib0/decoding'
+import * as Y from 'yjs'
 import { awarenessFrame } from '../../server/test/security-helpers.js'
 import { ATTACKS, type Attack } from '../lib/attacks.js'
-import { onCommand, report } from '../lib/driver-side.js'
-import { ProtocolClient } from '../lib/protocol-client.js'
-import { loadTrace, traceLength } from '../lib/trace.js'
+import { driverOptions, onCommand, report } from '../lib/driver-side.js'
+import { ProtocolClient, updateOf } from '../lib/protocol-client.js'
+import { TRACE_CLIENT_ID, loadTrace, traceLength } from '../lib/trace.js'
+import { type Framing, type Wire, framing, unwrap } from '../lib/wire.js'
+
+const { wire } = driverOptions<{ wire: Wire }>()
 
 /** The attacked rooms' content: the whole paper, sent as a document saved now and then rather than keystroke by keystroke. */
 const SEED_UPDATES = 64
@@ -27,6 +33,8 @@ const BYSTANDER_RECONNECT_MS = 100
 const MAX_BYSTANDER_RECONNECTS = 1_000
 
 const seedFrames = loadTrace(traceLength(), Math.ceil(traceLength() / SEED_UPDATES)).frames
+/** The trace writer's clock once the whole seed is applied. */
+const seedClock = Y.parseUpdateMeta(Y.mergeUpdates(seedFrames.map((frame) => updateOf(frame)!))).to.get(TRACE_CLIENT_ID) ?? 0
 // Built before any clock starts: some take a moment.
 const attacks = new Map(ATTACKS.map((kind) => [kind.name, kind.create({ seedFrames })]))
 
@@ -36,7 +44,8 @@ const attacks = new Map(ATTACKS.map((kind) => [kind.name, kind.create({ seedFram
  */
 class Bystander {
   closes = 0
-  updates = 0
+  /** The highest clock of the seeding writer received: a server may merge several of its updates into one. */
+  seedClock = 0
   /** Resolves when the server first answered its sync step 1. */
   readonly synced: Promise<void>
   private resolveSynced!: () => void
@@ -46,17 +55,19 @@ class Bystander {
   private readonly clientId = 1 + Math.floor(Math.random() * 0xffff_fffe)
   private awarenessClock = -1
   private onUpdate: (() => void) | null = null
+  private readonly framing: Framing
 
   constructor(private readonly url: string) {
+    this.framing = framing(wire, url)
     this.synced = new Promise((resolve) => { this.resolveSynced = resolve })
     this.connect()
   }
 
-  /** Resolves once `count` updates have arrived since the bystander first connected. */
-  async receivedUpdates(count: number, timeoutMs: number): Promise<void> {
+  /** Resolves once the seeding writer's updates up to `clock` have arrived. */
+  async receivedSeed(clock: number, timeoutMs: number): Promise<void> {
     const deadline = performance.now() + timeoutMs
-    while (this.updates < count) {
-      if (performance.now() > deadline) throw new Error(`the bystander of ${this.url} received ${this.updates} of ${count} updates in ${timeoutMs} ms`)
+    while (this.seedClock < clock) {
+      if (performance.now() > deadline) throw new Error(`the bystander of ${this.url} received the seed up to clock ${this.seedClock} of ${clock} in ${timeoutMs} ms`)
       await new Promise<void>((resolve) => {
         this.onUpdate = resolve
         setTimeout(resolve, 100)
@@ -76,10 +87,11 @@ class Bystander {
     this.socket = socket
     socket.binaryType = 'nodebuffer'
     socket.on('open', () => {
-      socket.send(EMPTY_STATE_VECTOR_STEP_1)
+      for (const frame of this.framing.opening) socket.send(frame)
+      socket.send(this.framing.wrap(EMPTY_STATE_VECTOR_STEP_1))
       // A removed state leaves its clock one higher: a new one must be above that.
       this.awarenessClock += 2
-      socket.send(awarenessFrame(this.clientId, this.awarenessClock, { user: { name: 'bystander', color: '#30bced' } }))
+      socket.send(this.framing.wrap(awarenessFrame(this.clientId, this.awarenessClock, { user: { name: 'bystander', color: '#30bced' } })))
     })
     socket.on('message', (frame: Buffer) => this.receive(socket, frame))
     socket.on('error', () => {})
@@ -90,15 +102,16 @@ class Bystander {
     })
   }
 
-  private receive(socket: WebSocket, frame: Buffer): void {
-    if (frame[0] !== 0) return
+  private receive(socket: WebSocket, received: Buffer): void {
+    const frame = unwrap(wire, received)
+    if (frame === null || frame[0] !== 0) return
     const decoder = decoding.createDecoder(frame)
     decoding.readVarUint(decoder)
     const syncType = decoding.readVarUint(decoder)
-    if (syncType === 0) socket.send(EMPTY_UPDATE_STEP_2)
+    if (syncType === 0) socket.send(this.framing.wrap(EMPTY_UPDATE_STEP_2))
     if (syncType === 1) this.resolveSynced()
     if (syncType !== 2) return
-    this.updates++
+    this.seedClock = Math.max(this.seedClock, Y.parseUpdateMeta(decoding.readVarUint8Array(decoder)).to.get(TRACE_CLIENT_ID) ?? 0)
     this.onUpdate?.()
   }
 }
@@ -128,12 +141,19 @@ async function runAttack(attack: Attack, url: string, ms: number): Promise<Tally
 /** One connection of an attack; resolves with the server's close code, or null if the attacker closed it (done, or at the deadline). */
 async function attackOnce(attack: Attack, url: string, deadline: number, tally: Tally): Promise<number | null> {
   const socket = new WebSocket(url, { perMessageDeflate: false })
+  const { opening, wrap } = framing(wire, url)
   socket.binaryType = 'nodebuffer'
   let isClosedByAttacker = false
   const closed = new Promise<number>((resolve) => socket.once('close', (code: number) => resolve(code)))
   socket.on('error', () => {})
-  socket.once('open', () => attack.connected?.())
-  socket.on('message', (frame: Buffer) => attack.heard?.(frame))
+  socket.once('open', () => {
+    for (const frame of opening) socket.send(frame)
+    attack.connected?.()
+  })
+  socket.on('message', (received: Buffer) => {
+    const frame = unwrap(wire, received)
+    if (frame) attack.heard?.(frame)
+  })
   await new Promise<void>((resolve) => {
     socket.once('open', () => resolve())
     void closed.then(() => resolve())
@@ -145,7 +165,7 @@ async function attackOnce(attack: Attack, url: string, deadline: number, tally: 
     let frames = 0
     let bytes = 0
     for (let frame = attack.next(); frame; frame = frames < batchFrames && bytes < BATCH_BYTES ? attack.next() : null) {
-      socket.send(frame)
+      socket.send(wrap(frame))
       frames++
       bytes += frame.byteLength
     }
@@ -195,11 +215,11 @@ onCommand('seed', async (command) => {
     bystanders.set(url, bystander)
     // Synced first, so that it receives every seed update as an update of its own.
     await bystander.synced
-    const seeder = new ProtocolClient(url)
+    const seeder = new ProtocolClient(url, wire)
     await seeder.synced
-    await seeder.sendAll(seedFrames)
+    await seeder.sendAll(seedFrames.map(seeder.framing.wrap))
     // Each server relays an update once it has applied it (Ortak: once it has stored it).
-    await bystander.receivedUpdates(seedFrames.length, 60_000)
+    await bystander.receivedSeed(seedClock, 60_000)
     seeder.close()
     await seeder.closed
   }))

@@ -1,21 +1,25 @@
 /**
- * Durability clients. Mode "typing": stock y-websocket writers typing
- * fixed-length edits and stock observers, all reconnecting on their own
- * while the server is killed under them. Mode "burst": a raw writer
- * sending trace updates as fast as it can and a raw observer. Observers
- * note every edit they receive; after the final crash and restart,
- * "verify" loads the stored document and counts received edits it lacks.
+ * Durability clients. Mode "typing": stock writers (the server's own
+ * provider) typing fixed-length edits and stock observers, all reconnecting
+ * on their own while the server is killed under them. Mode "burst": a raw
+ * writer sending trace updates as fast as it can and a raw observer.
+ * Observers note every edit they receive; after the final crash and
+ * restart, "verify" loads the stored document and counts received edits
+ * it lacks. An edit counts as received when what the observer received
+ * holds it, whether it came alone or merged with others into one update
+ * (as Hocuspocus broadcasts the updates of one event-loop turn).
  */
 import * as Y from 'yjs'
-import * as decoding from 'lib0/decoding'
-import { WebsocketProvider } from 'y-websocket'
 import { WebSocket } from 'ws'
 import { driverOptions, onCommand, report } from '../lib/driver-side.js'
-import { ProtocolClient } from '../lib/protocol-client.js'
+import { ProtocolClient, updateOf } from '../lib/protocol-client.js'
+import { connectProvider, whenSynced } from '../lib/providers.js'
 import { FixedLengthEdits, isContainedIn, storedState } from '../lib/received-edits.js'
-import { loadTrace } from '../lib/trace.js'
+import { TRACE_CLIENT_ID, loadTrace } from '../lib/trace.js'
+import { type Wire, unwrap } from '../lib/wire.js'
 
 interface Options {
+  wire: Wire
   mode: 'typing' | 'burst'
   roomUrl: string
   /** How long to wait for the restarted server to send any content of the room. */
@@ -33,22 +37,14 @@ interface Options {
 const options = driverOptions<Options>()
 const EDIT_LENGTH = 8
 
-/** The update carried by a sync step 2 or update frame, or null for any other message. */
-function updateOf(frame: Uint8Array): Uint8Array | null {
-  if (frame[0] !== 0 || (frame[1] !== 1 && frame[1] !== 2)) return null
-  const decoder = decoding.createDecoder(frame)
-  decoding.readVarUint(decoder)
-  decoding.readVarUint(decoder)
-  return decoding.readVarUint8Array(decoder)
-}
-
 /** A `ws` WebSocket that hands every document message it receives to `onUpdate` first. */
 function recordingSocket(onUpdate: (update: Uint8Array) => void) {
   return class RecordingWebSocket extends WebSocket {
     constructor(url: string, protocols?: string | string[]) {
       super(url, protocols)
       this.on('message', (data: ArrayBuffer | Buffer) => {
-        const update = updateOf(data instanceof ArrayBuffer ? new Uint8Array(data) : data)
+        const frame = unwrap(options.wire, data instanceof ArrayBuffer ? new Uint8Array(data) : data)
+        const update = frame && updateOf(frame)
         if (update) onUpdate(update)
       })
     }
@@ -57,7 +53,7 @@ function recordingSocket(onUpdate: (update: Uint8Array) => void) {
 
 async function loadStored(): Promise<Y.Doc> {
   const doc = new Y.Doc()
-  const client = new ProtocolClient(options.roomUrl)
+  const client = new ProtocolClient(options.roomUrl, options.wire)
   let lastContentAt: number | null = null
   client.onDocMessage = ({ update }) => {
     Y.applyUpdate(doc, update)
@@ -80,19 +76,15 @@ if (options.mode === 'typing') {
   const writerDocs = Array.from({ length: options.writers }, () => new Y.Doc())
   const authors = new Set(writerDocs.map((d) => d.clientID))
   const received = new FixedLengthEdits(EDIT_LENGTH, authors)
-  const socketClass = (record: boolean) => (record ? recordingSocket((u) => received.add(u)) : WebSocket) as unknown as typeof globalThis.WebSocket
-  const connect = (doc: Y.Doc, record: boolean) => new WebsocketProvider(options.providerUrl, options.room, doc, {
-    WebSocketPolyfill: socketClass(record), disableBc: true, maxBackoffTime: 300,
+  const connect = (doc: Y.Doc, record: boolean) => connectProvider(options.wire, {
+    url: options.providerUrl, room: options.room, doc, WebSocketClass: record ? recordingSocket((u) => received.add(u)) : WebSocket, maxBackoffMs: 300,
   })
   const writers = writerDocs.map((doc) => connect(doc, false))
   const observers = Array.from({ length: options.observers }, () => connect(new Y.Doc(), true))
   let timer: NodeJS.Timeout | null = null
   let written = 0
 
-  await Promise.all([...writers, ...observers].map((p) => new Promise<void>((resolve) => {
-    if (p.synced) resolve()
-    else p.on('sync', (s: boolean) => { if (s) resolve() })
-  })))
+  await Promise.all([...writers, ...observers].map(whenSynced))
   report('ready')
 
   onCommand('go', () => {
@@ -121,20 +113,27 @@ if (options.mode === 'typing') {
   })
 } else {
   const { frames } = loadTrace(options.burstCount)
+  const edits = frames.map((frame) => updateOf(frame)!)
+  /** The writer's clock once every edit is applied: the observer has received them all when it has seen it. */
+  const finalClock = Y.parseUpdateMeta(edits[edits.length - 1]!).to.get(TRACE_CLIENT_ID) ?? 0
   const received: Uint8Array[] = []
-  const writer = new ProtocolClient(options.roomUrl)
-  const observer = new ProtocolClient(options.roomUrl)
-  observer.onDocMessage = ({ update }) => received.push(update)
+  let receivedClock = 0
+  const writer = new ProtocolClient(options.roomUrl, options.wire)
+  const observer = new ProtocolClient(options.roomUrl, options.wire)
+  observer.onDocMessage = ({ update }) => {
+    received.push(update)
+    receivedClock = Math.max(receivedClock, Y.parseUpdateMeta(update).to.get(TRACE_CLIENT_ID) ?? 0)
+  }
   writer.ws.on('error', () => {})
   await Promise.all([writer.synced, observer.synced])
+  const wrapped = frames.map(writer.framing.wrap)
   report('ready')
   onCommand('go', async () => {
     const started = performance.now()
-    await writer.sendAll(frames)
-    // The first message the observer received is the sync step 2 of the new room.
+    await writer.sendAll(wrapped)
     const deadline = performance.now() + 60_000
-    while (received.length < frames.length + 1 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5))
-    report('sent', { ms: performance.now() - started, received: received.length - 1 })
+    while (receivedClock < finalClock && performance.now() < deadline) await new Promise((r) => setTimeout(r, 5))
+    report('sent', { ms: performance.now() - started, received: received.length })
   })
   onCommand('close', () => {
     writer.close()
@@ -142,11 +141,12 @@ if (options.mode === 'typing') {
     report('closed', { received: received.length })
   })
   onCommand('verify', async () => {
-    const stored = await loadStored()
-    const { stateVector, deletes } = storedState(stored)
-    // The observer's first message is the (empty) sync step 2 of a new room: count edits only.
-    const edits = received.filter((u) => !(u.length === 2 && u[0] === 0 && u[1] === 0))
-    const lost = edits.filter((u) => !isContainedIn(u, stateVector, deletes)).length
-    report('verified', { received: edits.length, lost })
+    const stored = storedState(await loadStored())
+    const seen = new Y.Doc()
+    Y.applyUpdate(seen, Y.mergeUpdates(received))
+    const observed = storedState(seen)
+    const receivedEdits = edits.filter((u) => isContainedIn(u, observed.stateVector, observed.deletes))
+    const lost = receivedEdits.filter((u) => !isContainedIn(u, stored.stateVector, stored.deletes)).length
+    report('verified', { received: receivedEdits.length, lost })
   })
 }

@@ -1,20 +1,24 @@
 /**
- * Fanout clients: stock y-websocket providers, `perRoom` of them in each of
+ * Fanout clients: stock providers (the server's own), `perRoom` of them in each of
  * `rooms`, each typing `rate` one-character edits per second. The clients
  * of one layout are spread over several of these processes so that no
  * client process is the bottleneck; times are read from the monotonic
  * clock, which all processes of the machine share. An edit's arrival is
  * noted where it is cheapest, the moment its frame reaches a receiving
  * client's socket (before the provider applies it), keyed by the edit's
- * Yjs id (client, clock); the orchestrator matches arrivals to sends.
+ * Yjs id (client, clock); the orchestrator matches arrivals to sends. An
+ * update that carries several edits (Hocuspocus merges the updates of one
+ * event-loop turn into one broadcast) notes an arrival for each.
  */
 import * as Y from 'yjs'
-import { WebsocketProvider } from 'y-websocket'
 import { WebSocket } from 'ws'
 import { driverOptions, onCommand, report } from '../lib/driver-side.js'
 import { firstId } from '../lib/protocol-client.js'
+import { type RoomProvider, connectProvider, whenSynced } from '../lib/providers.js'
+import { type Wire, unwrap } from '../lib/wire.js'
 
 interface Options {
+  wire: Wire
   providerUrl: string
   roomPrefix: string
   /** Indexes of the rooms whose clients run here. */
@@ -44,22 +48,35 @@ function timedSocket(receiverClientId: () => number) {
       super(url, protocols)
       this.on('message', (data: ArrayBuffer | Buffer) => {
         const arrivedAt = now()
-        const frame = data instanceof ArrayBuffer ? new Uint8Array(data) : data
+        const frame = unwrap(options.wire, data instanceof ArrayBuffer ? new Uint8Array(data) : data)
         // [0 sync][2 update][length][update]
-        if (frame[0] !== 0 || frame[1] !== 2) return
+        if (frame === null || frame[0] !== 0 || frame[1] !== 2) return
         let at = 2
         while (frame[at]! >= 0x80) at++
-        const id = firstId(frame.subarray(at + 1))
-        if (id && id.client !== receiverClientId()) arrivals.push(idKey(id.client, id.clock), receiverClientId(), arrivedAt)
+        noteArrivals(frame.subarray(at + 1), receiverClientId(), arrivedAt)
       })
     }
+  }
+}
+
+/** Notes the arrival of every edit in `update`: at once for an update of one struct (one edit), by decoding it otherwise. */
+function noteArrivals(update: Uint8Array, receiver: number, arrivedAt: number): void {
+  // [client count][struct count][client][clock]...: one client with one struct.
+  if (update[0] === 1 && update[1] === 1) {
+    const id = firstId(update)
+    if (id && id.client !== receiver) arrivals.push(idKey(id.client, id.clock), receiver, arrivedAt)
+    return
+  }
+  for (const struct of Y.decodeUpdate(update).structs) {
+    if (struct instanceof Y.Skip || struct.id.client === receiver) continue
+    for (let clock = struct.id.clock; clock < struct.id.clock + struct.length; clock++) arrivals.push(idKey(struct.id.client, clock), receiver, arrivedAt)
   }
 }
 
 interface Client {
   doc: Y.Doc
   text: Y.Text
-  provider: WebsocketProvider
+  provider: RoomProvider
   room: number
 }
 
@@ -67,12 +84,11 @@ const clients: Client[] = []
 for (const room of options.rooms) {
   for (let i = 0; i < options.perRoom; i++) {
     const doc = new Y.Doc()
-    const provider = new WebsocketProvider(options.providerUrl, `${options.roomPrefix}-${room}`, doc, {
-      WebSocketPolyfill: timedSocket(() => doc.clientID) as unknown as typeof globalThis.WebSocket,
-      disableBc: true,
+    const provider = connectProvider(options.wire, {
+      url: options.providerUrl, room: `${options.roomPrefix}-${room}`, doc, WebSocketClass: timedSocket(() => doc.clientID),
     })
     doc.on('update', (update: Uint8Array, origin: unknown) => {
-      if (origin === provider) return
+      if (origin === provider.origin) return
       const id = firstId(update)
       if (id) sent.push(idKey(id.client, id.clock), now())
     })
@@ -80,10 +96,7 @@ for (const room of options.rooms) {
   }
 }
 
-await Promise.all(clients.map(({ provider }) => new Promise<void>((resolve) => {
-  if (provider.synced) return resolve()
-  provider.on('sync', (isSynced: boolean) => { if (isSynced) resolve() })
-})))
+await Promise.all(clients.map(({ provider }) => whenSynced(provider)))
 report('ready', { clients: clients.length })
 
 onCommand('go', async (command) => {

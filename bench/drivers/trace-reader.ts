@@ -1,22 +1,19 @@
 /**
- * The trace reader: a stock y-websocket client in its own process that
- * applies whatever arrives and reports the moment its text is exactly the
- * trace's final text.
+ * The trace reader: a stock client (the server's own provider) in its own
+ * process that applies whatever arrives and reports the moment its text is
+ * exactly the trace's final text.
  */
 import * as Y from 'yjs'
-import { WebsocketProvider } from 'y-websocket'
-import { WebSocket } from 'ws'
 import { driverOptions, onCommand, report } from '../lib/driver-side.js'
+import { connectProvider } from '../lib/providers.js'
 import { TRACE_ROOT, loadTrace } from '../lib/trace.js'
+import type { Wire } from '../lib/wire.js'
 
-const { providerUrl, room, count } = driverOptions<{ providerUrl: string; room: string; count: number }>()
+const { wire, providerUrl, room, count } = driverOptions<{ wire: Wire; providerUrl: string; room: string; count: number }>()
 const { endText } = loadTrace(count)
 const doc = new Y.Doc()
 const text = doc.getText(TRACE_ROOT)
-const provider = new WebsocketProvider(providerUrl, room, doc, {
-  WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
-  disableBc: true,
-})
+const provider = connectProvider(wire, { url: providerUrl, room, doc })
 
 let isDone = false
 let updates = 0
@@ -34,6 +31,4 @@ onCommand('close', () => {
   provider.destroy()
 })
 
-provider.on('sync', (isSynced: boolean) => {
-  if (isSynced) report('ready')
-})
+provider.onSynced(() => report('ready'))

@@ -5,10 +5,11 @@
 import { driverOptions, fail, onCommand, report } from '../lib/driver-side.js'
 import { ProtocolClient } from '../lib/protocol-client.js'
 import { loadTrace } from '../lib/trace.js'
+import type { Wire } from '../lib/wire.js'
 
-const { url, count } = driverOptions<{ url: string; count: number }>()
-const { frames } = loadTrace(count)
-const client = new ProtocolClient(url)
+const { wire, url, count } = driverOptions<{ wire: Wire; url: string; count: number }>()
+const client = new ProtocolClient(url, wire)
+const frames = loadTrace(count).frames.map(client.framing.wrap)
 client.closed.then(() => report('closed'), fail)
 
 onCommand('go', async () => {

@@ -40,6 +40,12 @@ export interface AttackKind {
   name: string
   /** What it sends, for the table. */
   label: string
+  /**
+   * The attack waits for the sync step 1 a y-websocket server sends each
+   * new connection unasked. Hocuspocus sends its step 1 only in answer to
+   * the client's, so against it such an attack would wait for nothing.
+   */
+  needsUnaskedSyncStep1?: boolean
   create(room: AttackedRoom): Attack
 }
 
@@ -52,6 +58,7 @@ export const ATTACKS: readonly AttackKind[] = [
   {
     name: 'reconnect-loop',
     label: 'reconnect loop (control: connect, be greeted, leave)',
+    needsUnaskedSyncStep1: true,
     // What every attack below pays on each connection the server closes: the upgrade, the join, the greeting.
     create: () => {
       let isGreeted = false
@@ -100,6 +107,7 @@ export const ATTACKS: readonly AttackKind[] = [
   {
     name: 'missing-dependencies',
     label: 'updates waiting for a change never sent, then gap-fillers',
+    needsUnaskedSyncStep1: true,
     create: () => new MissingDependencies(),
   },
   {

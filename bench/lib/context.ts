@@ -1,13 +1,13 @@
 /** What every scenario is given: the mode, the repetition count, a scratch folder and a log line writer. */
 import fs from 'node:fs'
 import path from 'node:path'
-import type { ServerKind } from './servers.js'
+import { SERVER_KINDS, type ServerKind } from './servers.js'
 
 export interface BenchContext {
   isQuick: boolean
   /** Overrides every scenario's repetition count (--repetitions). */
   repetitions: number | null
-  /** The servers to run, normally both. */
+  /** The servers to run, normally all three. */
   servers: readonly ServerKind[]
   /** Scratch folder for this run's data directories (deleted at the end). */
   workDir: string
@@ -26,8 +26,11 @@ export function freshDir(context: BenchContext, label: string): string {
   return dir
 }
 
-/** Servers run in alternating order: Ortak first on even repetitions, the reference first on odd ones. */
-export const orderFor = (context: BenchContext, repetition: number): ServerKind[] =>
-  (repetition % 2 === 0 ? ['ortak', 'reference'] as const : ['reference', 'ortak'] as const).filter((kind) => context.servers.includes(kind))
+/** Servers run in turn, the order rotated by one each repetition, so no server always runs first (or last). */
+export function orderFor(context: BenchContext, repetition: number): ServerKind[] {
+  const servers = SERVER_KINDS.filter((kind) => context.servers.includes(kind))
+  const shift = repetition % Math.max(1, servers.length)
+  return [...servers.slice(shift), ...servers.slice(0, shift)]
+}
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))

@@ -4,9 +4,12 @@
  * hands the server's document messages to the caller untouched. Used where
  * the client's own Yjs work must stay out of the figure: sending
  * pre-encoded updates, holding thousands of idle connections, timing a load.
+ * On Hocuspocus it speaks that server's framing of the same messages
+ * (bench/lib/wire.ts), as its own provider does.
  */
 import { WebSocket } from 'ws'
 import * as decoding from 'lib0/decoding'
+import { type Framing, type Wire, framing, unwrap } from './wire.js'
 
 const EMPTY_STATE_VECTOR_STEP_1 = Uint8Array.of(0, 0, 1, 0)
 const EMPTY_UPDATE_STEP_2 = Uint8Array.of(0, 1, 2, 0, 0)
@@ -26,33 +29,43 @@ export class ProtocolClient {
   readonly closed: Promise<void>
   onDocMessage: ((message: DocMessage) => void) | null = null
   isSynced = false
+  /** Whether the socket closed without this client asking (a server's idle timeout, say). */
+  isClosedByServer = false
+  readonly framing: Framing
+  private isClosing = false
   private resolveSynced!: () => void
 
-  constructor(url: string) {
+  constructor(url: string, readonly wire: Wire = 'y-websocket') {
+    this.framing = framing(wire, url)
     this.ws = new WebSocket(url, { perMessageDeflate: false })
     this.ws.binaryType = 'nodebuffer'
     this.synced = new Promise((resolve) => { this.resolveSynced = resolve })
     this.opened = new Promise((resolve, reject) => {
       this.ws.once('open', () => {
-        this.ws.send(EMPTY_STATE_VECTOR_STEP_1)
+        for (const frame of this.framing.opening) this.ws.send(frame)
+        this.send(EMPTY_STATE_VECTOR_STEP_1)
         resolve()
       })
       this.ws.once('error', reject)
     })
-    this.closed = new Promise((resolve) => this.ws.once('close', () => resolve()))
+    this.closed = new Promise((resolve) => this.ws.once('close', () => {
+      this.isClosedByServer = !this.isClosing
+      resolve()
+    }))
     this.ws.on('error', () => {})
     this.ws.on('message', (data: Buffer) => this.receive(data))
   }
 
-  private receive(frame: Buffer): void {
+  private receive(received: Buffer): void {
     const receivedAt = performance.now()
-    if (frame[0] !== 0) return
+    const frame = unwrap(this.wire, received)
+    if (frame === null || frame[0] !== 0) return
     const decoder = decoding.createDecoder(frame)
     decoding.readVarUint(decoder)
     const syncType = decoding.readVarUint(decoder)
     if (syncType === 0) {
       // The server's step 1: this client holds nothing the server lacks.
-      this.ws.send(EMPTY_UPDATE_STEP_2)
+      this.send(EMPTY_UPDATE_STEP_2)
       return
     }
     const update = decoding.readVarUint8Array(decoder)
@@ -63,13 +76,16 @@ export class ProtocolClient {
     this.onDocMessage?.({ syncType, update, receivedAt })
   }
 
+  /** Sends a y-websocket frame, framed for the server's wire. */
   send(frame: Uint8Array): void {
-    this.ws.send(frame)
+    this.ws.send(this.framing.wrap(frame))
   }
 
   /**
    * Sends the frames as fast as the socket drains: up to `highWaterBytes`
-   * are queued, then it waits for the kernel to take them.
+   * are queued, then it waits for the kernel to take them. The frames are
+   * already framed for the wire (`framing.wrap`), so that a timed send does
+   * not also time the framing.
    */
   async sendAll(frames: readonly Uint8Array[], highWaterBytes = 1 << 20): Promise<void> {
     for (let i = 0; i < frames.length;) {
@@ -82,8 +98,18 @@ export class ProtocolClient {
   }
 
   close(): void {
+    this.isClosing = true
     this.ws.close()
   }
+}
+
+/** The update carried by a y-websocket sync step 2 or update frame, or null for any other message. */
+export function updateOf(frame: Uint8Array): Uint8Array | null {
+  if (frame[0] !== 0 || (frame[1] !== 1 && frame[1] !== 2)) return null
+  const decoder = decoding.createDecoder(frame)
+  decoding.readVarUint(decoder)
+  decoding.readVarUint(decoder)
+  return decoding.readVarUint8Array(decoder)
 }
 
 /** Reads the first (client, clock) of a Yjs v1 update, or null when it has no structs (a delete only). */

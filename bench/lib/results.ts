@@ -1,6 +1,6 @@
-/** Figures collected per scenario and server, reduced to medians and Ortak / reference ratios. */
+/** Figures collected per scenario and server, reduced to medians and Ortak / peer ratios. */
 import { median, round } from './stats.js'
-import type { ServerKind } from './servers.js'
+import { PEERS, SERVER_KINDS, type ServerKind } from './servers.js'
 
 export interface Figure {
   name: string
@@ -9,6 +9,8 @@ export interface Figure {
   target?: string
   samples: Record<ServerKind, number[]>
 }
+
+const noSamples = (): Record<ServerKind, number[]> => ({ ortak: [], reference: [], hocuspocus: [] })
 
 export class ScenarioResult {
   readonly figures: Figure[] = []
@@ -19,7 +21,7 @@ export class ScenarioResult {
   add(kind: ServerKind, name: string, unit: string, value: number, target?: string): void {
     let figure = this.figures.find((f) => f.name === name)
     if (!figure) {
-      figure = { name, unit, target, samples: { ortak: [], reference: [] } }
+      figure = { name, unit, target, samples: noSamples() }
       this.figures.push(figure)
     }
     figure.samples[kind].push(value)
@@ -29,20 +31,25 @@ export class ScenarioResult {
     if (!this.notes.includes(text)) this.notes.push(text)
   }
 
+  /**
+   * One line per scenario: each server's median (NaN, printed as null, where
+   * it has no sample), `ratios` of Ortak's median to each peer's, and
+   * `ratio`, the one to the reference, as runs before Hocuspocus had it.
+   */
   summary() {
     return {
       scenario: this.scenario,
       params: this.params,
       figures: Object.fromEntries(this.figures.map((f) => {
-        const ortak = median(f.samples.ortak)
-        const reference = median(f.samples.reference)
+        const medians = Object.fromEntries(SERVER_KINDS.map((kind) => [kind, round(median(f.samples[kind]), 4)])) as Record<ServerKind, number>
+        const ratios = Object.fromEntries(PEERS.map((peer) => [peer, round(medians.ortak / medians[peer], 3)]))
         return [f.name, {
           unit: f.unit,
-          ortak: round(ortak, 4),
-          reference: round(reference, 4),
-          ratio: round(ortak / reference, 3),
+          ...medians,
+          ratio: ratios.reference,
+          ratios,
           target: f.target,
-          samples: { ortak: f.samples.ortak.map((v) => round(v, 4)), reference: f.samples.reference.map((v) => round(v, 4)) },
+          samples: Object.fromEntries(SERVER_KINDS.map((kind) => [kind, f.samples[kind].map((v) => round(v, 4))])),
         }]
       })),
       notes: this.notes,
@@ -50,20 +57,28 @@ export class ScenarioResult {
   }
 }
 
-/** A plain-text table of every scenario's medians and ratios. */
-export function formatTable(results: readonly ScenarioResult[]): string {
-  const rows: string[][] = [['scenario', 'figure', 'unit', 'ortak', 'reference', 'ortak/ref', 'target']]
+/** A plain-text table of every scenario's medians and ratios: a column and a ratio for each server of the run. */
+export function formatTable(results: readonly ScenarioResult[], servers: readonly ServerKind[]): string {
+  const peers = PEERS.filter((peer) => servers.includes(peer))
+  const shown = SERVER_KINDS.filter((kind) => servers.includes(kind))
+  const header = ['scenario', 'figure', 'unit', ...shown, ...(servers.includes('ortak') ? peers.map((peer) => `ortak/${shortName(peer)}`) : []), 'target']
+  const rows: string[][] = [header]
   for (const result of results) {
     for (const [name, f] of Object.entries(result.summary().figures)) {
-      rows.push([result.scenario, name, f.unit, show(f.ortak), show(f.reference), show(f.ratio), f.target ?? ''])
+      const ratios = servers.includes('ortak') ? peers.map((peer) => show(f.ratios[peer]!)) : []
+      rows.push([result.scenario, name, f.unit, ...shown.map((kind) => show(f[kind])), ...ratios, f.target ?? ''])
     }
   }
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
+  const numeric = (column: number) => column >= 3 && column < header.length - 1
+  const widths = header.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)))
   return rows.map((row, i) => {
-    const line = row.map((cell, column) => column >= 3 && column <= 5 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)).join('  ')
+    const line = row.map((cell, column) => numeric(column) ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!)).join('  ')
     return i === 0 ? `${line}\n${widths.map((w) => '-'.repeat(w)).join('  ')}` : line
   }).join('\n')
 }
 
-// A ratio to a zero (no closes by the reference, say) says nothing.
+/** The table's short name of a peer's ratio column. */
+export const shortName = (peer: ServerKind) => ({ ortak: 'ortak', reference: 'ref', hocuspocus: 'hocus' })[peer]
+
+// A ratio to a zero (no closes by the reference, say), or a figure a server has no sample of, says nothing.
 const show = (value: number) => Number.isFinite(value) ? String(value) : '-'

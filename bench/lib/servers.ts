@@ -1,18 +1,24 @@
 /**
- * The two servers under test, each as its own process on 127.0.0.1: Ortak
- * (compiled, as `ortak serve` runs it: SQLite, default settings) and the reference
- * @y/websocket-server with its LevelDB persistence. Both are started the
- * same way (the memory probe preloaded) and measured from
- * outside: CPU from /proc, memory through the probe.
+ * The servers under test, each as its own process on 127.0.0.1: Ortak
+ * (compiled, as `ortak serve` runs it: SQLite, default settings), the reference
+ * @y/websocket-server with its LevelDB persistence, and Hocuspocus with its
+ * SQLite extension. All are started the same way (the memory probe
+ * preloaded) and measured from outside: CPU from /proc, memory through the probe.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { track } from './children.js'
+import type { Wire } from './wire.js'
 
-export type ServerKind = 'ortak' | 'reference'
-export const SERVER_KINDS: readonly ServerKind[] = ['ortak', 'reference']
+export type ServerKind = 'ortak' | 'reference' | 'hocuspocus'
+export const SERVER_KINDS: readonly ServerKind[] = ['ortak', 'reference', 'hocuspocus']
+/** The servers Ortak is measured against, each with a column and a ratio of its own. */
+export const PEERS = ['reference', 'hocuspocus'] as const satisfies readonly ServerKind[]
+export type Peer = typeof PEERS[number]
+/** How each server frames its messages (bench/lib/wire.ts). */
+export const wireOf = (kind: ServerKind): Wire => kind === 'hocuspocus' ? 'hocuspocus' : 'y-websocket'
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const probe = path.join(repoRoot, 'bench/lib/probe.mjs')
@@ -38,6 +44,13 @@ export const ORTAK_LIMIT_FLAGS = [
   '--heartbeat-interval-ms', '60000',
 ]
 
+/**
+ * How long after the last change a server writes what it holds: Hocuspocus
+ * stores a document once it has been quiet for its `debounce` (2 s by
+ * default); Ortak and the reference write as updates come.
+ */
+const DEFERRED_WRITE_MS: Record<ServerKind, number> = { ortak: 0, reference: 0, hocuspocus: 2_000 }
+
 export interface MemorySample {
   rss: number
   heapUsed: number
@@ -50,17 +63,20 @@ export const heldBytes = (m: MemorySample) => m.heapUsed + m.external
 
 export interface ServerHandle {
   kind: ServerKind
+  wire: Wire
   pid: number
   port: number
   dataDir: string
-  /** The URL a y-websocket `WebsocketProvider` is given (it appends `/<room>`). */
+  /** The URL a provider is given: y-websocket's `WebsocketProvider` appends `/<room>`, Hocuspocus's takes it as it is. */
   providerUrl: string
-  /** The WebSocket URL of one room, for raw protocol clients. */
+  /** The WebSocket URL of one room, for raw protocol clients (Hocuspocus's framing reads the room from it). */
   roomUrl(room: string): string
+  /** How long after the last change the server writes what it holds (see DEFERRED_WRITE_MS). */
+  deferredWriteMs: number
   /** User + system CPU seconds the process has used so far, all its threads included. */
   cpuSeconds(): number
   memory(): Promise<MemorySample>
-  /** Ortak's /healthz counters; null for the reference, which has none. */
+  /** Ortak's /healthz counters; null for the peers, which have none. */
   stats(): Promise<{ rooms: number; connections: number } | null>
   /** Graceful stop (SIGTERM), bounded: SIGKILL after 15 s. */
   stop(): Promise<void>
@@ -83,17 +99,16 @@ export async function startServer(kind: ServerKind, options: StartOptions): Prom
   const { dataDir, port = 0, nodeFlags = [], limits = 'lifted' } = options
   fs.mkdirSync(dataDir, { recursive: true })
   const common = ['--import', probe]
-  const child = kind === 'ortak'
-    ? spawn(process.execPath, [...common, ...nodeFlags, 'server/bin/ortak.js', 'serve', '--port', String(port), '--data', dataDir, ...(limits === 'lifted' ? ORTAK_LIMIT_FLAGS : [])], {
-      cwd: repoRoot,
-      env: { ...process.env, EDITOR_DIR: path.join(dataDir, 'no-editor') },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    })
-    : spawn(process.execPath, [...common, ...nodeFlags, 'bench/lib/reference-server.mjs'], {
-      cwd: repoRoot,
-      env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), YPERSISTENCE: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    })
+  const [script, args, env] = {
+    ortak: ['server/bin/ortak.js', ['serve', '--port', String(port), '--data', dataDir, ...(limits === 'lifted' ? ORTAK_LIMIT_FLAGS : [])], { EDITOR_DIR: path.join(dataDir, 'no-editor') }],
+    reference: ['bench/lib/reference-server.mjs', [], { HOST: '127.0.0.1', PORT: String(port), YPERSISTENCE: dataDir }],
+    hocuspocus: ['bench/lib/hocuspocus-server.mjs', [], { HOST: '127.0.0.1', PORT: String(port), DATA: dataDir }],
+  }[kind] as [string, string[], Record<string, string>]
+  const child = spawn(process.execPath, [...common, ...nodeFlags, script, ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  })
   track(child)
   const output: string[] = []
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
@@ -134,10 +149,11 @@ function handle(kind: ServerKind, child: ChildProcess, port: number, dataDir: st
     await exited
     clearTimeout(timer)
   }
+  const roomsAt = kind === 'ortak' ? `${base}/ws` : base
   return {
-    kind, pid, port, dataDir, output,
-    providerUrl: kind === 'ortak' ? `${base}/ws` : base,
-    roomUrl: (room) => kind === 'ortak' ? `${base}/ws/${encodeURIComponent(room)}` : `${base}/${encodeURIComponent(room)}`,
+    kind, wire: wireOf(kind), pid, port, dataDir, output, deferredWriteMs: DEFERRED_WRITE_MS[kind],
+    providerUrl: roomsAt,
+    roomUrl: (room) => `${roomsAt}/${encodeURIComponent(room)}`,
     cpuSeconds: () => {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')

@@ -11,6 +11,7 @@ import { ProtocolClient } from '../lib/protocol-client.js'
 import { ScenarioResult } from '../lib/results.js'
 import { type ServerKind, diskBytes, startServer } from '../lib/servers.js'
 import { TRACE_ROOT, loadTrace } from '../lib/trace.js'
+import type { Wire } from '../lib/wire.js'
 import { type FilledDir, TRACE_ROOM, runTrace } from './trace.js'
 
 export async function runColdLoad(context: BenchContext): Promise<ScenarioResult> {
@@ -28,7 +29,7 @@ export async function runColdLoad(context: BenchContext): Promise<ScenarioResult
       try {
         // Let start-up work settle so it is not counted as load time.
         await sleep(300)
-        const load = await timeLoad(server.roomUrl(TRACE_ROOM), endText, context.isQuick ? 20_000 : 60_000)
+        const load = await timeLoad(server.roomUrl(TRACE_ROOM), server.wire, endText, context.isQuick ? 20_000 : 60_000)
         if (!load.isComplete) result.note(`${kind}: the loaded document did not equal the trace's final text (${load.text.length} of ${endText.length} characters)`)
         result.add(kind, 'connect to full document, server side', 'ms', load.totalMs - load.clientApplyMs, '< 50')
         // The reference rewrites its log at its first load after the trace: that one stands apart.
@@ -53,14 +54,14 @@ export async function runColdLoad(context: BenchContext): Promise<ScenarioResult
  * time of its last message is reported, once a second has passed without
  * one after the first content (bounded by `timeoutMs`).
  */
-async function timeLoad(url: string, expected: string, timeoutMs: number): Promise<{ totalMs: number; clientApplyMs: number; isComplete: boolean; text: string }> {
+async function timeLoad(url: string, wire: Wire, expected: string, timeoutMs: number): Promise<{ totalMs: number; clientApplyMs: number; isComplete: boolean; text: string }> {
   const doc = new Y.Doc()
   const text = doc.getText(TRACE_ROOT)
   let clientApplyMs = 0
   const started = performance.now()
   let lastMessageAt = started
   let lastContentAt: number | null = null
-  const client = new ProtocolClient(url)
+  const client = new ProtocolClient(url, wire)
   try {
     const isComplete = await new Promise<boolean>((resolve) => {
       const deadline = started + timeoutMs

@@ -47,7 +47,7 @@ async function killLoop(context: BenchContext, kind: ServerKind, server: ServerH
   { kills, killEveryMs, loadWaitMs }: { kills: number; killEveryMs: number; loadWaitMs: number }, result: ScenarioResult): Promise<void> {
   const room = 'kill-loop'
   const clients = spawnDriver('durability-clients', {
-    mode: 'typing', providerUrl: server.providerUrl, roomUrl: server.roomUrl(room), room, writers: 3, observers: 2, editsPerSecond: 20, loadWaitMs,
+    wire: server.wire, mode: 'typing', providerUrl: server.providerUrl, roomUrl: server.roomUrl(room), room, writers: 3, observers: 2, editsPerSecond: 20, loadWaitMs,
   })
   try {
     await clients.next('ready', 60_000)
@@ -71,7 +71,7 @@ async function killLoop(context: BenchContext, kind: ServerKind, server: ServerH
 async function burst(context: BenchContext, kind: ServerKind, server: ServerHandle, restart: () => Promise<void>,
   { burstCount, loadWaitMs }: { burstCount: number; loadWaitMs: number }, result: ScenarioResult): Promise<void> {
   const room = 'burst'
-  const clients = spawnDriver('durability-clients', { mode: 'burst', roomUrl: server.roomUrl(room), burstCount, loadWaitMs })
+  const clients = spawnDriver('durability-clients', { wire: server.wire, mode: 'burst', roomUrl: server.roomUrl(room), burstCount, loadWaitMs })
   try {
     await clients.next('ready', 60_000)
     clients.command('go')

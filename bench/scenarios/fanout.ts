@@ -48,7 +48,7 @@ export async function runFanout(context: BenchContext): Promise<ScenarioResult> 
               : Array.from({ length: layout.rooms }, (_, r) => r)
             const perRoom = layout.rooms >= CLIENT_PROCESSES ? layout.perRoom : layout.perRoom / CLIENT_PROCESSES
             return spawnDriver('fanout-clients', {
-              providerUrl: server.providerUrl, roomPrefix: `fanout-${label}`, rooms, perRoom, perRoomInAll: layout.perRoom, rate, durationMs,
+              wire: server.wire, providerUrl: server.providerUrl, roomPrefix: `fanout-${label}`, rooms, perRoom, perRoomInAll: layout.perRoom, rate, durationMs,
             })
           })
           try {

@@ -1,6 +1,6 @@
 /**
- * Scenario 6, restart: how soon a server is back. Stock y-websocket
- * clients (two in each of five rooms, each room holding a little text)
+ * Scenario 6, restart: how soon a server is back. Stock clients (each
+ * server's own provider) (two in each of five rooms, each room holding a little text)
  * stay connected while the server is killed with SIGKILL and started again
  * on the same port and data. The clock runs from the new process's spawn
  * until it listens, and until every client has synced with it again. Also
@@ -48,7 +48,7 @@ async function restartsUnderClients(context: BenchContext, kind: ServerKind, cyc
   clients: { rooms: number; clientsPerRoom: number; editsPerRoom: number; maxBackoffMs: number }, result: ScenarioResult): Promise<void> {
   const dataDir = freshDir(context, `restart-${kind}`)
   let server = await startServer(kind, { dataDir, nodeFlags: context.nodeFlags(kind) })
-  const driver = spawnDriver('restart-clients', { providerUrl: server.providerUrl, ...clients })
+  const driver = spawnDriver('restart-clients', { wire: server.wire, providerUrl: server.providerUrl, ...clients })
   const listening: number[] = []
   const synced: number[] = []
   try {
