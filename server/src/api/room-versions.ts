@@ -8,7 +8,7 @@
 import type * as Y from 'yjs'
 import { describeUnreadable, readDocument, replacementUpdate } from '../documents/yjs-document.js'
 import { UnrenderableDocumentError } from '../documents/formats.js'
-import { openVersion } from '../history/version-documents.js'
+import { openVersion, versionUpdate } from '../history/version-documents.js'
 import type { RoomRegistry } from '../rooms/registry.js'
 import type { Room } from '../rooms/room.js'
 import type { Storage } from '../storage/storage.js'
@@ -56,6 +56,13 @@ export class RoomVersions {
     const doc = await openVersion(this.store, room, id)
     if (!doc) throw await this.notFound(room, id)
     return doc
+  }
+
+  /** Version `id` as one Yjs update holding every change up to it, deleted content included. */
+  async update(room: string, id: number): Promise<Uint8Array> {
+    const update = await versionUpdate(this.store, room, id)
+    if (!update) throw await this.notFound(room, id)
+    return update
   }
 
   /** Records a named version of the room as it is now. */
