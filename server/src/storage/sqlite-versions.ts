@@ -72,7 +72,9 @@ export class SqliteVersionStore implements VersionStore {
     db.exec(SCHEMA)
     this.statements = {
       generation: db.prepare<[string], { generation: number }>('SELECT generation FROM rooms WHERE name = ?'),
-      head: db.prepare<[string], { version_id: number; snapshot: Buffer }>('SELECT version_id, snapshot FROM version_heads WHERE room = ?'),
+      head: db.prepare<[string], { version_id: number; snapshot: Buffer; created_at: number }>(
+        `SELECT version_id, snapshot, created_at FROM version_heads JOIN versions ON versions.id = version_heads.version_id
+         WHERE version_heads.room = ?`),
       insert: db.prepare<[Record<string, unknown>]>(
         `INSERT INTO versions (room, kind, created_at, name, saved_by, authors, clients, restored_from, document_bytes, increment)
          VALUES (@room, @kind, @createdAt, @name, @savedBy, @authors, @clients, @restoredFrom, @documentBytes, @increment)`),
@@ -98,7 +100,7 @@ export class SqliteVersionStore implements VersionStore {
       const current = s.generation.get(room)?.generation ?? 0
       if (current !== generation) throw new RoomDeletedError(new Map([[room, current]]))
       const stored = s.head.get(room)
-      const version = make(stored ? { id: stored.version_id, snapshot: stored.snapshot } : null)
+      const version = make(stored ? { id: stored.version_id, snapshot: stored.snapshot, createdAt: stored.created_at } : null)
       if (!version) return null
       const id = Number(s.insert.run({
         room, kind: version.kind, createdAt: version.createdAt, name: version.name,
