@@ -150,3 +150,22 @@ test('answers bad requests with a JSON error naming the problem', async ({ serve
   // Nothing refused was recorded.
   expect(await listVersions(server.url, 'errors')).toHaveLength(1)
 })
+
+test('deletes a room\'s versions with the room; the room made anew starts a history of its own', async ({ server, connect }) => {
+  const editor = connect('doomed')
+  await synced(editor)
+  typeParagraph(editor, 'secret')
+  await waitFor('a version', async () => (await listVersions(server.url, 'doomed')).length === 1)
+  const [old] = await listVersions(server.url, 'doomed')
+  expect((await fetch(`${server.url}/api/rooms/doomed`, { method: 'DELETE' })).status).toBe(200)
+  expect((await fetch(`${server.url}/api/rooms/doomed/versions`)).status).toBe(404)
+
+  const anew = connect('doomed')
+  await synced(anew)
+  typeParagraph(anew, 'fresh start')
+  await waitFor('a version of the new room', async () => (await listVersions(server.url, 'doomed')).length === 1)
+  const [fresh] = await listVersions(server.url, 'doomed')
+  expect(fresh!.id).not.toBe(old!.id)
+  expect(await (await fetch(`${server.url}/api/rooms/doomed/versions/${fresh!.id}?format=text`)).text()).toBe('fresh start')
+  expect((await fetch(`${server.url}/api/rooms/doomed/versions/${old!.id}`)).status).toBe(404)
+})
