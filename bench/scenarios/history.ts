@@ -92,6 +92,7 @@ export async function runHistory(context: BenchContext): Promise<ScenarioResult>
       }
       openMs.push(median(times))
     }
+    context.log(`history: opening as a document, ms per version, oldest first: ${openMs.map((ms) => ms.toFixed(0)).join(' ')}`)
     result.add('ortak', 'open the newest version as a document', 'ms', openMs.at(-1)!)
     const updateMs: number[] = []
     for (const { id } of [...versions].reverse()) {
