@@ -67,8 +67,11 @@ export class RoomVersions {
 
   /** Records a named version of the room as it is now. */
   async save(room: string, name: string, by: VersionAuthor): Promise<VersionInfo> {
-    await this.mustExist(room)
-    return this.withHistory(room, (loaded, history) => history.save('named', name, by, null))
+    return this.withHistory(room, (loaded, history) => {
+      // A room loaded with nothing in it has nothing stored: there is nothing to name.
+      if (loaded.doc.store.clients.size === 0) throw new VersionNotFoundError(`no document is stored for room "${room}"`)
+      return history.save('named', name, by, null)
+    })
   }
 
   /**
