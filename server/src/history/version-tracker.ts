@@ -66,6 +66,8 @@ type Reason = 'idle' | 'interval' | 'unload' | 'asked'
  * one, so its next version comes first; not many, in case its clients left.
  */
 const OTHERS_RECORD_FOR = 1.5
+// Node fires a longer timeout at once; one this long just fires early and is set again.
+const MAX_TIMER_MS = 2 ** 31 - 1
 
 export class VersionTracker {
   private readonly now: () => number
@@ -178,7 +180,7 @@ export class VersionTracker {
       if (now < this.dueAt) return this.armTimer()
       const reason = now >= this.lastChangeAt + this.history.idleMs ? 'idle' : 'interval'
       void this.record('auto', null, null, null, reason).catch(() => {})
-    }, Math.max(0, this.dueAt - this.now()))
+    }, Math.min(MAX_TIMER_MS, Math.max(0, this.dueAt - this.now())))
   }
 
   private learnName(editor: Editor, connection: Connection): void {
