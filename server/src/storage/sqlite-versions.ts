@@ -68,7 +68,11 @@ export function versionFromRow(row: VersionRow): VersionInfo {
 export class SqliteVersionStore implements VersionStore {
   private readonly statements
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    /** Called before each write: it grows the write-ahead log, which the storage's checkpointer then copies. */
+    private readonly beforeWrite: () => void,
+  ) {
     db.exec(SCHEMA)
     this.statements = {
       generation: db.prepare<[string], { generation: number }>('SELECT generation FROM rooms WHERE name = ?'),
@@ -96,6 +100,7 @@ export class SqliteVersionStore implements VersionStore {
 
   async record(room: string, generation: number, make: (head: VersionHead | null) => NewVersion | null): Promise<VersionInfo | null> {
     const s = this.statements
+    this.beforeWrite()
     return this.guard('record a version', room, this.db.transaction(() => {
       const current = s.generation.get(room)?.generation ?? 0
       if (current !== generation) throw new RoomDeletedError(new Map([[room, current]]))
@@ -138,6 +143,7 @@ export class SqliteVersionStore implements VersionStore {
 
   async thin(room: string, steps: readonly ThinningStep[], merge: (earlier: Uint8Array, later: Uint8Array) => Uint8Array): Promise<void> {
     const s = this.statements
+    this.beforeWrite()
     this.guard('thin versions', room, this.db.transaction(() => {
       // Oldest first: a version merged into one that is itself removed later travels on with it.
       for (const { remove, into } of [...steps].sort((a, b) => a.remove - b.remove)) {

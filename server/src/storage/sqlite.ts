@@ -102,7 +102,7 @@ export class SqliteStorage implements Storage {
       if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
     }
     const db = this.db
-    this.versions = new SqliteVersionStore(db)
+    this.versions = new SqliteVersionStore(db, () => this.checkpointer.start())
     this.statements = {
       insertUpdates: db.prepare<[string, Uint8Array, number]>('INSERT INTO updates (room, data, update_count) VALUES (?, ?, ?)'),
       touchRoom: db.prepare<[{ room: string; count: number; bytes: number; now: number }]>(
