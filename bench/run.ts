@@ -16,6 +16,7 @@ import { runColdLoad } from './scenarios/cold-load.js'
 import { runConnections } from './scenarios/connections.js'
 import { runDurability } from './scenarios/durability.js'
 import { runFanout } from './scenarios/fanout.js'
+import { runHistory } from './scenarios/history.js'
 import { runRestart } from './scenarios/restart.js'
 import { runTrace } from './scenarios/trace.js'
 
@@ -27,6 +28,7 @@ const SCENARIOS: Record<string, (context: BenchContext) => Promise<ScenarioResul
   durability: runDurability,
   restart: runRestart,
   abuse: runAbuse,
+  history: runHistory,
 }
 
 interface Args {

@@ -43,9 +43,21 @@ test('records a version once editing pauses, with each editor as an author, and 
   expect(await (await fetch(`${server.url}/api/rooms/minutes/versions/${second!.id}?format=text`)).text()).toBe('line by Ada\nsecond line by Grace\nthird line')
   const json = await (await fetch(`${server.url}/api/rooms/minutes/versions/${second!.id}`)).json()
   expect(json).toEqual(contentOf(ada.doc))
-  const yjs = await fetch(`${server.url}/api/rooms/minutes/versions/${second!.id}?format=yjs`)
-  expect(yjs.headers.get('content-type')).toBe('application/octet-stream')
-  expect((await yjs.arrayBuffer()).byteLength).toBeGreaterThan(0)
+  // What the diff view does (y-prosemirror's renderSnapshot with two updates): both versions' yjs applied in turn to one
+  // document keeping deleted content, a snapshot after each. The earlier snapshot still shows the text deleted since.
+  const yjsOf = async (id: number) => {
+    const response = await fetch(`${server.url}/api/rooms/minutes/versions/${id}?format=yjs`)
+    expect(response.headers.get('content-type')).toBe('application/octet-stream')
+    return new Uint8Array(await response.arrayBuffer())
+  }
+  const history = new Y.Doc({ gc: false })
+  Y.applyUpdate(history, await yjsOf(first!.id))
+  const before = Y.snapshot(history)
+  Y.applyUpdate(history, await yjsOf(second!.id))
+  const after = Y.snapshot(history)
+  const firstJson = await (await fetch(`${server.url}/api/rooms/minutes/versions/${first!.id}`)).json()
+  expect(contentOf(Y.createDocFromSnapshot(history, before))).toEqual(firstJson)
+  expect(contentOf(Y.createDocFromSnapshot(history, after))).toEqual(json)
 })
 
 test('restores a version as one change every editor sees, recorded as a version, keeping edits made offline meanwhile', async ({ server, connect }) => {
@@ -137,4 +149,23 @@ test('answers bad requests with a JSON error naming the problem', async ({ serve
   }
   // Nothing refused was recorded.
   expect(await listVersions(server.url, 'errors')).toHaveLength(1)
+})
+
+test('deletes a room\'s versions with the room; the room made anew starts a history of its own', async ({ server, connect }) => {
+  const editor = connect('doomed')
+  await synced(editor)
+  typeParagraph(editor, 'secret')
+  await waitFor('a version', async () => (await listVersions(server.url, 'doomed')).length === 1)
+  const [old] = await listVersions(server.url, 'doomed')
+  expect((await fetch(`${server.url}/api/rooms/doomed`, { method: 'DELETE' })).status).toBe(200)
+  expect((await fetch(`${server.url}/api/rooms/doomed/versions`)).status).toBe(404)
+
+  const anew = connect('doomed')
+  await synced(anew)
+  typeParagraph(anew, 'fresh start')
+  await waitFor('a version of the new room', async () => (await listVersions(server.url, 'doomed')).length === 1)
+  const [fresh] = await listVersions(server.url, 'doomed')
+  expect(fresh!.id).not.toBe(old!.id)
+  expect(await (await fetch(`${server.url}/api/rooms/doomed/versions/${fresh!.id}?format=text`)).text()).toBe('fresh start')
+  expect((await fetch(`${server.url}/api/rooms/doomed/versions/${old!.id}`)).status).toBe(404)
 })

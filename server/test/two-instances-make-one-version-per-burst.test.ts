@@ -12,6 +12,7 @@ import { createTestDatabase, probeScaleOutServices, TEST_REDIS_URL, uniqueRedisP
 const services = await probeScaleOutServices('two-instances-make-one-version-per-burst')
 
 const IDLE_MS = 200
+const MAX_INTERVAL_MS = 400
 
 describe.skipIf(!services.isAvailable)('version history on two instances', () => {
   let db: TestDatabase
@@ -33,7 +34,7 @@ describe.skipIf(!services.isAvailable)('version history on two instances', () =>
 
   beforeAll(async () => {
     db = await createTestDatabase()
-    const shared = { databaseUrl: db.url, redisUrl: TEST_REDIS_URL, redisPrefix: uniqueRedisPrefix(), versionIdleMs: IDLE_MS }
+    const shared = { databaseUrl: db.url, redisUrl: TEST_REDIS_URL, redisPrefix: uniqueRedisPrefix(), versionIdleMs: IDLE_MS, versionMaxIntervalMs: MAX_INTERVAL_MS }
     a = await startServer(shared)
     b = await startServer(shared)
   })
@@ -65,6 +66,21 @@ describe.skipIf(!services.isAvailable)('version history on two instances', () =>
     expect(none).toEqual([])
     expect(first!.id).toBe(version!.id)
     expect(second!.authors.map((author) => author.name)).toEqual(['Grace'])
+  })
+
+  it('records one version per interval during continuous editing on both instances, not one from each', async () => {
+    const room = 'continuous'
+    const [ada, grace] = await editorsOf(room)
+    const started = Date.now()
+    for (let i = 0; Date.now() - started < MAX_INTERVAL_MS * 4; i++) {
+      typeParagraph(i % 2 === 0 ? ada : grace, `keystroke ${i}`)
+      await new Promise((r) => setTimeout(r, 30))
+    }
+    const times = (await listVersions(a.url, room)).map((v) => Date.parse(v.createdAt)).sort((x, y) => x - y)
+    expect(times.length).toBeGreaterThanOrEqual(2)
+    expect(times.length).toBeLessThanOrEqual(5)
+    const gaps = times.slice(1).map((t, i) => t - times[i]!)
+    expect(Math.min(...gaps)).toBeGreaterThan(MAX_INTERVAL_MS / 2)
   })
 
   it('sends a restore made through one instance to the clients of the other', async () => {

@@ -82,6 +82,7 @@ export function itKeepsVersions(open: () => Promise<VersionedStorage>): void {
       return null
     })).toBeNull()
     expect(seen!.id).toBe(only!.id)
+    expect(seen!.createdAt).toBe((await versions.get('quiet', only!.id))!.createdAt)
     expect((await versions.list('quiet', 10)).versions).toHaveLength(1)
   })
 

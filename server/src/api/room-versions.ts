@@ -8,7 +8,7 @@
 import type * as Y from 'yjs'
 import { describeUnreadable, readDocument, replacementUpdate } from '../documents/yjs-document.js'
 import { UnrenderableDocumentError } from '../documents/formats.js'
-import { openVersion } from '../history/version-documents.js'
+import { openVersion, versionUpdate } from '../history/version-documents.js'
 import type { RoomRegistry } from '../rooms/registry.js'
 import type { Room } from '../rooms/room.js'
 import type { Storage } from '../storage/storage.js'
@@ -58,10 +58,20 @@ export class RoomVersions {
     return doc
   }
 
+  /** Version `id` as one Yjs update holding every change up to it, deleted content included. */
+  async update(room: string, id: number): Promise<Uint8Array> {
+    const update = await versionUpdate(this.store, room, id)
+    if (!update) throw await this.notFound(room, id)
+    return update
+  }
+
   /** Records a named version of the room as it is now. */
   async save(room: string, name: string, by: VersionAuthor): Promise<VersionInfo> {
-    await this.mustExist(room)
-    return this.withHistory(room, (loaded, history) => history.save('named', name, by, null))
+    return this.withHistory(room, (loaded, history) => {
+      // A room loaded with nothing in it has nothing stored: there is nothing to name.
+      if (loaded.doc.store.clients.size === 0) throw new VersionNotFoundError(`no document is stored for room "${room}"`)
+      return history.save('named', name, by, null)
+    })
   }
 
   /**

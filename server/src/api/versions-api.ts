@@ -6,6 +6,7 @@
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono'
 import type { Access, Permission } from '../auth/access-token.js'
+import { contentTypes } from '../documents/formats.js'
 import type { VersionAuthor } from '../storage/versions.js'
 import { ApiError } from './api-error.js'
 import { exportFormatParameter, exportResponse } from './export-response.js'
@@ -48,6 +49,8 @@ export function addVersionRoutes(api: Hono<ApiEnv>, { versions, authorize, roomP
     await authorize(c, room, 'read')
     const id = versionId(c.req.param('id'), 'version id')
     const format = exportFormatParameter(c)
+    // The update the diff view reads, merged from the stored increments: no document is built for it.
+    if (format === 'yjs') return c.body(new Uint8Array(await versions.update(room, id)), 200, { 'Content-Type': contentTypes.yjs })
     return exportResponse(c, await versions.open(room, id), format)
   })
 

@@ -39,10 +39,14 @@ export interface TrackedRoom {
   /** The generation the room loaded, which its versions carry. */
   generation(): number
   isReady(): boolean
+  /** Runs `run` once the updates applied so far are stored. */
+  afterStored(run: () => void): void
   /** The name a connection shows in its awareness, or null. */
   shownName(connection: Connection): string | null
   /** Tells the other instances (if any) that `author` has unversioned changes in this room. */
   publishAuthor(author: VersionAuthor): void
+  /** Tells the other instances (if any) that this one recorded a version of the room. */
+  publishVersioned(): void
 }
 
 /** Someone with unversioned changes, and the Yjs client ids their updates carried. */
@@ -54,11 +58,24 @@ interface Editor {
 
 const UNNAMED = 'anonymous'
 
+/** Why a version is being recorded: a burst ended, continuous editing reached the interval, the room is going, or someone asked. */
+type Reason = 'idle' | 'interval' | 'unload' | 'asked'
+/**
+ * How many intervals another instance that recorded a version is trusted to
+ * record the next one of continuous editing before this one does: more than
+ * one, so its next version comes first; not many, in case its clients left.
+ */
+const OTHERS_RECORD_FOR = 1.5
+// Node fires a longer timeout at once; one this long just fires early and is set again.
+const MAX_TIMER_MS = 2 ** 31 - 1
+
 export class VersionTracker {
   private readonly now: () => number
   /** Editors by connection (its name may be learnt later) or, for callers that are not connections, by author key. */
   private editors = new Map<Connection | string, Editor>()
   private firstChangeAt: number | null = null
+  /** Until when the versions of continuous editing are left to the instance that recorded the last one. */
+  private othersRecordUntil = 0
   private lastChangeAt = 0
   private timer: NodeJS.Timeout | null = null
   /** The version being recorded now: one at a time. */
@@ -110,10 +127,21 @@ export class VersionTracker {
     this.changed()
   }
 
+  /**
+   * Another instance recorded a version of this room. The changes here stay
+   * unversioned (they may or may not be in it), and for a while the
+   * versions that continuous editing is owed are left to that instance:
+   * each interval then gets one version, not one from every instance. A
+   * burst's end is still recorded here too (only one of those is written).
+   */
+  versionedElsewhere(): void {
+    this.othersRecordUntil = this.now() + this.history.maxIntervalMs * OTHERS_RECORD_FOR
+  }
+
   /** Records a version now if there are unversioned changes (a room unloading, the server stopping). */
   flush(): Promise<VersionInfo | null> {
     if (!this.hasUnversionedChanges) return Promise.resolve(null)
-    return this.record('auto', null, null, null).catch(() => null)
+    return this.record('auto', null, null, null, 'unload').catch(() => null)
   }
 
   /**
@@ -139,7 +167,8 @@ export class VersionTracker {
   }
 
   private get dueAt(): number {
-    return Math.min(this.lastChangeAt + this.history.idleMs, (this.firstChangeAt ?? this.lastChangeAt) + this.history.maxIntervalMs)
+    const longestWait = Math.max((this.firstChangeAt ?? this.lastChangeAt) + this.history.maxIntervalMs, this.othersRecordUntil)
+    return Math.min(this.lastChangeAt + this.history.idleMs, longestWait)
   }
 
   private armTimer(): void {
@@ -147,9 +176,11 @@ export class VersionTracker {
     this.timer = setTimeout(() => {
       this.timer = null
       if (this.isDestroyed || this.firstChangeAt === null) return
-      if (this.now() < this.dueAt) return this.armTimer()
-      void this.record('auto', null, null, null).catch(() => {})
-    }, Math.max(0, this.dueAt - this.now()))
+      const now = this.now()
+      if (now < this.dueAt) return this.armTimer()
+      const reason = now >= this.lastChangeAt + this.history.idleMs ? 'idle' : 'interval'
+      void this.record('auto', null, null, null, reason).catch(() => {})
+    }, Math.min(MAX_TIMER_MS, Math.max(0, this.dueAt - this.now())))
   }
 
   private learnName(editor: Editor, connection: Connection): void {
@@ -159,32 +190,46 @@ export class VersionTracker {
     this.room.publishAuthor(editor.author)
   }
 
-  private record(kind: VersionKind, name: string | null, savedBy: VersionAuthor | null, restoredFrom: number | null): Promise<VersionInfo | null> {
-    const run = this.recording.then(() => this.recordNow(kind, name, savedBy, restoredFrom))
+  private record(kind: VersionKind, name: string | null, savedBy: VersionAuthor | null, restoredFrom: number | null, reason: Reason = 'asked'): Promise<VersionInfo | null> {
+    const run = this.recording.then(() => this.recordNow(kind, name, savedBy, restoredFrom, reason))
     this.recording = run.catch(() => {})
     return run
   }
 
-  private async recordNow(kind: VersionKind, name: string | null, savedBy: VersionAuthor | null, restoredFrom: number | null): Promise<VersionInfo | null> {
+  private async recordNow(
+    kind: VersionKind, name: string | null, savedBy: VersionAuthor | null, restoredFrom: number | null, reason: Reason,
+  ): Promise<VersionInfo | null> {
+    // A version shows only what is stored: an update whose write fails is never in one.
+    await new Promise<void>((resolve) => this.room.afterStored(resolve))
     if (this.isDestroyed || !this.room.isReady()) return null
-    // What the version holds is what the document holds when storage lets this instance write it;
-    // changes that come after it count towards the next version.
-    const editors = this.editors
-    const firstChangeAt = this.firstChangeAt
-    this.editors = new Map()
-    this.firstChangeAt = null
+    // Taken when storage lets this instance write: the version holds the changes made until then, and
+    // their authors; changes after it count towards the next one.
+    let taken: { editors: Map<Connection | string, Editor>; firstChangeAt: number | null } | null = null
+    const take = () => {
+      taken = { editors: this.editors, firstChangeAt: this.firstChangeAt }
+      this.editors = new Map()
+      this.firstChangeAt = null
+      return taken
+    }
     let version: VersionInfo | null
     try {
       version = await this.history.store.record(this.room.name, this.room.generation(), (head) => {
         if (this.isDestroyed) return null
+        const now = this.now()
+        // Another instance has just recorded continuous editing here: the next interval's version is its to make.
+        if (reason === 'interval' && head && now - head.createdAt < this.history.maxIntervalMs / 2) {
+          this.othersRecordUntil = head.createdAt + this.history.maxIntervalMs * OTHERS_RECORD_FOR
+          return null
+        }
         const doc = this.room.doc
         const headSnapshot = head ? Y.decodeSnapshot(head.snapshot) : null
         const increment = headSnapshot ? Y.encodeStateAsUpdate(doc, Y.encodeStateVector(headSnapshot.sv)) : Y.encodeStateAsUpdate(doc)
+        const { editors } = take()
         // Another instance recorded these changes already (or nothing changed): no automatic version.
         if (kind === 'auto' && headSnapshot && Y.snapshotContainsUpdate(headSnapshot, increment)) return null
         const { authors, clients } = authorship([...editors.values()], (editor) => this.authorOf(editor))
         return {
-          kind, createdAt: this.now(), name, savedBy, authors, clients, restoredFrom,
+          kind, createdAt: now, name, savedBy, authors, clients, restoredFrom,
           documentBytes: Y.encodeStateAsUpdate(doc).byteLength, increment, snapshot: Y.encodeSnapshot(Y.snapshot(doc)),
         }
       })
@@ -194,19 +239,25 @@ export class VersionTracker {
         throw error
       }
       // The changes stay unversioned, with their authors, and are tried again with the next version.
-      for (const [key, editor] of editors) if (!this.editors.has(key)) this.editors.set(key, editor)
-      if (firstChangeAt !== null) {
-        this.firstChangeAt = Math.min(this.firstChangeAt ?? firstChangeAt, firstChangeAt)
-        this.changed()
-      }
+      if (taken) this.giveBack(taken)
       this.log.error({ room: this.room.name, err: error }, 'version could not be recorded; trying again after the next change')
       throw error
     }
+    // Not recorded, and not taken: still due, later.
+    if (!taken && this.firstChangeAt !== null && !this.timer && !this.isDestroyed) this.armTimer()
     if (version) {
+      this.room.publishVersioned()
       this.log.info({ room: this.room.name, version: version.id, kind, authors: version.authors.length }, 'version recorded')
       await this.applyRetention()
     }
     return version
+  }
+
+  private giveBack(taken: { editors: Map<Connection | string, Editor>; firstChangeAt: number | null }): void {
+    for (const [key, editor] of taken.editors) if (!this.editors.has(key)) this.editors.set(key, editor)
+    if (taken.firstChangeAt === null) return
+    this.firstChangeAt = Math.min(this.firstChangeAt ?? taken.firstChangeAt, taken.firstChangeAt)
+    this.changed()
   }
 
   private authorOf(editor: Editor): VersionAuthor {

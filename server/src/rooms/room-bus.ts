@@ -25,6 +25,8 @@ export interface RoomBus {
   publishAwareness(room: Room, update: Uint8Array): void
   /** A client here has changes in the room not yet in a version: whichever instance records it names them. */
   publishAuthor(room: Room, author: VersionAuthor): void
+  /** This instance recorded a version of the room. */
+  publishVersioned(room: Room): void
   /** This instance deleted the room `name` from storage, which is at `generation` from now on. */
   publishDeletion(name: string, generation: number): void
   /**

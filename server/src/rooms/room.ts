@@ -92,8 +92,10 @@ export class Room implements PresenceRoom {
       name, doc: this.doc,
       generation: () => this.generation,
       isReady: () => this.isReady,
+      afterStored: (run) => this.storedLog.afterWritesInFlight(run),
       shownName: (connection) => this.presence.shownName(connection),
       publishAuthor: (author) => bus?.publishAuthor(this, author),
+      publishVersioned: () => bus?.publishVersioned(this),
     }, options.history, log) : null
     this.loader = new RoomLoader({
       name, doc: this.doc, snapshot: this.snapshot, connections: this.connections,

@@ -20,6 +20,7 @@ describe('bus messages', () => {
       { kind: 'deleted', sender: 'd4', generation: 3 },
       { kind: 'author', sender: 'e5', author: { id: 'u-ada', name: 'Ada', verified: true } },
       { kind: 'author', sender: 'e5', author: { id: null, name: 'Grace', verified: false } },
+      { kind: 'versioned', sender: 'f6' },
     ]
     for (const message of messages) expect(decodeBusMessage(encodeBusMessage(message))).toEqual(message)
   })

@@ -32,6 +32,8 @@ export const BUS_GOODBYE = 5
 export const BUS_DELETED = 6
 /** "A client of mine has unversioned changes in this room": whichever instance records the version names them. */
 export const BUS_AUTHOR = 7
+/** "I recorded a version of this room": a version of the changes up to now is no longer due here. */
+export const BUS_VERSIONED = 8
 
 export type BusMessage =
   | { kind: 'update'; sender: string; payload: Uint8Array }
@@ -42,10 +44,12 @@ export type BusMessage =
   | { kind: 'goodbye'; sender: string }
   | { kind: 'deleted'; sender: string; generation: number }
   | { kind: 'author'; sender: string; author: VersionAuthor }
+  | { kind: 'versioned'; sender: string }
 
 const KIND_CODES = {
   update: BUS_UPDATE, awareness: BUS_AWARENESS, hello: BUS_HELLO,
   'catch-up': BUS_CATCH_UP, heartbeat: BUS_HEARTBEAT, goodbye: BUS_GOODBYE, deleted: BUS_DELETED, author: BUS_AUTHOR,
+  versioned: BUS_VERSIONED,
 } as const
 
 const KINDS_BY_CODE = new Map(Object.entries(KIND_CODES).map(([kind, code]) => [code as number, kind as BusMessage['kind']]))

@@ -140,6 +140,10 @@ export class RedisBridge implements RoomBus {
     this.publish(room.name, { kind: 'author', author })
   }
 
+  publishVersioned(room: Room): void {
+    this.publish(room.name, { kind: 'versioned' })
+  }
+
   publishDeletion(name: string, generation: number): void {
     // Should this be lost, the others still cannot store the deleted document (storage refuses their
     // writes), and a catch-up from storage (after an outage, or when this instance falls silent) drops it.
@@ -289,6 +293,8 @@ export class RedisBridge implements RoomBus {
         return this.deletedElsewhere(room, message.generation)
       case 'author':
         return room.history?.authorElsewhere(message.author)
+      case 'versioned':
+        return room.history?.versionedElsewhere()
     }
   }
 

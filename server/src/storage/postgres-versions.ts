@@ -61,12 +61,18 @@ export class PostgresVersionStore implements VersionStore {
         "INSERT INTO ortak_version_heads (room, version_id, snapshot) VALUES ($1, 0, '\\x') ON CONFLICT (room) DO NOTHING", [room])
       const head = await client.query<{ version_id: string; snapshot: Buffer }>(
         'SELECT version_id, snapshot FROM ortak_version_heads WHERE room = $1 FOR UPDATE', [room])
+      // A statement of its own, after the lock: one joined to the locked read would see the version rows as
+      // they were before the wait, missing the one another instance recorded meanwhile.
+      const newest = await client.query<{ created_at: string }>(
+        'SELECT created_at FROM ortak_versions WHERE id = $1', [head.rows[0]?.version_id ?? 0])
       // Read after the head is held: a delete that committed meanwhile shows here.
       const rooms = await client.query<{ generation: string }>('SELECT generation FROM ortak_rooms WHERE name = $1', [room])
       const current = Number(rooms.rows[0]?.generation ?? 0)
       if (current !== generation) throw new RoomDeletedError(new Map([[room, current]]))
       const stored = head.rows[0]
-      const version = make(stored && Number(stored.version_id) > 0 ? { id: Number(stored.version_id), snapshot: stored.snapshot } : null)
+      const version = make(stored && Number(stored.version_id) > 0
+        ? { id: Number(stored.version_id), snapshot: stored.snapshot, createdAt: Number(newest.rows[0]?.created_at ?? 0) }
+        : null)
       if (!version) return null
       const inserted = await client.query<Parameters<typeof versionFromRow>[0]>(
         `INSERT INTO ortak_versions (room, kind, created_at, name, saved_by, authors, clients, restored_from, document_bytes, increment)

@@ -68,11 +68,17 @@ export function versionFromRow(row: VersionRow): VersionInfo {
 export class SqliteVersionStore implements VersionStore {
   private readonly statements
 
-  constructor(private readonly db: Database.Database) {
+  constructor(
+    private readonly db: Database.Database,
+    /** Called before each write: it grows the write-ahead log, which the storage's checkpointer then copies. */
+    private readonly beforeWrite: () => void,
+  ) {
     db.exec(SCHEMA)
     this.statements = {
       generation: db.prepare<[string], { generation: number }>('SELECT generation FROM rooms WHERE name = ?'),
-      head: db.prepare<[string], { version_id: number; snapshot: Buffer }>('SELECT version_id, snapshot FROM version_heads WHERE room = ?'),
+      head: db.prepare<[string], { version_id: number; snapshot: Buffer; created_at: number }>(
+        `SELECT version_id, snapshot, created_at FROM version_heads JOIN versions ON versions.id = version_heads.version_id
+         WHERE version_heads.room = ?`),
       insert: db.prepare<[Record<string, unknown>]>(
         `INSERT INTO versions (room, kind, created_at, name, saved_by, authors, clients, restored_from, document_bytes, increment)
          VALUES (@room, @kind, @createdAt, @name, @savedBy, @authors, @clients, @restoredFrom, @documentBytes, @increment)`),
@@ -94,11 +100,12 @@ export class SqliteVersionStore implements VersionStore {
 
   async record(room: string, generation: number, make: (head: VersionHead | null) => NewVersion | null): Promise<VersionInfo | null> {
     const s = this.statements
+    this.beforeWrite()
     return this.guard('record a version', room, this.db.transaction(() => {
       const current = s.generation.get(room)?.generation ?? 0
       if (current !== generation) throw new RoomDeletedError(new Map([[room, current]]))
       const stored = s.head.get(room)
-      const version = make(stored ? { id: stored.version_id, snapshot: stored.snapshot } : null)
+      const version = make(stored ? { id: stored.version_id, snapshot: stored.snapshot, createdAt: stored.created_at } : null)
       if (!version) return null
       const id = Number(s.insert.run({
         room, kind: version.kind, createdAt: version.createdAt, name: version.name,
@@ -136,6 +143,7 @@ export class SqliteVersionStore implements VersionStore {
 
   async thin(room: string, steps: readonly ThinningStep[], merge: (earlier: Uint8Array, later: Uint8Array) => Uint8Array): Promise<void> {
     const s = this.statements
+    this.beforeWrite()
     this.guard('thin versions', room, this.db.transaction(() => {
       // Oldest first: a version merged into one that is itself removed later travels on with it.
       for (const { remove, into } of [...steps].sort((a, b) => a.remove - b.remove)) {

@@ -105,7 +105,7 @@ export class SqliteStorage implements Storage {
     }
     this.files = new SqliteFileStore(this.db)
     const db = this.db
-    this.versions = new SqliteVersionStore(db)
+    this.versions = new SqliteVersionStore(db, () => this.checkpointer.start())
     this.statements = {
       insertUpdates: db.prepare<[string, Uint8Array, number]>('INSERT INTO updates (room, data, update_count) VALUES (?, ?, ?)'),
       touchRoom: db.prepare<[{ room: string; count: number; bytes: number; now: number }]>(

@@ -55,6 +55,8 @@ export interface NewVersion extends Omit<VersionInfo, 'id' | 'room' | 'increment
 
 export interface VersionHead {
   id: number
+  /** When the newest version was recorded. */
+  createdAt: number
   /** Y.encodeSnapshot of the newest version. */
   snapshot: Uint8Array
 }
