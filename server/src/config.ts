@@ -156,7 +156,7 @@ export const settings = [
   setting({ key: 'maxDocumentBytes', flag: '--max-document-bytes', env: 'MAX_DOCUMENT_BYTES', default: 32 * 1024 * 1024, parse: integer(1024),
     description: 'Largest document (stored snapshot plus log); an update that would pass it is refused with 4413.' }),
   setting({ key: 'maxPendingBytes', flag: '--max-pending-bytes', env: 'MAX_PENDING_BYTES', default: 64 * 1024, parse: integer(0),
-    description: 'Bytes of changes a room keeps waiting for changes it never received (Yjs merges them again with every update); an update that would take it past this is refused with 4422.' }),
+    description: 'Bytes of updates a room holds back, unapplied, because they wait for changes it never received (a reconnecting client\'s edit typed before it has sent what the room lacks); an update that would take it past this is refused with 4422.' }),
   setting({ key: 'maxBufferedBytes', flag: '--max-buffered-bytes', env: 'MAX_BUFFERED_BYTES', default: 8 * 1024 * 1024, parse: integer(1024),
     description: 'Bytes waiting to be sent to one client past which it counts as a slow consumer and is closed with 4508.' }),
   setting({ key: 'heartbeatIntervalMs', flag: '--heartbeat-interval-ms', env: 'HEARTBEAT_INTERVAL_MS', default: 5_000, parse: integer(50, 3_600_000),

@@ -34,9 +34,10 @@ import { describe, expect, it, vi } from 'vitest'
 import * as decoding from 'lib0/decoding'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
-import { CLOSE_CODES, CLOSE_INVALID_PAYLOAD, CLOSE_SERVICE_RESTART, MESSAGE_STORED, readStoredCount } from '@ortak/protocol'
+import { CLOSE_CODES, CLOSE_INVALID_PAYLOAD, CLOSE_SERVICE_RESTART, MESSAGE_STORED, MESSAGE_SYNC, SYNC_STEP_1, readStoredCount } from '@ortak/protocol'
 import type { Config } from '../src/config.js'
-import { encodeUpdate } from '../src/protocol/messages.js'
+import { encodeSyncStep2, encodeUpdate } from '../src/protocol/messages.js'
+import { applyInRuns } from '../src/rooms/transaction-runs.js'
 import { differenceBetween, visibleContent } from './document-differences.js'
 import { connectClient, startServer, tempDir, waitFor, type TestClient, type TestServer } from './helpers.js'
 import { HostileUpdates, documentWithEverything, seededRandom } from './hostile-updates.js'
@@ -87,17 +88,36 @@ class HostileSocket {
   private settle: ((outcome: Outcome) => void) | null = null
   private isClosed = false
 
+  /**
+   * Opens a socket and, as every y-websocket client does, answers the
+   * room's sync step 1 (with an empty sync step 2) before it sends
+   * anything: until then the room holds back an update that waits for
+   * changes it lacks (a reconnecting client's edit may), rather than
+   * answer it.
+   */
   static open(wsUrl: string): Promise<HostileSocket> {
     const ws = new WebSocket(`${wsUrl}/${ROOM}?ack=1`)
     return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new HostileSocket(ws)))
+      ws.once('open', () => {
+        const socket = new HostileSocket(ws)
+        socket.synced.then(() => resolve(socket), reject)
+      })
       ws.once('error', reject)
     })
   }
 
+  private readonly synced: Promise<void>
+
   private constructor(private readonly ws: WebSocket) {
-    // Everything the room broadcasts reaches this socket too; only the acknowledgements matter here.
+    let answered: () => void
+    this.synced = new Promise((resolve) => (answered = resolve))
+    // Everything the room broadcasts reaches this socket too; only its sync step 1 and the acknowledgements matter here.
     ws.on('message', (data: Buffer) => {
+      if (data[0] === MESSAGE_SYNC && data[1] === SYNC_STEP_1 && this.sent === 0) {
+        this.sent++
+        ws.send(encodeSyncStep2(new Uint8Array([0, 0])))
+        return answered()
+      }
       if (data[0] !== MESSAGE_STORED) return
       const decoder = decoding.createDecoder(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
       decoding.readVarUint(decoder)
@@ -177,15 +197,16 @@ class HostilePool {
 
 /**
  * The room as its storage holds it, read back and loaded as the room loads
- * it, every update in one transaction; or, if Yjs throws loading it, the
- * error. With the updates read, for the record.
+ * it (transaction-runs.ts); or, if Yjs throws loading it, the error. With
+ * the updates read, for the record.
  */
 async function storedDocument(server: TestServer): Promise<{ doc: Y.Doc; error?: undefined; updates: Uint8Array[] } | { doc?: undefined; error: Error; updates: Uint8Array[] }> {
   const { updates } = await server.server.storage.load(ROOM)
   const doc = new Y.Doc()
   try {
-    Y.transact(doc, () => {
-      for (const update of updates) Y.applyUpdate(doc, update)
+    applyInRuns(doc, updates, (update) => {
+      Y.applyUpdate(doc, update)
+      return true
     })
   } catch (error) {
     doc.destroy()
