@@ -12,6 +12,9 @@ import type { WebSocket } from 'ws'
 import { CLOSE_MESSAGE_TOO_BIG, type Refusal } from '@ortak/protocol'
 import { AccessControl, type Access } from './auth/access-token.js'
 import { checkOrigin } from './auth/origin.js'
+import { getConnInfo } from '@hono/node-server/conninfo'
+import type { Context } from 'hono'
+import { AddressLimits, type AddressLimitSettings } from './limits/address-limits.js'
 import { RateLimiter, type RateLimits } from './limits/rate-limiter.js'
 import { checkDependencies, type Dependency } from './health.js'
 import { countClose, countRefusal, createMetricsRegistry, traffic } from './metrics.js'
@@ -35,8 +38,20 @@ export interface AppContext {
   access?: AccessControl
   /** Browser origins allowed to open a WebSocket; any when empty or absent. */
   allowedOrigins?: readonly string[]
-  /** Per-connection rate and send-buffer limits; none when absent. */
-  connectionLimits?: RateLimits & { maxBufferedBytes: number }
+  /**
+   * Per-connection rate and send-buffer limits, and the limits per client
+   * address that outlast a connection; none when absent.
+   */
+  connectionLimits?: RateLimits & Partial<AddressLimitSettings> & { maxBufferedBytes: number; trustProxy?: boolean }
+}
+
+/**
+ * The client's address: the peer of the TCP connection, or behind a proxy
+ * (TRUST_PROXY) the last entry of X-Forwarded-For, the one the proxy added.
+ */
+function clientAddress(c: Context, trustProxy: boolean): string {
+  const forwarded = trustProxy ? c.req.header('x-forwarded-for')?.split(',').pop()?.trim() : undefined
+  return forwarded || (getConnInfo(c).remote.address ?? 'unknown')
 }
 
 const PLACEHOLDER_PAGE = `<!doctype html>
@@ -47,7 +62,10 @@ const PLACEHOLDER_PAGE = `<!doctype html>
 export function createApp({
   registry, storage, log, editorDir, maxPayloadBytes, dependencies = [], access = new AccessControl([]), allowedOrigins = [], connectionLimits,
 }: AppContext) {
-  const app = new Hono<{ Variables: { roomName: string; access: Access | Refusal } }>()
+  const app = new Hono<{ Variables: { roomName: string; access: Access | Refusal; address: string } }>()
+  const addressLimits = connectionLimits?.maxConnectionsPerSecondPerAddress
+    ? new AddressLimits({ ...connectionLimits, maxConnectionsPerSecondPerAddress: connectionLimits.maxConnectionsPerSecondPerAddress })
+    : null
 
   // Liveness: always 200 while the process answers; a service that is down shows as "degraded".
   app.get('/healthz', async (c) => {
@@ -105,13 +123,27 @@ export function createApp({
       c.set('access', await access.check(c.req.query('token'), c.get('roomName')))
       await next()
     },
+    // Last before the upgrade, so only an upgrade that would open a connection counts against its address.
+    async (c, next) => {
+      const address = clientAddress(c, connectionLimits?.trustProxy ?? false)
+      c.set('address', address)
+      const refusal = addressLimits?.admit(address)
+      if (refusal) {
+        log.warn({ room: c.get('roomName'), address, reason: refusal.reason, retryAfterSeconds: refusal.retryAfterSeconds }, 'refused WebSocket upgrade: address limit')
+        countRefusal('address_rate_limited')
+        return c.json({ error: refusal.reason }, 429, { 'Retry-After': String(refusal.retryAfterSeconds) })
+      }
+      await next()
+    },
     upgradeWebSocket((c) => {
       const roomName = c.get('roomName')
       const granted = c.get('access')
       const wantsStoredAcks = c.req.query('ack') === '1'
+      const address = c.get('address')
       let room: Room | undefined
       let connection: Connection | undefined
       let rate: RateLimiter | undefined
+      let hasLeft = false
       return {
         onOpen(_event, ws) {
           const socket = ws.raw as WebSocket
@@ -124,9 +156,11 @@ export function createApp({
             socket.close(refusal.code, truncateUtf8(refusal.reason, MAX_REASON_BYTES))
             return
           }
-          if (connectionLimits) rate = new RateLimiter(connectionLimits)
+          if (addressLimits) rate = addressLimits.opened(address)
+          else if (connectionLimits) rate = new RateLimiter(connectionLimits)
           ;({ room, connection } = registry.connect(roomName, socket, {
             wantsStoredAcks, access: granted, maxBufferedBytes: connectionLimits?.maxBufferedBytes, rateLimiter: rate,
+            ...(addressLimits ? { chargeGreeting: (bytes: number) => addressLimits.chargeGreeting(address, bytes) } : {}),
           }))
           takeOverSocket(socket, { message: receiveFrame, close: leave, error: reportError })
         },
@@ -152,7 +186,11 @@ export function createApp({
         room.receive(connection, frame)
       }
       function leave(): void {
-        if (room && connection) registry.disconnect(room, connection)
+        if (!room || !connection) return
+        registry.disconnect(room, connection)
+        // Once: what the connection left of its budget goes back to its address.
+        if (addressLimits && rate && !hasLeft) addressLimits.closed(address, rate)
+        hasLeft = true
       }
       function reportError(error: (Error & { code?: string }) | undefined): void {
         if (error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {

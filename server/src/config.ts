@@ -44,6 +44,8 @@ export interface Config {
   maxMessagesPerSecond: number
   maxBytesPerSecond: number
   maxConnections: number
+  maxConnectionsPerSecondPerAddress: number
+  trustProxy: boolean
   maxConnectionsPerRoom: number
   maxLoadedRooms: number
   maxDocumentBytes: number
@@ -76,6 +78,11 @@ const integer = (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> => 
 const oneOf = <T extends string>(...choices: T[]): Parser<T> => (raw) => {
   if (!(choices as string[]).includes(raw)) throw new RangeError(`expected one of ${choices.join(', ')}, got "${raw}"`)
   return raw as T
+}
+
+const yesOrNo: Parser<boolean> = (raw) => {
+  if (raw !== 'true' && raw !== 'false') throw new RangeError(`expected true or false, got "${raw}"`)
+  return raw === 'true'
 }
 
 const nonEmpty: Parser<string> = (raw) => {
@@ -147,6 +154,10 @@ export const settings = [
     description: 'Messages one connection may send per second (bursts of two seconds\' worth pass); more closes it with 4529.' }),
   setting({ key: 'maxBytesPerSecond', flag: '--max-bytes-per-second', env: 'MAX_BYTES_PER_SECOND', default: 4 * 1024 * 1024, parse: integer(1024),
     description: 'Bytes one connection may send per second (bursts of two seconds\' worth plus one largest frame pass); more closes it with 4529.' }),
+  setting({ key: 'maxConnectionsPerSecondPerAddress', flag: '--max-connections-per-second-per-address', env: 'MAX_CONNECTIONS_PER_SECOND_PER_ADDRESS', default: 30, parse: integer(1),
+    description: 'WebSocket connections one client address may open per second (bursts of two seconds\' worth pass); more get HTTP 429. The message and byte budgets are kept per address too: a reconnecting client carries on with what its closed connections left, and an address in deficit gets HTTP 429 until it recovers.' }),
+  setting({ key: 'trustProxy', flag: '--trust-proxy', env: 'TRUST_PROXY', default: false, parse: yesOrNo,
+    description: '`true` behind a reverse proxy: the client address is the last entry of `X-Forwarded-For` (which your proxy must set), not the proxy\'s. Leave `false` otherwise, or any client could claim any address.' }),
   setting({ key: 'maxConnections', flag: '--max-connections', env: 'MAX_CONNECTIONS', default: 10_000, parse: integer(1),
     description: 'Connections open at once in this process; one more is closed with 4503 (try later).' }),
   setting({ key: 'maxConnectionsPerRoom', flag: '--max-connections-per-room', env: 'MAX_CONNECTIONS_PER_ROOM', default: 500, parse: integer(1),

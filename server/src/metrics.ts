@@ -86,7 +86,7 @@ const refusedConnections = new Counter({
 const refusalReasons = new Map([...CLOSE_CODES].flatMap(([code, info]) => (info.refusal ? [[code, info.refusal] as const] : [])))
 
 /** Counts a refusal at the upgrade that has no close code (an HTTP answer such as an invalid room name). */
-export function countRefusal(reason: 'invalid_room_name' | 'not_a_room_path' | 'origin_not_allowed'): void {
+export function countRefusal(reason: 'invalid_room_name' | 'not_a_room_path' | 'origin_not_allowed' | 'address_rate_limited'): void {
   refusedConnections.inc({ reason })
 }
 

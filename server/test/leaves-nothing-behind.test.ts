@@ -12,7 +12,8 @@ const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Tim
 describe(`${CYCLES} connect/disconnect cycles across ${ROOMS} rooms`, () => {
   let server: TestServer
   beforeAll(async () => {
-    server = await startServer({ unloadGraceMs: 20, heartbeatIntervalMs: 1_000 })
+    // One address opens a thousand connections in seconds here; the limit per address has its own test.
+    server = await startServer({ unloadGraceMs: 20, heartbeatIntervalMs: 1_000, maxConnectionsPerSecondPerAddress: 1_000_000 })
   })
   afterAll(() => server.close())
 

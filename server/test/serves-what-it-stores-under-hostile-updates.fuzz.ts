@@ -59,6 +59,7 @@ const SETTINGS: Partial<Config> = {
   // Rate limits out of the way: the hostile sockets send as fast as the room answers (limits have their own tests).
   maxMessagesPerSecond: 1_000_000,
   maxBytesPerSecond: 1 << 30,
+  maxConnectionsPerSecondPerAddress: 1_000_000,
   // A short log keeps reading the room back from storage after every step cheap, and compaction runs often.
   compactAfterUpdates: 1_000,
 }

@@ -27,12 +27,15 @@ export interface ConnectionOptions {
   maxBufferedBytes?: number
   /** The connection's message budget, checked as frames arrive; the room refunds what costs nothing. */
   rateLimiter?: RateLimiter
+  /** Charges the answer to the client's first sync step 1 (`bytes` long) to its address (see address-limits.ts). */
+  chargeGreeting?: (bytes: number) => void
 }
 
 export class Connection {
   readonly id = nextConnectionId++
   readonly access: Access
   readonly rateLimiter: RateLimiter | undefined
+  private readonly chargeGreeting: ((bytes: number) => void) | undefined
   private readonly maxBufferedBytes: number
   private readonly wantsStoredAcks: boolean
   private isSocketClosed = false
@@ -60,6 +63,7 @@ export class Connection {
   ) {
     this.access = options.access ?? OPEN_ACCESS
     this.rateLimiter = options.rateLimiter
+    this.chargeGreeting = options.chargeGreeting
     this.maxBufferedBytes = options.maxBufferedBytes ?? Number.POSITIVE_INFINITY
     this.wantsStoredAcks = options.wantsStoredAcks
   }
@@ -81,6 +85,11 @@ export class Connection {
    */
   countSyncRequest(): boolean {
     return ++this.syncRequests === 1
+  }
+
+  /** The answer to the first sync step 1 is `bytes` long: free for this connection, charged to where it comes from. */
+  greeted(bytes: number): void {
+    this.chargeGreeting?.(bytes)
   }
 
   /**

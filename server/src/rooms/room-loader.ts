@@ -98,7 +98,11 @@ export class RoomLoader {
     if (this.room.snapshot.current !== null) {
       for (const connection of this.room.connections) {
         if (!connection.takeHeldFrame(isEmptySyncStep1)) continue
-        connection.send(encodeSyncStep2(snapshot))
+        const reply = encodeSyncStep2(snapshot)
+        // The client's join, as if the room had answered it (Room.replyToSyncStep1).
+        connection.countSyncRequest()
+        connection.greeted(reply.byteLength)
+        connection.send(reply)
         answered++
       }
     }

@@ -356,9 +356,12 @@ export class Room implements PresenceRoom {
     const unchanged = isEmptyStateVector(stateVector) ? this.snapshot.current : null
     const reply = encodeSyncStep2(unchanged ?? Y.encodeStateAsUpdate(this.doc, stateVector))
     // Asking again and again would make the server encode the document for nothing: after the join,
-    // what a reply sends is taken from the asker's byte budget as if it had sent it.
+    // what a reply sends is taken from the asker's byte budget as if it had sent it. The join's reply is
+    // charged to the client's address, so reconnecting to ask again costs the same (address-limits.ts).
     const rate = connection.rateLimiter
-    if (!connection.countSyncRequest() && rate && !rate.admit(reply.byteLength)) {
+    const isJoin = connection.countSyncRequest()
+    if (isJoin) connection.greeted(reply.byteLength)
+    else if (rate && !rate.admit(reply.byteLength)) {
       const { code, reason } = rate.refusal
       return this.refuse(connection, new ProtocolError(code, `${reason}, counting the replies to its repeated sync requests`))
     }
