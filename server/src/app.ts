@@ -14,7 +14,7 @@ import { AccessControl, type Access } from './auth/access-token.js'
 import { checkOrigin } from './auth/origin.js'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import type { Context } from 'hono'
-import { AddressLimits, type AddressLimitSettings } from './limits/address-limits.js'
+import type { AddressLimits } from './limits/address-limits.js'
 import { RateLimiter, type RateLimits } from './limits/rate-limiter.js'
 import { checkDependencies, type Dependency } from './health.js'
 import { countClose, countRefusal, createMetricsRegistry, traffic } from './metrics.js'
@@ -38,11 +38,10 @@ export interface AppContext {
   access?: AccessControl
   /** Browser origins allowed to open a WebSocket; any when empty or absent. */
   allowedOrigins?: readonly string[]
-  /**
-   * Per-connection rate and send-buffer limits, and the limits per client
-   * address that outlast a connection; none when absent.
-   */
-  connectionLimits?: RateLimits & Partial<AddressLimitSettings> & { maxBufferedBytes: number; trustProxy?: boolean }
+  /** Per-connection rate and send-buffer limits; none when absent. */
+  connectionLimits?: RateLimits & { maxBufferedBytes: number; trustProxy?: boolean }
+  /** Limits per client address that outlast a connection (destroyed by the owner when the server stops); none when absent. */
+  addressLimits?: AddressLimits
 }
 
 /**
@@ -61,11 +60,9 @@ const PLACEHOLDER_PAGE = `<!doctype html>
 
 export function createApp({
   registry, storage, log, editorDir, maxPayloadBytes, dependencies = [], access = new AccessControl([]), allowedOrigins = [], connectionLimits,
+  addressLimits,
 }: AppContext) {
   const app = new Hono<{ Variables: { roomName: string; access: Access | Refusal; address: string } }>()
-  const addressLimits = connectionLimits?.maxConnectionsPerSecondPerAddress
-    ? new AddressLimits({ ...connectionLimits, maxConnectionsPerSecondPerAddress: connectionLimits.maxConnectionsPerSecondPerAddress })
-    : null
 
   // Liveness: always 200 while the process answers; a service that is down shows as "degraded".
   app.get('/healthz', async (c) => {
@@ -131,6 +128,7 @@ export function createApp({
       if (refusal) {
         log.warn({ room: c.get('roomName'), address, reason: refusal.reason, retryAfterSeconds: refusal.retryAfterSeconds }, 'refused WebSocket upgrade: address limit')
         countRefusal('address_rate_limited')
+        await addressLimits!.holdRefusal(address, refusal)
         return c.json({ error: refusal.reason }, 429, { 'Retry-After': String(refusal.retryAfterSeconds) })
       }
       await next()

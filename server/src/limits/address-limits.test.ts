@@ -43,6 +43,25 @@ describe('AddressLimits', () => {
     expect(limits.size).toBe(0)
   })
 
+  it('holds a refusal back until the address may connect again, a few at a time per address, and answers them all when destroyed', async () => {
+    const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const timeoutsBefore = timeouts()
+    const limits = new AddressLimits({ ...settings, maxConnectionsPerSecondPerAddress: 1 })
+    expect(limits.admit('a')).toBeNull()
+    expect(limits.admit('a')).toBeNull()
+    const refusal = limits.admit('a')!
+    expect(refusal.retryAfterMs).toBeGreaterThan(900)
+    let answered = 0
+    const held = Array.from({ length: 6 }, () => limits.holdRefusal('a', refusal).then(() => answered++))
+    // Past four held for one address, a refusal is answered at once.
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(answered).toBe(2)
+    limits.destroy()
+    await Promise.all(held)
+    expect(answered).toBe(6)
+    expect(timeouts()).toBe(timeoutsBefore)
+  })
+
   it('keeps at most its bound of idle addresses still in deficit, forgetting those remembered longest', () => {
     const limits = new AddressLimits(settings, 2)
     for (const address of ['a', 'b', 'c']) {

@@ -15,10 +15,16 @@
  * (behind a NAT), and the frames an attacker's socket still had in flight
  * when it was closed say no more than the refusal did.
  *
+ * A refused upgrade is answered only once the address may connect again
+ * (a second at most): answered at once, a client that retries at once
+ * (no stock provider does, an attacker may) would cost the server an HTTP
+ * request per retry, as much as the connections refused.
+ *
  * Memory stays bounded: an address is remembered only while it has a
  * connection open or its budgets are not yet full again (a few seconds),
- * and at most `maxIdleAddresses` of the latter; swept as connections come,
- * so there is no timer.
+ * and at most `maxIdleAddresses` of the latter; swept as connections come.
+ * Refusals held back are at most MAX_HELD_PER_ADDRESS per address, each
+ * with a timer that `destroy()` clears.
  */
 import { RateLimiter, type RateLimits } from './rate-limiter.js'
 
@@ -31,6 +37,8 @@ export interface AddressLimitSettings extends RateLimits {
 export interface AddressRefusal {
   reason: string
   retryAfterSeconds: number
+  /** When the address may connect again, in milliseconds from now. */
+  retryAfterMs: number
 }
 
 const BURST_SECONDS = 2
@@ -42,10 +50,15 @@ const SWEEP_EVERY_MS = 1_000
 const SHARE_TO_CONNECT = 0.1
 /** The deepest deficit an address keeps, in seconds of refill. */
 const MAX_DEFICIT_SECONDS = 1
+/** The longest a refusal is held back before it is answered. */
+const MAX_HOLD_MS = 1_000
+/** Refusals held back at once for one address; past it they are answered at once. */
+const MAX_HELD_PER_ADDRESS = 4
 
 /** What one address has spent. */
 class AddressBudget {
   openConnections = 0
+  heldRefusals = 0
   private connects: number
   private lastConnect: number
 
@@ -69,7 +82,7 @@ class AddressBudget {
 
   isForgettable(perMs: number, now: number): boolean {
     this.refillConnects(perMs, now)
-    return this.openConnections === 0 && this.connects >= this.connectCapacity && this.budget.isFull(now)
+    return this.openConnections === 0 && this.heldRefusals === 0 && this.connects >= this.connectCapacity && this.budget.isFull(now)
   }
 
   private refillConnects(perMs: number, now: number): void {
@@ -80,6 +93,7 @@ class AddressBudget {
 
 export class AddressLimits {
   private addresses = new Map<string, AddressBudget>()
+  private readonly held = new Map<NodeJS.Timeout, () => void>()
   private lastSweep = 0
   private readonly connectsPerMs: number
 
@@ -97,18 +111,34 @@ export class AddressLimits {
     const known = this.known(address, now)
     const deficitMs = known.budget.msUntilRefilledTo(SHARE_TO_CONNECT, now)
     if (deficitMs > 0) {
-      return {
-        reason: `rate limit: this address sent more than ${this.settings.maxMessagesPerSecond} messages or ${this.settings.maxBytesPerSecond} bytes per second`,
-        retryAfterSeconds: Math.ceil(deficitMs / 1000),
-      }
+      return refusal(`rate limit: this address sent more than ${this.settings.maxMessagesPerSecond} messages or ${this.settings.maxBytesPerSecond} bytes per second`, deficitMs)
     }
     if (!known.takeConnect(this.connectsPerMs, now)) {
-      return {
-        reason: `rate limit: this address opened more than ${this.settings.maxConnectionsPerSecondPerAddress} connections per second`,
-        retryAfterSeconds: Math.ceil(known.msUntilConnect(this.connectsPerMs, now) / 1000),
-      }
+      return refusal(`rate limit: this address opened more than ${this.settings.maxConnectionsPerSecondPerAddress} connections per second`,
+        known.msUntilConnect(this.connectsPerMs, now))
     }
     return null
+  }
+
+  /**
+   * Resolves when a refusal for `address` should be answered: once the
+   * address may connect again (a second at most), at once past the refusals
+   * held for it already, or when this is destroyed.
+   */
+  holdRefusal(address: string, { retryAfterMs }: AddressRefusal): Promise<void> {
+    const known = this.addresses.get(address)
+    if (!known || known.heldRefusals >= MAX_HELD_PER_ADDRESS) return Promise.resolve()
+    known.heldRefusals++
+    return new Promise((resolve) => {
+      const release = () => {
+        clearTimeout(timer)
+        this.held.delete(timer)
+        known.heldRefusals--
+        resolve()
+      }
+      const timer = setTimeout(release, Math.min(MAX_HOLD_MS, retryAfterMs))
+      this.held.set(timer, release)
+    })
   }
 
   /** An admitted connection from `address` opened: its budget starts with what the address has left. */
@@ -148,8 +178,9 @@ export class AddressLimits {
     return this.addresses.size
   }
 
-  /** Forgets every address. */
+  /** Answers every refusal held back and forgets every address. */
   destroy(): void {
+    for (const release of [...this.held.values()]) release()
     this.addresses.clear()
   }
 
@@ -169,4 +200,8 @@ export class AddressLimits {
       idle--
     }
   }
+}
+
+function refusal(reason: string, retryAfterMs: number): AddressRefusal {
+  return { reason, retryAfterMs, retryAfterSeconds: Math.ceil(retryAfterMs / 1000) }
 }
