@@ -353,8 +353,13 @@ export class Room implements PresenceRoom {
   private replyToSyncStep1(connection: Connection, stateVector: Uint8Array): void {
     // A reply sent while writes are in flight could show a client updates that are not stored yet, so it
     // is encoded now and sent once those are stored.
-    const unchanged = isEmptyStateVector(stateVector) ? this.snapshot.current : null
-    const reply = encodeSyncStep2(unchanged ?? Y.encodeStateAsUpdate(this.doc, stateVector))
+    // A client that holds nothing the document has (a new one, or one naming clients it never saw) is
+    // sent the whole state, encoded once for as long as the document does not change.
+    const asksForAll = isEmptyStateVector(stateVector) || !namesAHeldClock(this.doc, stateVector)
+    const unchanged = asksForAll ? this.snapshot.current : null
+    const state = unchanged ?? Y.encodeStateAsUpdate(this.doc, stateVector)
+    if (asksForAll && !unchanged) this.snapshot.hold(state)
+    const reply = encodeSyncStep2(state)
     // Asking again and again would make the server encode the document for nothing: after the join,
     // what a reply sends is taken from the asker's byte budget as if it had sent it. The join's reply is
     // charged to the client's address, so reconnecting to ask again costs the same (address-limits.ts).
@@ -433,6 +438,14 @@ export class Room implements PresenceRoom {
   closeAllForStorageFailure(): void {
     this.destroy(CLOSE_INTERNAL_ERROR, 'storage failed: your changes were not stored; reconnect to send them again')
   }
+}
+
+/** Whether a state vector says its sender holds some of what `doc` holds: else the answer is the whole state. */
+function namesAHeldClock(doc: Y.Doc, stateVector: Uint8Array): boolean {
+  for (const [client, clock] of Y.decodeStateVector(stateVector)) {
+    if (clock > 0 && doc.store.clients.has(client)) return true
+  }
+  return false
 }
 
 function missingDependencies({ client, clock }: MissingClock): ProtocolError {
