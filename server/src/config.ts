@@ -154,7 +154,7 @@ export const settings = [
     description: 'Messages one connection may send per second (bursts of two seconds\' worth pass); more closes it with 4529.' }),
   setting({ key: 'maxBytesPerSecond', flag: '--max-bytes-per-second', env: 'MAX_BYTES_PER_SECOND', default: 4 * 1024 * 1024, parse: integer(1024),
     description: 'Bytes one connection may send per second (bursts of two seconds\' worth plus one largest frame pass); more closes it with 4529.' }),
-  setting({ key: 'maxConnectionsPerSecondPerAddress', flag: '--max-connections-per-second-per-address', env: 'MAX_CONNECTIONS_PER_SECOND_PER_ADDRESS', default: 30, parse: integer(1),
+  setting({ key: 'maxConnectionsPerSecondPerAddress', flag: '--max-connections-per-second-per-address', env: 'MAX_CONNECTIONS_PER_SECOND_PER_ADDRESS', default: 20, parse: integer(1),
     description: 'WebSocket connections one client address may open per second (bursts of two seconds\' worth pass); more get HTTP 429. The message and byte budgets are kept per address too: a reconnecting client carries on with what its closed connections left, and an address in deficit gets HTTP 429 until it recovers.' }),
   setting({ key: 'trustProxy', flag: '--trust-proxy', env: 'TRUST_PROXY', default: false, parse: yesOrNo,
     description: '`true` behind a reverse proxy: the client address is the last entry of `X-Forwarded-For` (which your proxy must set), not the proxy\'s. Leave `false` otherwise, or any client could claim any address.' }),
