@@ -2,7 +2,7 @@
  * The two servers under test, each as its own process on 127.0.0.1: Ortak
  * (compiled, as `ortak serve` runs it: SQLite, default settings) and the reference
  * @y/websocket-server with its LevelDB persistence. Both are started the
- * same way (--expose-gc and the memory probe preloaded) and measured from
+ * same way (the memory probe preloaded) and measured from
  * outside: CPU from /proc, memory through the probe.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
@@ -82,7 +82,7 @@ export interface StartOptions {
 export async function startServer(kind: ServerKind, options: StartOptions): Promise<ServerHandle> {
   const { dataDir, port = 0, nodeFlags = [], limits = 'lifted' } = options
   fs.mkdirSync(dataDir, { recursive: true })
-  const common = ['--expose-gc', '--import', probe]
+  const common = ['--import', probe]
   const child = kind === 'ortak'
     ? spawn(process.execPath, [...common, ...nodeFlags, 'server/bin/ortak.js', 'serve', '--port', String(port), '--data', dataDir, ...(limits === 'lifted' ? ORTAK_LIMIT_FLAGS : [])], {
       cwd: repoRoot,

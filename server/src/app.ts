@@ -17,7 +17,8 @@ import type { Context } from 'hono'
 import type { AddressLimits } from './limits/address-limits.js'
 import { RateLimiter, type RateLimits } from './limits/rate-limiter.js'
 import { checkDependencies, type Dependency } from './health.js'
-import { countClose, countRefusal, createMetricsRegistry, traffic } from './metrics.js'
+import { countClose, countRefusal, traffic } from './metrics.js'
+import { createPrometheusPage } from './prometheus-page.js'
 import { decodeRoomSegment } from './room-name.js'
 import { takeOverSocket } from './socket-takeover.js'
 import { MAX_REASON_BYTES, truncateUtf8, type Connection } from './rooms/connection.js'
@@ -77,8 +78,11 @@ export function createApp({
     return c.json({ ready: problems.length === 0, problems, services }, problems.length === 0 ? 200 : 503)
   })
 
-  const metrics = createMetricsRegistry(() => registry.stats)
-  app.get('/metrics', async (c) => c.body(await metrics.metrics(), 200, { 'Content-Type': metrics.contentType }))
+  const metricsPage = createPrometheusPage(() => registry.stats)
+  app.get('/metrics', async (c) => {
+    const page = await metricsPage()
+    return c.body(page.body, 200, { 'Content-Type': page.contentType })
+  })
 
   // The document API (ProseMirror, markdown and HTML conversions) is read with its first request:
   // a server that only syncs rooms never loads it, and starts sooner.

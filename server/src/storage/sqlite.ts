@@ -182,11 +182,11 @@ export class SqliteStorage implements Storage {
   }
 
   async append(entries: readonly AppendEntry[]): Promise<number[]> {
-    return this.guard('append', entries[0]?.room ?? '', () => this.appendAll(entries))
+    return this.guardWrite('append', entries[0]?.room ?? '', () => this.appendAll(entries))
   }
 
   async compact(room: string, snapshot: Uint8Array, throughSeq: number, generation: number): Promise<void> {
-    this.guard('compact', room, () => {
+    this.guardWrite('compact', room, () => {
       this.compactRoom(room, snapshot, throughSeq, generation)
       const pages = this.db.pragma('page_count', { simple: true }) as number
       const free = this.db.pragma('freelist_count', { simple: true }) as number
@@ -202,12 +202,18 @@ export class SqliteStorage implements Storage {
   }
 
   async delete(room: string): Promise<number> {
-    return this.guard('delete', room, () => this.deleteRoom(room))
+    return this.guardWrite('delete', room, () => this.deleteRoom(room))
   }
 
   async close(): Promise<void> {
     await this.checkpointer.destroy()
     if (this.db.open) this.db.close()
+  }
+
+  /** A write grows the write-ahead log, so the worker that checkpoints it must be running. */
+  private guardWrite<T>(operation: string, room: string, run: () => T): T {
+    this.checkpointer.start()
+    return this.guard(operation, room, run)
   }
 
   private guard<T>(operation: string, room: string, run: () => T): T {

@@ -34,24 +34,39 @@ parentPort.on('message', () => {
 })
 `
 
+/**
+ * Started by the first write, not with the database: a server that only
+ * serves what is stored has no log to copy, and a worker thread costs a
+ * start-up (a Node.js instance of its own) that a restarting server's
+ * reconnecting clients would otherwise wait behind.
+ */
 export class WalCheckpointer {
-  private readonly worker: Worker
-  private readonly exited: Promise<void>
+  private worker: Worker | undefined
+  private exited: Promise<void> = Promise.resolve()
+  private isDestroyed = false
 
   /** `onProblem` hears of a failed checkpoint (the log then grows until one succeeds; nothing is lost). */
-  constructor(file: string, onProblem: (message: string) => void, intervalMs = 500) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file, intervalMs, betterSqlite3 } })
-    this.worker.on('message', (message: { problem: string }) => onProblem(message.problem))
-    this.worker.on('error', (error) => onProblem(error.message))
-    this.exited = new Promise((resolve) => this.worker.once('exit', () => resolve()))
+  constructor(private readonly file: string, private readonly onProblem: (message: string) => void, private readonly intervalMs = 500) {}
+
+  /** Call before each write: starts the worker the first time. */
+  start(): void {
+    if (this.worker || this.isDestroyed) return
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { file: this.file, intervalMs: this.intervalMs, betterSqlite3 } })
+    worker.on('message', (message: { problem: string }) => this.onProblem(message.problem))
+    worker.on('error', (error) => this.onProblem(error.message))
+    this.exited = new Promise((resolve) => worker.once('exit', () => resolve()))
     // A server with nothing else to do may exit; the log is checkpointed when the database closes.
-    this.worker.unref()
+    worker.unref()
+    this.worker = worker
   }
 
   /** Stops the worker and closes its connection, so the server's connection is the last one and may remove the log. */
   async destroy(): Promise<void> {
-    this.worker.postMessage('stop')
-    const timer = setTimeout(() => void this.worker.terminate(), 5_000)
+    this.isDestroyed = true
+    const worker = this.worker
+    if (!worker) return
+    worker.postMessage('stop')
+    const timer = setTimeout(() => void worker.terminate(), 5_000)
     await this.exited
     clearTimeout(timer)
   }
