@@ -4,16 +4,15 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { upgradeWebSocket } from '@hono/node-server'
+import { getConnInfo } from '@hono/node-server/conninfo'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
 import { CLOSE_MESSAGE_TOO_BIG, type Refusal } from '@ortak/protocol'
 import { AccessControl, type Access } from './auth/access-token.js'
 import { checkOrigin } from './auth/origin.js'
-import { getConnInfo } from '@hono/node-server/conninfo'
-import type { Context } from 'hono'
 import type { AddressLimits } from './limits/address-limits.js'
 import { RateLimiter, type RateLimits } from './limits/rate-limiter.js'
 import { checkDependencies, type Dependency } from './health.js'
@@ -129,10 +128,10 @@ export function createApp({
       const address = clientAddress(c, connectionLimits?.trustProxy ?? false)
       c.set('address', address)
       const refusal = addressLimits?.admit(address)
-      if (refusal) {
+      if (addressLimits && refusal) {
         log.warn({ room: c.get('roomName'), address, reason: refusal.reason, retryAfterSeconds: refusal.retryAfterSeconds }, 'refused WebSocket upgrade: address limit')
         countRefusal('address_rate_limited')
-        await addressLimits!.holdRefusal(address, refusal)
+        await addressLimits.holdRefusal(address, refusal)
         return c.json({ error: refusal.reason }, 429, { 'Retry-After': String(refusal.retryAfterSeconds) })
       }
       await next()
