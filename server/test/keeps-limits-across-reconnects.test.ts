@@ -12,8 +12,8 @@ import { encodeSyncStep1 } from '../src/protocol/messages.js'
 import { rawSocket, testWithServer, waitFor } from './helpers.js'
 
 /** An upgrade's outcome: an open socket, or the HTTP status and Retry-After it was refused with. */
-function upgrade(url: string): Promise<{ ws: WebSocket } | { status: number; retryAfter: string | undefined }> {
-  const ws = new WebSocket(url)
+function upgrade(url: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket } | { status: number; retryAfter: string | undefined }> {
+  const ws = new WebSocket(url, { headers })
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve({ ws }))
     ws.once('unexpected-response', (_request, response) => {
@@ -104,5 +104,24 @@ describe('limits per client address', () => {
     expect(answered.every((bytes) => bytes > 6000)).toBe(true)
     expect(refusal).toMatchObject({ status: 429 })
     expect(addressRefusals(server.logs)).toEqual(['rate limit: this address sent more than 200 messages or 4096 bytes per second'])
+  })
+
+  /** Three upgrades from 127.0.0.1, each claiming in X-Forwarded-For to come from another address: which were refused. */
+  const claimingOtherAddresses = async (wsUrl: string) => {
+    const results = []
+    for (const address of ['10.0.0.1', '10.0.0.2', '10.0.0.3']) results.push(await upgrade(`${wsUrl}/proxied`, { 'x-forwarded-for': `203.0.113.9, ${address}` }))
+    closeAll(results)
+    return results.map((r) => ('ws' in r ? 'open' : r.status))
+  }
+
+  const direct = testWithServer({ maxConnectionsPerSecondPerAddress: 1 })
+  direct('X-Forwarded-For is ignored unless TRUST_PROXY is set: a client cannot claim another address', async ({ server }) => {
+    expect(await claimingOtherAddresses(server.wsUrl)).toEqual(['open', 'open', 429])
+  })
+
+  const behindProxy = testWithServer({ maxConnectionsPerSecondPerAddress: 1, trustProxy: true })
+  behindProxy('behind a proxy (TRUST_PROXY), the address is the last X-Forwarded-For entry, the one the proxy added', async ({ server }) => {
+    expect(await claimingOtherAddresses(server.wsUrl)).toEqual(['open', 'open', 'open'])
+    expect(server.logs.some((l) => l.msg === 'refused WebSocket upgrade: address limit')).toBe(false)
   })
 })
