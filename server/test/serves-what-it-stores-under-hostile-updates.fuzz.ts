@@ -28,16 +28,16 @@
  * that end after every deleting one (rooms/transaction-runs.ts); the room
  * and its storage then agree through every step and restart. It is not
  * part of `npm test` because honest clients can still drift from the
- * room, in what they see (seeds 20261212 and 7, within the first steps).
- * One way is understood: an accepted hostile item whose origin splits a
- * UTF-16 surrogate pair the room holds (Yjs turns the pair into two
- * U+FFFD), and which Yjs keeps only as garbage collected (as it does an
- * item whose other neighbour is), splits the pair in the room and in the
- * clients that received the item, but not in a client that syncs later:
- * that one receives the item as a GC struct. Another is not yet: a map
- * entry a client shows and the room has deleted. Refusing, in the guard,
- * an item whose neighbours are not in one parent refused honest edits of
- * clients whose tombstones differ from the room's, so it is not done.
+ * room in what they see (seeds 20261212 and 7, within the first steps),
+ * each recorded case so far around a UTF-16 surrogate pair: an accepted
+ * hostile item whose origin splits a pair the room holds (Yjs turns the
+ * pair into two U+FFFD), and which Yjs keeps only as garbage collected (as
+ * it does an item whose other neighbour is), splits the pair in the room
+ * and in the clients that received the item, but not in a client that
+ * syncs later: that one receives the item as a GC struct. Refusing, in the
+ * guard, an item whose neighbours are not in one parent refused honest
+ * edits of clients whose tombstones differ from the room's, so it is not
+ * done.
  */
 import fs from 'node:fs'
 import path from 'node:path'
