@@ -38,8 +38,8 @@ export default defineConfig({
           sequence: { groupOrder: 1 },
         },
       },
-      // The live-server fuzz of hostile updates (`npm run fuzz`): minutes long, and it still finds updates whose
-      // result depends on how Yjs groups them (see the file), so it is not part of `npm test` until those are mended.
+      // The live-server fuzz of hostile updates (`npm run fuzz`): minutes long, and it still finds a way honest
+      // clients drift from the room (see the file), so it is not part of `npm test` until that is mended.
       ...(process.env.ORTAK_FUZZ ? [{ extends: true as const, test: { name: 'fuzz', include: ['**/*.fuzz.ts'], exclude: ['**/node_modules/**'] } }] : []),
     ],
   },

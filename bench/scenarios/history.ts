@@ -59,7 +59,7 @@ export async function runHistory(context: BenchContext): Promise<ScenarioResult>
     await registry.withRoom(ROOM, async (room) => {
       for (let first = 0; first < frames.length; first += EDITS_PER_VERSION) {
         const updates = frames.slice(first, first + EDITS_PER_VERSION).map(updateOf)
-        await Promise.all(updates.map((update) => room.applyUpdate(update, false)))
+        await Promise.all(updates.map((update) => room.applyUpdate(update, null)))
         const started = performance.now()
         const version = await room.history!.flush()
         recordMs.push(performance.now() - started)

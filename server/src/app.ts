@@ -4,14 +4,16 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { upgradeWebSocket } from '@hono/node-server'
+import { getConnInfo } from '@hono/node-server/conninfo'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
 import { CLOSE_MESSAGE_TOO_BIG, type Refusal } from '@ortak/protocol'
 import { AccessControl, type Access } from './auth/access-token.js'
 import { checkOrigin } from './auth/origin.js'
+import type { AddressLimits } from './limits/address-limits.js'
 import { RateLimiter, type RateLimits } from './limits/rate-limiter.js'
 import { checkDependencies, type Dependency } from './health.js'
 import { countClose, countRefusal, traffic } from './metrics.js'
@@ -42,7 +44,18 @@ export interface AppContext {
   /** Browser origins allowed to open a WebSocket; any when empty or absent. */
   allowedOrigins?: readonly string[]
   /** Per-connection rate and send-buffer limits; none when absent. */
-  connectionLimits?: RateLimits & { maxBufferedBytes: number }
+  connectionLimits?: RateLimits & { maxBufferedBytes: number; trustProxy?: boolean }
+  /** Limits per client address that outlast a connection (destroyed by the owner when the server stops); none when absent. */
+  addressLimits?: AddressLimits
+}
+
+/**
+ * The client's address: the peer of the TCP connection, or behind a proxy
+ * (TRUST_PROXY) the last entry of X-Forwarded-For, the one the proxy added.
+ */
+function clientAddress(c: Context, trustProxy: boolean): string {
+  const forwarded = trustProxy ? c.req.header('x-forwarded-for')?.split(',').pop()?.trim() : undefined
+  return forwarded || (getConnInfo(c).remote.address ?? 'unknown')
 }
 
 const PLACEHOLDER_PAGE = `<!doctype html>
@@ -52,8 +65,9 @@ const PLACEHOLDER_PAGE = `<!doctype html>
 
 export function createApp({
   registry, storage, versions, log, editorDir, maxPayloadBytes, maxUploadBytes, dependencies = [], access = new AccessControl([]), allowedOrigins = [], connectionLimits,
+  addressLimits,
 }: AppContext) {
-  const app = new Hono<{ Variables: { roomName: string; access: Access | Refusal } }>()
+  const app = new Hono<{ Variables: { roomName: string; access: Access | Refusal; address: string } }>()
 
   // Liveness: always 200 while the process answers; a service that is down shows as "degraded".
   app.get('/healthz', async (c) => {
@@ -120,13 +134,28 @@ export function createApp({
       c.set('access', await access.check(c.req.query('token'), c.get('roomName')))
       await next()
     },
+    // Last before the upgrade, so only an upgrade that would open a connection counts against its address.
+    async (c, next) => {
+      const address = clientAddress(c, connectionLimits?.trustProxy ?? false)
+      c.set('address', address)
+      const refusal = addressLimits?.admit(address)
+      if (addressLimits && refusal) {
+        log.warn({ room: c.get('roomName'), address, reason: refusal.reason, retryAfterSeconds: refusal.retryAfterSeconds }, 'refused WebSocket upgrade: address limit')
+        countRefusal('address_rate_limited')
+        await addressLimits.holdRefusal(address, refusal)
+        return c.json({ error: refusal.reason }, 429, { 'Retry-After': String(refusal.retryAfterSeconds) })
+      }
+      await next()
+    },
     upgradeWebSocket((c) => {
       const roomName = c.get('roomName')
       const granted = c.get('access')
       const wantsStoredAcks = c.req.query('ack') === '1'
+      const address = c.get('address')
       let room: Room | undefined
       let connection: Connection | undefined
       let rate: RateLimiter | undefined
+      let hasLeft = false
       return {
         onOpen(_event, ws) {
           const socket = ws.raw as WebSocket
@@ -139,9 +168,11 @@ export function createApp({
             socket.close(refusal.code, truncateUtf8(refusal.reason, MAX_REASON_BYTES))
             return
           }
-          if (connectionLimits) rate = new RateLimiter(connectionLimits)
+          if (addressLimits) rate = addressLimits.opened(address)
+          else if (connectionLimits) rate = new RateLimiter(connectionLimits)
           ;({ room, connection } = registry.connect(roomName, socket, {
             wantsStoredAcks, access: granted, maxBufferedBytes: connectionLimits?.maxBufferedBytes, rateLimiter: rate,
+            ...(addressLimits ? { chargeGreeting: (bytes: number) => addressLimits.chargeGreeting(address, bytes) } : {}),
           }))
           takeOverSocket(socket, { message: receiveFrame, close: leave, error: reportError })
         },
@@ -167,7 +198,11 @@ export function createApp({
         room.receive(connection, frame)
       }
       function leave(): void {
-        if (room && connection) registry.disconnect(room, connection)
+        if (!room || !connection) return
+        registry.disconnect(room, connection)
+        // Once: what the connection left of its budget goes back to its address.
+        if (addressLimits && rate && !hasLeft) addressLimits.closed(address, rate)
+        hasLeft = true
       }
       function reportError(error: (Error & { code?: string }) | undefined): void {
         if (error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {

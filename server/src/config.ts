@@ -45,6 +45,8 @@ export interface Config {
   maxMessagesPerSecond: number
   maxBytesPerSecond: number
   maxConnections: number
+  maxConnectionsPerSecondPerAddress: number
+  trustProxy: boolean
   maxConnectionsPerRoom: number
   maxLoadedRooms: number
   maxDocumentBytes: number
@@ -81,6 +83,11 @@ const integer = (min: number, max = Number.MAX_SAFE_INTEGER): Parser<number> => 
 const oneOf = <T extends string>(...choices: T[]): Parser<T> => (raw) => {
   if (!(choices as string[]).includes(raw)) throw new RangeError(`expected one of ${choices.join(', ')}, got "${raw}"`)
   return raw as T
+}
+
+const yesOrNo: Parser<boolean> = (raw) => {
+  if (raw !== 'true' && raw !== 'false') throw new RangeError(`expected true or false, got "${raw}"`)
+  return raw === 'true'
 }
 
 const nonEmpty: Parser<string> = (raw) => {
@@ -152,6 +159,10 @@ export const settings = [
     description: 'Messages one connection may send per second (bursts of two seconds\' worth pass); more closes it with 4529.' }),
   setting({ key: 'maxBytesPerSecond', flag: '--max-bytes-per-second', env: 'MAX_BYTES_PER_SECOND', default: 4 * 1024 * 1024, parse: integer(1024),
     description: 'Bytes one connection may send per second (bursts of two seconds\' worth plus one largest frame pass); more closes it with 4529.' }),
+  setting({ key: 'maxConnectionsPerSecondPerAddress', flag: '--max-connections-per-second-per-address', env: 'MAX_CONNECTIONS_PER_SECOND_PER_ADDRESS', default: 20, parse: integer(1),
+    description: 'WebSocket connections one client address may open per second (bursts of two seconds\' worth pass); more get HTTP 429. The message and byte budgets are kept per address too: a reconnecting client carries on with what its closed connections left, and an address in deficit gets HTTP 429 until it recovers.' }),
+  setting({ key: 'trustProxy', flag: '--trust-proxy', env: 'TRUST_PROXY', default: false, parse: yesOrNo,
+    description: '`true` behind a reverse proxy: the client address is the last entry of `X-Forwarded-For` (which your proxy must set), not the proxy\'s. Leave `false` otherwise, or any client could claim any address.' }),
   setting({ key: 'maxConnections', flag: '--max-connections', env: 'MAX_CONNECTIONS', default: 10_000, parse: integer(1),
     description: 'Connections open at once in this process; one more is closed with 4503 (try later).' }),
   setting({ key: 'maxConnectionsPerRoom', flag: '--max-connections-per-room', env: 'MAX_CONNECTIONS_PER_ROOM', default: 500, parse: integer(1),
@@ -163,7 +174,7 @@ export const settings = [
   setting({ key: 'maxUploadBytes', flag: '--max-upload-bytes', env: 'MAX_UPLOAD_BYTES', default: 10 * 1024 * 1024, parse: integer(1),
     description: 'Largest file (a picture) accepted by `POST /api/rooms/:room/files`; a larger one is answered 413 without being read whole.' }),
   setting({ key: 'maxPendingBytes', flag: '--max-pending-bytes', env: 'MAX_PENDING_BYTES', default: 64 * 1024, parse: integer(0),
-    description: 'Bytes of changes a room keeps waiting for changes it never received (Yjs merges them again with every update); an update that would take it past this is refused with 4422.' }),
+    description: 'Bytes of updates a room holds back, unapplied, because they wait for changes it never received (a reconnecting client\'s edit typed before it has sent what the room lacks); an update that would take it past this is refused with 4422.' }),
   setting({ key: 'maxBufferedBytes', flag: '--max-buffered-bytes', env: 'MAX_BUFFERED_BYTES', default: 8 * 1024 * 1024, parse: integer(1024),
     description: 'Bytes waiting to be sent to one client past which it counts as a slow consumer and is closed with 4508.' }),
   setting({ key: 'heartbeatIntervalMs', flag: '--heartbeat-interval-ms', env: 'HEARTBEAT_INTERVAL_MS', default: 5_000, parse: integer(50, 3_600_000),

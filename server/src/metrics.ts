@@ -53,7 +53,7 @@ const refusalReasons = new Map([...CLOSE_CODES].flatMap(([code, info]) => (info.
 const countRefused = (reason: string) => refusedConnections.set(reason, (refusedConnections.get(reason) ?? 0) + 1)
 
 /** Counts a refusal at the upgrade that has no close code (an HTTP answer such as an invalid room name). */
-export function countRefusal(reason: 'invalid_room_name' | 'not_a_room_path' | 'origin_not_allowed'): void {
+export function countRefusal(reason: 'invalid_room_name' | 'not_a_room_path' | 'origin_not_allowed' | 'address_rate_limited'): void {
   countRefused(reason)
 }
 

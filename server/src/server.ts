@@ -14,6 +14,7 @@ import { AccessControl } from './auth/access-token.js'
 import { publicKey, secretKey } from './auth/keys.js'
 import type { Config } from './config.js'
 import type { Dependency } from './health.js'
+import { AddressLimits } from './limits/address-limits.js'
 import { Heartbeat } from './limits/heartbeat.js'
 import { redactedUrl, type Logger } from './log.js'
 import { measuredStorage } from './metrics.js'
@@ -81,9 +82,10 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
     ...(config.authSecret ? [secretKey(config.authSecret)] : []),
     ...(config.authPublicKey ? [publicKey(config.authPublicKey)] : []),
   ])
+  const addressLimits = new AddressLimits(config)
   const app = createApp({
     registry, storage: measured, versions, log, editorDir: config.editorDir, maxPayloadBytes: config.maxPayloadBytes, maxUploadBytes: config.maxUploadBytes, dependencies,
-    access, allowedOrigins: config.allowedOrigins, connectionLimits: config,
+    access, allowedOrigins: config.allowedOrigins, connectionLimits: config, addressLimits,
   })
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes })
   const heartbeat = new Heartbeat(wss, config.heartbeatIntervalMs, log)
@@ -117,6 +119,7 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
       closing ??= (async () => {
         const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()))
         heartbeat.destroy()
+        addressLimits.destroy()
         await registry.compactAll()
         await registry.closeAll(CLOSE_SERVICE_RESTART, 'server restarting: reconnect shortly')
         await batcher.destroy()

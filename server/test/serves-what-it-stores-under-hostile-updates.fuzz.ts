@@ -18,15 +18,26 @@
  * that one run finds every kind of break. Seeded: FUZZ_SEED=<seed> runs
  * another sequence, FUZZ_DEBUG=1 prints the counts after every step.
  *
- * Run with `npm run fuzz`; it is not part of `npm test` because it fails
- * today, within its first steps: Yjs gives another result for the same
- * updates applied in one transaction or one by one, and the room (one
- * transaction per turn), its clients (one per frame) and its loader (one
- * for the whole log) group them differently. So a room's memory, its
- * storage and its clients can drift apart, and a stored log Yjs accepted
- * update by update can fail to load as a whole (the room then stays
- * unloadable). The guard has to refuse the update shapes whose result
- * depends on the grouping before this can join `npm test`.
+ * Run with `npm run fuzz`. What it found first is mended: Yjs gave
+ * another result for the same updates applied in one transaction or one
+ * by one (pending structs and delete sets retried differently, and what a
+ * transaction deleted garbage-collected only at its end), so a room's
+ * memory, its storage and its loader drifted apart and a stored log could
+ * fail to load. A room now never gives Yjs an update that waits for
+ * changes it lacks (rooms/waiting-updates.ts) and applies updates in runs
+ * that end after every deleting one (rooms/transaction-runs.ts); the room
+ * and its storage then agree through every step and restart. It is not
+ * part of `npm test` because honest clients can still drift from the
+ * room in what they see (seeds 20261212 and 7, within the first steps),
+ * each recorded case so far around a UTF-16 surrogate pair: an accepted
+ * hostile item whose origin splits a pair the room holds (Yjs turns the
+ * pair into two U+FFFD), and which Yjs keeps only as garbage collected (as
+ * it does an item whose other neighbour is), splits the pair in the room
+ * and in the clients that received the item, but not in a client that
+ * syncs later: that one receives the item as a GC struct. Refusing, in the
+ * guard, an item whose neighbours are not in one parent refused honest
+ * edits of clients whose tombstones differ from the room's, so it is not
+ * done.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -34,9 +45,10 @@ import { describe, expect, it, vi } from 'vitest'
 import * as decoding from 'lib0/decoding'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
-import { CLOSE_CODES, CLOSE_INVALID_PAYLOAD, CLOSE_SERVICE_RESTART, MESSAGE_STORED, readStoredCount } from '@ortak/protocol'
+import { CLOSE_CODES, CLOSE_INVALID_PAYLOAD, CLOSE_SERVICE_RESTART, MESSAGE_STORED, MESSAGE_SYNC, SYNC_STEP_1, readStoredCount } from '@ortak/protocol'
 import type { Config } from '../src/config.js'
-import { encodeUpdate } from '../src/protocol/messages.js'
+import { encodeSyncStep2, encodeUpdate } from '../src/protocol/messages.js'
+import { applyInRuns } from '../src/rooms/transaction-runs.js'
 import { differenceBetween, visibleContent } from './document-differences.js'
 import { connectClient, startServer, tempDir, waitFor, type TestClient, type TestServer } from './helpers.js'
 import { HostileUpdates, documentWithEverything, seededRandom } from './hostile-updates.js'
@@ -58,6 +70,7 @@ const SETTINGS: Partial<Config> = {
   // Rate limits out of the way: the hostile sockets send as fast as the room answers (limits have their own tests).
   maxMessagesPerSecond: 1_000_000,
   maxBytesPerSecond: 1 << 30,
+  maxConnectionsPerSecondPerAddress: 1_000_000,
   // A short log keeps reading the room back from storage after every step cheap, and compaction runs often.
   compactAfterUpdates: 1_000,
 }
@@ -87,17 +100,36 @@ class HostileSocket {
   private settle: ((outcome: Outcome) => void) | null = null
   private isClosed = false
 
+  /**
+   * Opens a socket and, as every y-websocket client does, answers the
+   * room's sync step 1 (with an empty sync step 2) before it sends
+   * anything: until then the room holds back an update that waits for
+   * changes it lacks (a reconnecting client's edit may), rather than
+   * answer it.
+   */
   static open(wsUrl: string): Promise<HostileSocket> {
     const ws = new WebSocket(`${wsUrl}/${ROOM}?ack=1`)
     return new Promise((resolve, reject) => {
-      ws.once('open', () => resolve(new HostileSocket(ws)))
+      ws.once('open', () => {
+        const socket = new HostileSocket(ws)
+        socket.synced.then(() => resolve(socket), reject)
+      })
       ws.once('error', reject)
     })
   }
 
+  private readonly synced: Promise<void>
+
   private constructor(private readonly ws: WebSocket) {
-    // Everything the room broadcasts reaches this socket too; only the acknowledgements matter here.
+    let answered: () => void
+    this.synced = new Promise((resolve) => (answered = resolve))
+    // Everything the room broadcasts reaches this socket too; only its sync step 1 and the acknowledgements matter here.
     ws.on('message', (data: Buffer) => {
+      if (data[0] === MESSAGE_SYNC && data[1] === SYNC_STEP_1 && this.sent === 0) {
+        this.sent++
+        ws.send(encodeSyncStep2(new Uint8Array([0, 0])))
+        return answered()
+      }
       if (data[0] !== MESSAGE_STORED) return
       const decoder = decoding.createDecoder(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
       decoding.readVarUint(decoder)
@@ -177,15 +209,16 @@ class HostilePool {
 
 /**
  * The room as its storage holds it, read back and loaded as the room loads
- * it, every update in one transaction; or, if Yjs throws loading it, the
- * error. With the updates read, for the record.
+ * it (transaction-runs.ts); or, if Yjs throws loading it, the error. With
+ * the updates read, for the record.
  */
 async function storedDocument(server: TestServer): Promise<{ doc: Y.Doc; error?: undefined; updates: Uint8Array[] } | { doc?: undefined; error: Error; updates: Uint8Array[] }> {
   const { updates } = await server.server.storage.load(ROOM)
   const doc = new Y.Doc()
   try {
-    Y.transact(doc, () => {
-      for (const update of updates) Y.applyUpdate(doc, update)
+    applyInRuns(doc, updates, (update) => {
+      Y.applyUpdate(doc, update)
+      return true
     })
   } catch (error) {
     doc.destroy()

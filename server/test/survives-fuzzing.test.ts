@@ -149,7 +149,7 @@ describe('under fuzzing', () => {
 
   beforeAll(async () => {
     // Limits out of the way so the frames reach the protocol code (limits have their own tests).
-    server = await startServer({ maxMessagesPerSecond: 1_000_000, maxBytesPerSecond: 1 << 30, unloadGraceMs: 100 })
+    server = await startServer({ maxMessagesPerSecond: 1_000_000, maxBytesPerSecond: 1 << 30, maxConnectionsPerSecondPerAddress: 1_000_000, unloadGraceMs: 100 })
   })
   afterAll(async () => {
     for (const c of good.splice(0)) c.destroy()

@@ -38,7 +38,7 @@ it('thins automatic versions as the clock moves on, keeping named ones, and ever
   for (let step = 0; step < 120; step++) {
     const markdown = Array.from({ length: step + 1 }, (_, i) => `paragraph ${i}`).join('\n\n')
     const version = await registry.withRoom('diary', async (room) => {
-      await room.applyUpdate(replacementUpdate(room.doc, await parseDocument(markdown, 'markdown'))!, false)
+      await room.applyUpdate(replacementUpdate(room.doc, await parseDocument(markdown, 'markdown'))!, null)
       return step === 30 ? room.history!.save('named', 'milestone', null, null) : room.history!.flush()
     })
     if (step === 30) named = version!.id

@@ -84,7 +84,7 @@ export class RoomDocuments {
       const update = replacementUpdate(loaded.doc, doc)
       if (!update) return { changed: false, updateBytes: 0 }
       // Made here from the room's own document: it depends on nothing the room lacks.
-      await loaded.applyUpdate(update, false)
+      await loaded.applyUpdate(update, null)
       return { changed: true, updateBytes: update.byteLength }
     })
   }
@@ -93,14 +93,14 @@ export class RoomDocuments {
   async applyUpdate(room: string, update: Uint8Array): Promise<void> {
     await this.registry.withRoom(room, (loaded) => {
       // Checked against the loaded room, as a connection's frames are: its clocks tell what the update may wait for.
-      let mayWait: boolean
+      let missing
       try {
-        mayWait = checkUpdate(update, loaded.held)
+        missing = checkUpdate(update, loaded.held)
       } catch (error) {
         if (error instanceof MalformedFrame) throw new DocumentInputError(`update could not be decoded: ${error.message}`)
         throw error
       }
-      return loaded.applyUpdate(update, mayWait)
+      return loaded.applyUpdate(update, missing)
     })
   }
 

@@ -94,7 +94,7 @@ export class RoomVersions {
     return this.withHistory(room, async (loaded, history) => {
       // Diffed against the document as it is in this turn, so the change depends on nothing the room lacks.
       const update = replacementUpdate(loaded.doc, content)
-      if (update) await loaded.applyUpdate(update, false, by)
+      if (update) await loaded.applyUpdate(update, null, by)
       const version = await history.save('restore', `restored from ${describe(target)}`, by, id)
       return { version, changed: update !== null, updateBytes: update?.byteLength ?? 0 }
     })

@@ -38,11 +38,59 @@ export class RateLimiter {
 
   /** Takes one message of `byteLength` from the budget; false once the connection is over its rate. */
   admit(byteLength: number, now = Date.now()): boolean {
-    const elapsed = now - this.lastRefill
-    this.lastRefill = now
-    this.messages = Math.min(this.messageCapacity, this.messages + elapsed * this.messagesPerMs) - 1
-    this.bytes = Math.min(this.byteCapacity, this.bytes + elapsed * this.bytesPerMs) - byteLength
+    this.refill(now)
+    this.messages -= 1
+    this.bytes -= byteLength
     return this.messages >= 0 && this.bytes >= 0
+  }
+
+  /** Takes `byteLength` bytes, and no message, from the budget; it may go below zero, and then refuses until refilled. */
+  charge(byteLength: number, now = Date.now()): void {
+    this.refill(now)
+    this.bytes -= byteLength
+  }
+
+  /** A budget of another connection that starts where this one is now: spent, or still in deficit. */
+  continued(now = Date.now()): RateLimiter {
+    this.refill(now)
+    const next = new RateLimiter(this.limits, now)
+    next.messages = this.messages
+    next.bytes = this.bytes
+    return next
+  }
+
+  /** Lowers this budget to `other`'s where that has less left: what several connections from one place spent. */
+  lowerTo(other: RateLimiter, now = Date.now()): void {
+    this.refill(now)
+    other.refill(now)
+    this.messages = Math.min(this.messages, other.messages)
+    this.bytes = Math.min(this.bytes, other.bytes)
+  }
+
+  /** Milliseconds until both buckets hold at least `share` of what a full one holds (0 if they do). */
+  msUntilRefilledTo(share: number, now = Date.now()): number {
+    this.refill(now)
+    return Math.max(0, (share * this.messageCapacity - this.messages) / this.messagesPerMs, (share * this.byteCapacity - this.bytes) / this.bytesPerMs)
+  }
+
+  /** Forgives a deficit deeper than `seconds` of refill: frames read after a refusal say little more. */
+  limitDeficit(seconds: number, now = Date.now()): void {
+    this.refill(now)
+    this.messages = Math.max(this.messages, -seconds * 1000 * this.messagesPerMs)
+    this.bytes = Math.max(this.bytes, -seconds * 1000 * this.bytesPerMs)
+  }
+
+  /** Whether the budget is as full as a new one: remembering it then makes no difference. */
+  isFull(now = Date.now()): boolean {
+    this.refill(now)
+    return this.messages >= this.messageCapacity && this.bytes >= this.byteCapacity
+  }
+
+  private refill(now: number): void {
+    const elapsed = Math.max(0, now - this.lastRefill)
+    this.lastRefill = now
+    this.messages = Math.min(this.messageCapacity, this.messages + elapsed * this.messagesPerMs)
+    this.bytes = Math.min(this.byteCapacity, this.bytes + elapsed * this.bytesPerMs)
   }
 
   /**

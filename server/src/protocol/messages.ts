@@ -11,12 +11,13 @@ import {
   SYNC_STEP_1, SYNC_STEP_2, SYNC_UPDATE,
 } from '@ortak/protocol'
 import { FrameReader, MalformedFrame } from './reader.js'
-import { MAX_STATE_VECTOR_ENTRIES, checkStateVector, checkUpdate, type HeldClocks } from './update-guard.js'
+import { MAX_STATE_VECTOR_ENTRIES, checkStateVector, checkUpdate, type HeldClocks, type MissingClock } from './update-guard.js'
 
 export type ClientMessage =
   | { type: 'sync-step-1'; stateVector: Uint8Array }
-  | { type: 'sync-step-2'; update: Uint8Array; mayWait: boolean }
-  | { type: 'update'; update: Uint8Array; mayWait: boolean }
+  /** `missing`: the first clock the update depends on that the document lacks (see update-guard.ts). */
+  | { type: 'sync-step-2'; update: Uint8Array; missing: MissingClock | null }
+  | { type: 'update'; update: Uint8Array; missing: MissingClock | null }
   | { type: 'awareness'; update: Uint8Array }
   | { type: 'query-awareness' }
 
@@ -86,8 +87,8 @@ function decodeSync(reader: FrameReader, held: HeldDocument | undefined): Client
   }
   if (syncType === SYNC_STEP_2 || syncType === SYNC_UPDATE) {
     const update = body(reader, 'update', CLOSE_INVALID_PAYLOAD)
-    const mayWait = checkDocumentUpdate(update, held)
-    return { type: syncType === SYNC_STEP_2 ? 'sync-step-2' : 'update', update, mayWait }
+    const missing = checkDocumentUpdate(update, held)
+    return { type: syncType === SYNC_STEP_2 ? 'sync-step-2' : 'update', update, missing }
   }
   throw new ProtocolError(CLOSE_PROTOCOL_ERROR, `unknown sync message type ${syncType}`)
 }
@@ -105,10 +106,10 @@ function body(reader: FrameReader, what: string, closeCode: number): Uint8Array 
 
 /**
  * Throws a ProtocolError naming the problem if `update` is not a well-formed
- * Yjs v1 update (see update-guard.ts); returns whether it may depend on
- * changes the document lacks.
+ * Yjs v1 update (see update-guard.ts); returns the first clock it depends
+ * on that the document lacks, or null.
  */
-export function checkDocumentUpdate(update: Uint8Array, held?: HeldClocks): boolean {
+export function checkDocumentUpdate(update: Uint8Array, held?: HeldClocks): MissingClock | null {
   try {
     return checkUpdate(update, held)
   } catch (error) {

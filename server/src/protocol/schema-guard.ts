@@ -15,8 +15,9 @@
  * the update creates both. Only the few types met are walked up to their
  * root, and each once per update, so a keystroke (one struct beside text
  * that is already there) costs a lookup, not a walk of the document. An
- * item whose neighbours neither the document nor the update holds is left
- * to Yjs, which keeps it pending until they arrive: it is not checked.
+ * item whose neighbours neither the document nor the update holds is not
+ * checked: the room holds such an update back until it is complete (see
+ * rooms/waiting-updates.ts) and checks it then.
  */
 import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'

@@ -201,6 +201,31 @@ describe('checkUpdate on references to the struct\'s own client', () => {
   })
 })
 
+describe('checkUpdate on what the document lacks', () => {
+  const text = (text: string, origin?: [number, number]): Struct => origin
+    ? { kind: 'item', origin, content: { kind: 'string', text } }
+    : { kind: 'item', parent: 't', content: { kind: 'string', text } }
+  const held = (clocks: Record<number, number>) => ({ heldClock: (client: number) => clocks[client] ?? 0 })
+
+  it('refuses an update listing one client\'s structs twice, of which Yjs would apply only the second', () => {
+    const twice = buildUpdate({ clients: [{ client: 7, clock: 0, structs: [text('ab')] }, { client: 7, clock: 0, structs: [text('xy')] }], deletes: [] })
+    expect(() => checkUpdate(twice)).toThrow('update lists structs of client 7 twice')
+  })
+
+  it('names the first clock it waits for: a gap before its structs, after a skip, or a reference past what is held', () => {
+    expect(checkUpdate(buildUpdate({ clients: [{ client: 7, clock: 3, structs: [text('a')] }], deletes: [] }), held({ 7: 3 }))).toBeNull()
+    expect(checkUpdate(buildUpdate({ clients: [{ client: 7, clock: 5, structs: [text('a')] }], deletes: [] }), held({ 7: 3 }))).toEqual({ client: 7, clock: 4 })
+    // A skip leaves clocks out: what follows it waits for them, and a reference into them is not resolved by the update.
+    const afterSkip = buildUpdate({ clients: [{ client: 7, clock: 3, structs: [text('a'), { kind: 'skip', length: 2 }, text('b')] }], deletes: [] })
+    expect(checkUpdate(afterSkip, held({ 7: 3 }))).toEqual({ client: 7, clock: 5 })
+    const intoSkip = buildUpdate({ clients: [{ client: 7, clock: 3, structs: [text('a'), { kind: 'skip', length: 2 }] }, { client: 8, clock: 0, structs: [text('c', [7, 4])] }], deletes: [] })
+    expect(checkUpdate(intoSkip, held({ 7: 3 }))).toEqual({ client: 7, clock: 4 })
+    const intoUpdate = buildUpdate({ clients: [{ client: 7, clock: 3, structs: [text('ab')] }, { client: 8, clock: 0, structs: [text('c', [7, 4])] }], deletes: [] })
+    expect(checkUpdate(intoUpdate, held({ 7: 3 }))).toBeNull()
+    expect(checkUpdate(buildUpdate({ clients: [], deletes: [{ client: 9, ranges: [[0, 4]] }] }), held({ 9: 2 }))).toEqual({ client: 9, clock: 3 })
+  })
+})
+
 describe('checkStateVector bounds', () => {
   const stateVector = (entries: Array<[number, number]>) => {
     const e = encoding.createEncoder()

@@ -14,6 +14,13 @@
  * within MAX_CLOCK, and each struct's own clock, so that a reference to a
  * clock of its own client at or after itself (which Yjs dereferences only
  * after it has integrated the clients with higher ids) is refused here.
+ *
+ * Against the clocks a document holds, the walk also tells whether the
+ * update depends on anything the document lacks, and names the first such
+ * clock. Yjs would keep the dependent part "pending" and retry it with
+ * later updates, and what it then makes of it depends on how those updates
+ * are grouped into transactions; so the room never gives Yjs such an update
+ * (see rooms/waiting-updates.ts).
  */
 import { FrameReader, MalformedFrame } from './reader.js'
 
@@ -69,31 +76,51 @@ export interface HeldClocks {
   heldClock(client: number): number
 }
 
+/** A clock of one client that a document must hold before an update can be applied whole. */
+export interface MissingClock {
+  client: number
+  clock: number
+}
+
 /**
  * Throws MalformedFrame naming the first problem found. For a well-formed
- * update, returns whether it may depend on changes the document lacks
- * (Yjs then keeps the dependent part pending): always false without
- * `held`, which it needs to tell.
+ * update, returns the first clock it depends on that the document lacks
+ * (Yjs would keep the dependent part pending), or null: always null
+ * without `held`, which it needs to tell.
  */
-export function checkUpdate(update: Uint8Array, held?: HeldClocks): boolean {
+export function checkUpdate(update: Uint8Array, held?: HeldClocks): MissingClock | null {
   const reader = new FrameReader(update)
   const clientCount = reader.count(3)
   const dependencies = held ? new Dependencies(held) : null
+  // Only an update with structs of several clients needs the set; a keystroke's are one client's.
+  const seen = clientCount > 1 ? new Set<number>() : null
   for (let i = 0; i < clientCount; i++) {
     const structCount = reader.count(2)
     const client = reader.varUint()
+    // Yjs reads an update's structs into a map by client: a second block of one client replaces the first.
+    if (seen) {
+      if (seen.has(client)) throw new MalformedFrame(`update lists structs of client ${client} twice`)
+      seen.add(client)
+    }
     let clock = reader.varUint()
-    const firstClock = clock
+    let segmentStart = clock
     for (let j = 0; j < structCount; j++) {
-      clock += readStruct(reader, client, clock, dependencies)
+      const start = clock
+      const length = readStruct(reader, client, clock, dependencies)
+      clock += Math.abs(length)
       // Each length is a safe integer, so a sum past the bound still compares as past it when rounded.
       if (clock > MAX_CLOCK) throw new MalformedFrame(`client ${client}'s clock would pass ${MAX_CLOCK}`)
+      if (length < 0) {
+        // A skip: the update does not hold these clocks, so what follows is a segment of its own.
+        dependencies?.segment(client, segmentStart, start)
+        segmentStart = clock
+      }
     }
-    dependencies?.block(client, firstClock, clock)
+    dependencies?.segment(client, segmentStart, clock)
   }
   readDeleteSet(reader, held, dependencies)
   reader.expectEnd('update')
-  return dependencies?.mayBeMissing() ?? false
+  return dependencies?.firstMissing() ?? null
 }
 
 /**
@@ -103,27 +130,27 @@ export function checkUpdate(update: Uint8Array, held?: HeldClocks): boolean {
  * it. Allocates only for such references, which a keystroke has none of.
  */
 class Dependencies {
-  private hasGap = false
-  private blocks: Array<[client: number, start: number, end: number]> | null = null
-  private unresolved: Array<[client: number, clock: number]> | null = null
+  private gap: MissingClock | null = null
+  private segments: Array<[client: number, start: number, end: number]> | null = null
+  private unresolved: MissingClock[] | null = null
 
   constructor(private readonly held: HeldClocks) {}
 
-  /** The update's structs of `client` span [start, end). */
-  block(client: number, start: number, end: number): void {
-    if (start > this.held.heldClock(client)) this.hasGap = true
-    ;(this.blocks ??= []).push([client, start, end])
+  /** The update holds the structs of `client` in [start, end) (nothing when they are equal). */
+  segment(client: number, start: number, end: number): void {
+    if (start === end) return
+    if (!this.gap && start > this.held.heldClock(client)) this.gap = { client, clock: start - 1 }
+    ;(this.segments ??= []).push([client, start, end])
   }
 
   /** The update refers to `client`:`clock` (an origin or parent of another client, or a deleted clock). */
   refer(client: number, clock: number): void {
-    if (clock >= this.held.heldClock(client)) (this.unresolved ??= []).push([client, clock])
+    if (clock >= this.held.heldClock(client)) (this.unresolved ??= []).push({ client, clock })
   }
 
-  mayBeMissing(): boolean {
-    if (this.hasGap) return true
-    if (!this.unresolved) return false
-    return this.unresolved.some(([client, clock]) => !this.blocks?.some(([c, start, end]) => c === client && start <= clock && clock < end))
+  firstMissing(): MissingClock | null {
+    if (this.gap) return this.gap
+    return this.unresolved?.find(({ client, clock }) => !this.segments?.some(([c, start, end]) => c === client && start <= clock && clock < end)) ?? null
   }
 }
 
@@ -167,12 +194,12 @@ function checkReference(reader: FrameReader, client: number, clock: number, what
   }
 }
 
-/** Reads the struct at `client`:`clock` and returns its length in clocks. */
+/** Reads the struct at `client`:`clock` and returns its length in clocks, negated for a skip (clocks it does not hold). */
 function readStruct(reader: FrameReader, client: number, clock: number, dependencies: Dependencies | null): number {
   const info = reader.uint8()
   const kind = info & 0b11111
   if (kind === STRUCT_GC) return positiveLength(reader, 'gc struct')
-  if (kind === STRUCT_SKIP) return positiveLength(reader, 'skip struct')
+  if (kind === STRUCT_SKIP) return -positiveLength(reader, 'skip struct')
   const hasOrigin = (info & 0b1000_0000) !== 0
   const hasRightOrigin = (info & 0b0100_0000) !== 0
   if (hasOrigin) checkReference(reader, client, clock, 'origin', dependencies)

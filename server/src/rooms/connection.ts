@@ -27,22 +27,28 @@ export interface ConnectionOptions {
   maxBufferedBytes?: number
   /** The connection's message budget, checked as frames arrive; the room refunds what costs nothing. */
   rateLimiter?: RateLimiter
+  /** Charges the answer to the client's first sync step 1 (`bytes` long) to its address (see address-limits.ts). */
+  chargeGreeting?: (bytes: number) => void
 }
 
 export class Connection {
   readonly id = nextConnectionId++
   readonly access: Access
   readonly rateLimiter: RateLimiter | undefined
+  private readonly chargeGreeting: ((bytes: number) => void) | undefined
   private readonly maxBufferedBytes: number
   private readonly wantsStoredAcks: boolean
   private isSocketClosed = false
   private syncRequests = 0
+  private hasSentSyncStep2 = false
   /** Frames received before the room finished loading, handled once it has. */
   private framesBeforeReady: Uint8Array[] = []
 
   private docMessagesReceived = 0
   private docMessagesStored = 0
   private writesInFlight = 0
+  /** Document messages the room holds back until what they depend on arrives (see waiting-updates.ts); null while none. */
+  private heldBack: Set<number> | null = null
   private isAckScheduled = false
   /** Frames sent this turn while the socket is corked; 0 when it is not. */
   private corkedFrames = 0
@@ -57,6 +63,7 @@ export class Connection {
   ) {
     this.access = options.access ?? OPEN_ACCESS
     this.rateLimiter = options.rateLimiter
+    this.chargeGreeting = options.chargeGreeting
     this.maxBufferedBytes = options.maxBufferedBytes ?? Number.POSITIVE_INFINITY
     this.wantsStoredAcks = options.wantsStoredAcks
   }
@@ -78,6 +85,25 @@ export class Connection {
    */
   countSyncRequest(): boolean {
     return ++this.syncRequests === 1
+  }
+
+  /** The answer to the first sync step 1 is `bytes` long: free for this connection, charged to where it comes from. */
+  greeted(bytes: number): void {
+    this.chargeGreeting?.(bytes)
+  }
+
+  /**
+   * Whether the client has answered the room's sync step 1 with what the
+   * room lacks: from then on, an honest client sends nothing that depends
+   * on changes the room never received.
+   */
+  get hasAnsweredSyncStep1(): boolean {
+    return this.hasSentSyncStep2
+  }
+
+  /** The client sent a sync step 2 (the room's sync step 1 goes out before any frame is handled). */
+  answeredSyncStep1(): void {
+    this.hasSentSyncStep2 = true
   }
 
   /** Keeps a frame that arrived while the room was loading. */
@@ -167,13 +193,24 @@ export class Connection {
     if (this.writesInFlight === 0) this.acknowledge(index)
   }
 
-  /** The write of document message `index` committed. */
+  /**
+   * Document message `index` waits for changes the room lacks: it is
+   * stored, if ever, after messages that came later, so no acknowledgement
+   * may count past it until it is.
+   */
+  holdBack(index: number): void {
+    ;(this.heldBack ??= new Set()).add(index)
+  }
+
+  /** The write of document message `index` committed (or, for one held back, it turned out to add nothing). */
   stored(index: number): void {
     this.writesInFlight--
+    if (this.heldBack?.delete(index) && this.heldBack.size === 0) this.heldBack = null
     this.acknowledge(this.writesInFlight === 0 ? this.docMessagesReceived : index)
   }
 
-  private acknowledge(index: number): void {
+  private acknowledge(upTo: number): void {
+    const index = this.heldBack ? Math.min(upTo, Math.min(...this.heldBack) - 1) : upTo
     if (index <= this.docMessagesStored) return
     this.docMessagesStored = index
     if (!this.wantsStoredAcks || this.isAckScheduled) return

@@ -218,6 +218,9 @@ export class RoomRegistry {
     if (this.rooms.get(room.name) !== room) return
     this.log.error({ room: room.name, err: error }, 'a refused update changed the document in memory: reloading the room from storage')
     this.remove(room)
+    // Its writes still queued were applied to that document but neither acknowledged nor broadcast: stored after
+    // the room loads again, they would be in storage and not in the room. Their senders send them again.
+    this.batcher.discard(room.name, error)
     room.destroy(CLOSE_SERVICE_RESTART, 'room reloaded from storage after a refused update; reconnect')
   }
 

@@ -13,6 +13,7 @@ import { MESSAGE_SYNC, SYNC_STEP_1 } from '@ortak/protocol'
 import { encodeSyncStep2 } from '../protocol/messages.js'
 import type { LoadedRoom, Storage } from '../storage/storage.js'
 import type { Connection } from './connection.js'
+import { applyInRuns } from './transaction-runs.js'
 import { FirstFrameWait } from './first-frames.js'
 import type { UnchangedSnapshot } from './unchanged-snapshot.js'
 
@@ -74,8 +75,10 @@ export class RoomLoader {
       isSnapshotTheWholeDocument = await this.answerFromSnapshot(stored.updates[0]!)
       if (this.isCancelled) return null
     }
-    Y.transact(doc, () => {
-      for (const update of stored.updates) Y.applyUpdate(doc, update)
+    // In the runs the room applies updates in (see transaction-runs.ts), so the document is the one it served.
+    applyInRuns(doc, stored.updates, (update) => {
+      Y.applyUpdate(doc, update)
+      return true
     })
     if (isSnapshotTheWholeDocument) this.room.snapshot.hold(stored.updates[0]!)
     this.log.debug({ room: this.room.name, updates: stored.updates.length, ms: +(performance.now() - started).toFixed(2) }, 'room loaded')
@@ -95,7 +98,11 @@ export class RoomLoader {
     if (this.room.snapshot.current !== null) {
       for (const connection of this.room.connections) {
         if (!connection.takeHeldFrame(isEmptySyncStep1)) continue
-        connection.send(encodeSyncStep2(snapshot))
+        const reply = encodeSyncStep2(snapshot)
+        // The client's join, as if the room had answered it (Room.replyToSyncStep1).
+        connection.countSyncRequest()
+        connection.greeted(reply.byteLength)
+        connection.send(reply)
         answered++
       }
     }

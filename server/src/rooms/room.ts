@@ -9,11 +9,12 @@
 import * as Y from 'yjs'
 import { Awareness } from 'y-protocols/awareness'
 import type { Logger } from 'pino'
-import { CLOSE_INTERNAL_ERROR, CLOSE_INVALID_PAYLOAD, CLOSE_READ_ONLY, CLOSE_UNSUPPORTED_DATA } from '@ortak/protocol'
+import { CLOSE_INTERNAL_ERROR, CLOSE_INVALID_PAYLOAD, CLOSE_MISSING_DEPENDENCIES, CLOSE_READ_ONLY, CLOSE_UNSUPPORTED_DATA } from '@ortak/protocol'
 import { broadcastDelay } from '../metrics.js'
 import {
-  ProtocolError, decodeClientMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type HeldDocument,
+  ProtocolError, checkDocumentUpdate, decodeClientMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type HeldDocument,
 } from '../protocol/messages.js'
+import type { MissingClock } from '../protocol/update-guard.js'
 import type { Storage } from '../storage/storage.js'
 import type { VersionAuthor } from '../storage/versions.js'
 import { VersionTracker, type History } from '../history/version-tracker.js'
@@ -24,9 +25,11 @@ import { addsNothingNew } from './adds-nothing-new.js'
 import { RoomLoader } from './room-loader.js'
 import { RoomPresence, type PresenceRoom } from './room-presence.js'
 import { StoredLog, type CompactionOptions } from './stored-log.js'
+import { applyInRuns } from './transaction-runs.js'
 import { FROM_ANOTHER_INSTANCE } from './transaction-origins.js'
 import { updateRefusal, type UpdateLimits } from './update-admission.js'
 import { UnchangedSnapshot, isEmptyStateVector } from './unchanged-snapshot.js'
+import { WaitingUpdates, type WaitingUpdate } from './waiting-updates.js'
 
 export interface RoomOptions extends CompactionOptions, UpdateLimits {
   /** Automatic and named versions (history/); none when absent. */
@@ -72,7 +75,9 @@ export class Room implements PresenceRoom {
   /** What the guard checks a frame against: what this document already holds. */
   readonly held: HeldDocument = new DocumentClocks(this.doc)
   /** Updates received this turn and not applied yet; see applyReceived. */
-  private received: Array<{ connection: Connection; update: Uint8Array; mayWait: boolean; frame: Uint8Array | null; index: number }> = []
+  private received: ReceivedUpdate[] = []
+  /** Updates that depend on changes the room lacks, held back until those arrive. */
+  private readonly waiting: WaitingUpdates<ReceivedUpdate & WaitingUpdate>
   /** Who changed what since the last version, and when the next is due; null without history. */
   readonly history: VersionTracker | null
 
@@ -97,6 +102,7 @@ export class Room implements PresenceRoom {
       publishAuthor: (author) => bus?.publishAuthor(this, author),
       publishVersioned: () => bus?.publishVersioned(this),
     }, options.history, log) : null
+    this.waiting = new WaitingUpdates<ReceivedUpdate & WaitingUpdate>(options.maxPendingBytes ?? Number.POSITIVE_INFINITY)
     this.loader = new RoomLoader({
       name, doc: this.doc, snapshot: this.snapshot, connections: this.connections,
       ...(bus ? { joinOtherInstances: () => bus.join(this) } : {}),
@@ -136,6 +142,7 @@ export class Room implements PresenceRoom {
 
   detach(connection: Connection): void {
     if (!this.connections.delete(connection)) return
+    this.waiting.dropFrom(connection)
     if (this.state !== 'destroyed') this.presence.connectionLeft(connection)
     if (this.connections.size === 0) this.hooks.onEmpty(this)
   }
@@ -162,9 +169,13 @@ export class Room implements PresenceRoom {
       case 'sync-step-1':
         return this.replyToSyncStep1(connection, message.stateVector)
       case 'sync-step-2':
-        return this.receiveUpdate(connection, message.update, message.mayWait, null)
+        this.receiveUpdate(connection, message.update, message.missing, null)
+        connection.answeredSyncStep1()
+        // What this connection holds back may wait no longer; a batch under way checks it at its end.
+        if (this.waiting.heldBytes > 0 && this.received.length === 0) this.checkWaitingAgain()
+        return
       case 'update':
-        return this.receiveUpdate(connection, message.update, message.mayWait, frame)
+        return this.receiveUpdate(connection, message.update, message.missing, frame)
       case 'awareness': {
         const problem = this.presence.receive(connection, message.update, frame)
         return problem ? this.refuse(connection, problem) : undefined
@@ -179,7 +190,7 @@ export class Room implements PresenceRoom {
    * broadcast only from the storage callback, so any update another client
    * has seen is already on disk.
    */
-  private receiveUpdate(connection: Connection, update: Uint8Array, mayWait: boolean, updateFrame: Uint8Array | null): void {
+  private receiveUpdate(connection: Connection, update: Uint8Array, missing: MissingClock | null, updateFrame: Uint8Array | null): void {
     if (isEmptyUpdate(update)) return connection.countNoWrite()
     // An update the document already holds (a reader's sync step 2, a client echoing what it was sent)
     // is neither stored nor relayed: it is acknowledged as stored, which it is.
@@ -192,34 +203,38 @@ export class Room implements PresenceRoom {
     // Applied at the end of this turn with every other update that arrived in it (one socket read
     // holds many): one Yjs transaction per batch instead of one per update halves the cost of a burst.
     if (this.received.length === 0) queueMicrotask(() => this.applyReceived())
-    this.received.push({ connection, update, mayWait, frame: updateFrame, index })
+    this.received.push({ connection, update, missing, frame: updateFrame, index, isAfterAnswer: connection.hasAnsweredSyncStep1 })
   }
 
-  /** Apply, persist, broadcast, for the updates received this turn, in the order they arrived. */
+  /**
+   * Apply, persist, broadcast, for the updates received this turn, in the
+   * order they arrived. One that depends on changes the room lacks is held
+   * back instead (an earlier one of the batch may have brought them), and
+   * applied in a later batch once they are here.
+   */
   private applyReceived(): void {
     const received = this.received
     this.received = []
     if (this.state !== 'ready') return
-    const applied: typeof received = []
+    const applied: ReceivedUpdate[] = []
     let poison = null as PoisonedDocument | null
     try {
-      Y.transact(this.doc, () => {
-        for (const item of received) {
-          // A connection refused for an earlier frame of this batch sends nothing more.
-          if (item.connection.isClosed) continue
-          const problem = this.apply(item.update, item.mayWait, item.connection)
-          if (problem instanceof PoisonedDocument) {
-            this.refuse(item.connection, problem.refusal)
-            poison = problem
-            break
-          }
-          if (problem) this.refuse(item.connection, problem)
-          else applied.push(item)
+      applyInRuns(this.doc, received, (item) => {
+        // A connection refused for an earlier frame of this batch sends nothing more.
+        if (item.connection.isClosed) return true
+        const problem = this.applyOrHold(item)
+        if (problem instanceof PoisonedDocument) {
+          this.refuse(item.connection, problem.refusal)
+          poison = problem
+          return false
         }
+        if (problem) this.refuse(item.connection, problem)
+        else if (problem === null) applied.push(item)
+        return true
       })
     } catch (error) {
-      // Yjs threw while cleaning up the transaction (its garbage collection), after every update of
-      // the batch was integrated: which one caused it cannot be told, so none of them is stored.
+      // Yjs threw while cleaning up a transaction (its garbage collection), after updates of the batch
+      // were integrated: which one caused it cannot be told, so none of them is stored.
       poison = new PoisonedDocument(error as Error)
     }
     // Nothing of this batch is stored: its senders were not acknowledged and send it again once reconnected.
@@ -228,20 +243,52 @@ export class Room implements PresenceRoom {
       // The frame itself is forwarded when it is an update message: no re-encoding on the hot path.
       this.persistThenBroadcast(update, frame ?? encodeUpdate(update), connection, index)
     }
+    if (this.waiting.heldBytes > 0) this.checkWaitingAgain()
+  }
+
+  /** Queues for the next batch what was held back and may now be applied, or refused. */
+  private checkWaitingAgain(): void {
+    const arrived = this.waiting.takeArrived(this.held)
+    if (arrived.length === 0) return
+    if (this.received.length === 0) queueMicrotask(() => this.applyReceived())
+    this.received.push(...arrived)
+  }
+
+  /**
+   * Applies one received update, or holds it back while it depends on
+   * changes the room lacks: undefined if held back (or, held back before,
+   * it now adds nothing), else what `apply` answers.
+   */
+  private applyOrHold(item: ReceivedUpdate): ProtocolError | PoisonedDocument | null | undefined {
+    if (item.missing) {
+      // Checked when it arrived; what the batch applied before it may have brought what it lacked.
+      item.missing = checkDocumentUpdate(item.update, this.held)
+      // Sent after the connection's sync step 2, or still waiting once that is applied: an honest client sends neither.
+      const mayWaitLonger = !item.isAfterAnswer && !(item.wasHeld && item.connection.hasAnsweredSyncStep1)
+      if (item.missing && !mayWaitLonger) return missingDependencies(item.missing)
+      if (item.missing) return this.waiting.hold(item as ReceivedUpdate & WaitingUpdate) ?? undefined
+      if (addsNothingNew(this.doc, item.update)) {
+        item.connection.stored(item.index)
+        return undefined
+      }
+    }
+    return this.apply(item.update, item.connection)
   }
 
   /**
    * An update from the server's own API (HTTP, command line) rather than
    * from a connection: the same apply, persist, broadcast, to every
-   * connection. The caller has decoded and checked it (`mayWait` is what
-   * the update guard answered). Resolves once it is
-   * stored and broadcast; rejects with a ProtocolError if it is refused
-   * (nothing changed), or with the storage error.
+   * connection. The caller has decoded and checked it (`missing` is what
+   * the update guard answered: such an update has no connection to wait
+   * on, so it is refused). Resolves once it is stored and broadcast;
+   * rejects with a ProtocolError if it is refused (nothing changed), or
+   * with the storage error.
    */
-  applyUpdate(update: Uint8Array, mayWait: boolean, by: VersionAuthor | null = null): Promise<void> {
+  applyUpdate(update: Uint8Array, missing: MissingClock | null, by: VersionAuthor | null = null): Promise<void> {
     if (this.state !== 'ready') return Promise.reject(new Error(`room "${this.name}" is not loaded`))
     if (isEmptyUpdate(update)) return Promise.resolve()
-    const problem = this.apply(update, mayWait, null, by)
+    if (missing) return Promise.reject(missingDependencies(missing))
+    const problem = this.apply(update, null, by)
     if (problem instanceof PoisonedDocument) {
       this.hooks.onDocumentPoisoned(this, problem)
       return Promise.reject(problem.refusal)
@@ -257,8 +304,8 @@ export class Room implements PresenceRoom {
    * update-admission.ts); returns why it was refused (nothing changed),
    * null, or PoisonedDocument if Yjs threw (something may have changed).
    */
-  private apply(update: Uint8Array, mayWait: boolean, origin: Connection | null, by: VersionAuthor | null = null): ProtocolError | PoisonedDocument | null {
-    const refusal = updateRefusal(update, mayWait, this.doc, this.storedLog.documentBytes, this.options)
+  private apply(update: Uint8Array, origin: Connection | null, by: VersionAuthor | null = null): ProtocolError | PoisonedDocument | null {
+    const refusal = updateRefusal(update, this.doc, this.storedLog.documentBytes, this.options)
     if (refusal) return refusal
     try {
       Y.applyUpdate(this.doc, update, origin)
@@ -308,8 +355,9 @@ export class Room implements PresenceRoom {
     }
     this.doc.on('update', capture)
     try {
-      Y.transact(this.doc, () => {
-        for (const update of updates) Y.applyUpdate(this.doc, update, FROM_ANOTHER_INSTANCE)
+      applyInRuns(this.doc, updates, (update) => {
+        Y.applyUpdate(this.doc, update, FROM_ANOTHER_INSTANCE)
+        return true
       }, FROM_ANOTHER_INSTANCE)
     } catch (error) {
       this.hooks.onDocumentPoisoned(this, new PoisonedDocument(error as Error))
@@ -324,12 +372,20 @@ export class Room implements PresenceRoom {
   private replyToSyncStep1(connection: Connection, stateVector: Uint8Array): void {
     // A reply sent while writes are in flight could show a client updates that are not stored yet, so it
     // is encoded now and sent once those are stored.
-    const unchanged = isEmptyStateVector(stateVector) ? this.snapshot.current : null
-    const reply = encodeSyncStep2(unchanged ?? Y.encodeStateAsUpdate(this.doc, stateVector))
+    // A client that holds nothing the document has (a new one, or one naming clients it never saw) is
+    // sent the whole state, encoded once for as long as the document does not change.
+    const asksForAll = isEmptyStateVector(stateVector) || !namesAHeldClock(this.doc, stateVector)
+    const unchanged = asksForAll ? this.snapshot.current : null
+    const state = unchanged ?? Y.encodeStateAsUpdate(this.doc, stateVector)
+    if (asksForAll && !unchanged) this.snapshot.hold(state)
+    const reply = encodeSyncStep2(state)
     // Asking again and again would make the server encode the document for nothing: after the join,
-    // what a reply sends is taken from the asker's byte budget as if it had sent it.
+    // what a reply sends is taken from the asker's byte budget as if it had sent it. The join's reply is
+    // charged to the client's address, so reconnecting to ask again costs the same (address-limits.ts).
     const rate = connection.rateLimiter
-    if (!connection.countSyncRequest() && rate && !rate.admit(reply.byteLength)) {
+    const isJoin = connection.countSyncRequest()
+    if (isJoin) connection.greeted(reply.byteLength)
+    else if (rate && !rate.admit(reply.byteLength)) {
       const { code, reason } = rate.refusal
       return this.refuse(connection, new ProtocolError(code, `${reason}, counting the replies to its repeated sync requests`))
     }
@@ -402,6 +458,32 @@ export class Room implements PresenceRoom {
   closeAllForStorageFailure(): void {
     this.destroy(CLOSE_INTERNAL_ERROR, 'storage failed: your changes were not stored; reconnect to send them again')
   }
+}
+
+/** Whether a state vector says its sender holds some of what `doc` holds: else the answer is the whole state. */
+function namesAHeldClock(doc: Y.Doc, stateVector: Uint8Array): boolean {
+  for (const [client, clock] of Y.decodeStateVector(stateVector)) {
+    if (clock > 0 && doc.store.clients.has(client)) return true
+  }
+  return false
+}
+
+function missingDependencies({ client, clock }: MissingClock): ProtocolError {
+  return new ProtocolError(CLOSE_MISSING_DEPENDENCIES, `this update depends on changes the room never received (client ${client} up to clock ${clock})`)
+}
+
+/** An update received from a connection, waiting for the end of the turn to be applied. */
+interface ReceivedUpdate {
+  connection: Connection
+  update: Uint8Array
+  /** What the update depends on that the document lacked when it was checked. */
+  missing: MissingClock | null
+  frame: Uint8Array | null
+  index: number
+  /** Sent after the connection's sync step 2. */
+  isAfterAnswer: boolean
+  /** Held back before (see waiting-updates.ts). */
+  wasHeld?: boolean
 }
 
 /** A document's clocks as the guard reads them: methods rather than closures, as every room holds one. */

@@ -1,10 +1,12 @@
 /**
- * The bytes of a stored snapshot, kept for as long as a room's document is
- * exactly that snapshot. A client that connects holding nothing (an empty
- * state vector) is sent these bytes as they are instead of the document
- * encoded again: encoding a large document is the longest step on the path
- * from connect to the first full document (`npm run bench`, scenario
- * cold-load).
+ * The bytes of a room's whole state (a stored snapshot, or the state last
+ * encoded whole), kept for as long as the document is exactly that state.
+ * A client that connects holding nothing (an empty state vector) is sent
+ * these bytes as they are instead of the document encoded again: encoding
+ * a large document is the longest step on the path from connect to the
+ * first full document (`npm run bench`, scenario cold-load), and asking
+ * for it again and again must not make the server encode it each time
+ * (scenario abuse).
  */
 import type * as Y from 'yjs'
 
