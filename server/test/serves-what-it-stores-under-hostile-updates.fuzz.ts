@@ -28,16 +28,13 @@
  * that end after every deleting one (rooms/transaction-runs.ts); the room
  * and its storage then agree through every step and restart. It is not
  * part of `npm test` because honest clients can still drift from the
- * room in what they see (seeds 20261212 and 7, within the first steps),
- * each recorded case so far around a UTF-16 surrogate pair: an accepted
- * hostile item whose origin splits a pair the room holds (Yjs turns the
- * pair into two U+FFFD), and which Yjs keeps only as garbage collected (as
- * it does an item whose other neighbour is), splits the pair in the room
- * and in the clients that received the item, but not in a client that
- * syncs later: that one receives the item as a GC struct. Refusing, in the
- * guard, an item whose neighbours are not in one parent refused honest
- * edits of clients whose tombstones differ from the room's, so it is not
- * done.
+ * room in what they see, and a provider can fail to apply what the room
+ * sent it (seed 20261212, within the first 15 steps). One kind of drift is
+ * mended: an item or delete range splitting a UTF-16 surrogate pair the
+ * room holds (Yjs turns the halves into U+FFFD where it integrates the
+ * split, but not where it receives the item garbage collected) is refused
+ * by the guard, and the honest editors here place carets between
+ * characters, as every editor does. The others are not found yet.
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -270,11 +267,14 @@ function honestEdit(doc: Y.Doc, random: () => number): void {
   const roll = random()
   if (roll < 0.5) {
     const text = doc.getText('t')
+    // As an editor does, between characters: never between the halves of a hostile update's emoji.
+    const content = text.toString()
     if (text.length > 0 && roll < 0.15) {
-      const at = int(text.length)
-      text.delete(at, Math.min(1 + int(3), text.length - at))
+      const at = characterBoundary(content, int(text.length))
+      const end = characterBoundary(content, Math.min(at + 1 + int(3), text.length))
+      if (end > at) text.delete(at, end - at)
     } else {
-      text.insert(int(text.length + 1), ['a', 'honest ', 'ö', '✓'][int(4)]!, roll < 0.2 ? { bold: true } : undefined)
+      text.insert(characterBoundary(content, int(text.length + 1)), ['a', 'honest ', 'ö', '✓'][int(4)]!, roll < 0.2 ? { bold: true } : undefined)
     }
     return
   }
@@ -286,6 +286,12 @@ function honestEdit(doc: Y.Doc, random: () => number): void {
   const paragraph = new Y.XmlElement('paragraph')
   paragraph.insert(0, [new Y.XmlText('honest paragraph')])
   xml.insert(int(xml.length + 1), [paragraph])
+}
+
+/** `at`, or the position after it when `at` falls between the two halves of a surrogate pair. */
+function characterBoundary(text: string, at: number): number {
+  const isInside = at > 0 && at < text.length && /[\uD800-\uDBFF]/.test(text[at - 1]!) && /[\uDC00-\uDFFF]/.test(text[at]!)
+  return isInside ? at + 1 : at
 }
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')

@@ -74,6 +74,12 @@ export interface HeldClocks {
    * hold of it.
    */
   heldClock(client: number): number
+  /**
+   * Whether the document holds, for `client`, text where clock `boundary - 1`
+   * and clock `boundary` are the two halves of one UTF-16 surrogate pair.
+   * Absent: nothing is known of the text, and no reference is refused for it.
+   */
+  isInsideSurrogatePair?(client: number, boundary: number): boolean
 }
 
 /** A clock of one client that a document must hold before an update can be applied whole. */
@@ -143,6 +149,19 @@ class Dependencies {
     ;(this.segments ??= []).push([client, start, end])
   }
 
+  /**
+   * Throws if the document's text splits at `client`:`boundary` between the
+   * halves of a surrogate pair. Yjs would turn each half into U+FFFD, in the
+   * document that splits it but not in one that receives the split item as
+   * garbage collected: the same updates would show different text. Editors
+   * place carets and deletions between characters, never inside one.
+   */
+  refuseSplitPair(client: number, boundary: number, what: string): void {
+    if (this.held.isInsideSurrogatePair?.(client, boundary)) {
+      throw new MalformedFrame(`${what} splits the surrogate pair at ${client}:${boundary - 1}-${boundary} (a character would break)`)
+    }
+  }
+
   /** The update refers to `client`:`clock` (an origin or parent of another client, or a deleted clock). */
   refer(client: number, clock: number): void {
     if (clock >= this.held.heldClock(client)) (this.unresolved ??= []).push({ client, clock })
@@ -185,6 +204,8 @@ function positiveLength(reader: FrameReader, what: string): number {
 function checkReference(reader: FrameReader, client: number, clock: number, what: string, dependencies: Dependencies | null): void {
   const referencedClient = reader.varUint()
   const referencedClock = reader.varUint()
+  // An item goes right after its origin and right before its right origin: Yjs splits held text there.
+  if (what !== 'parent') dependencies?.refuseSplitPair(referencedClient, what === 'origin' ? referencedClock + 1 : referencedClock, `struct ${client}:${clock}'s ${what}`)
   if (referencedClient === client) {
     if (referencedClock >= clock) {
       throw new MalformedFrame(`struct ${client}:${clock} has its ${what} at ${client}:${referencedClock}, not before itself`)
@@ -342,6 +363,8 @@ function readDeleteSet(reader: FrameReader, held: HeldClocks | undefined, depend
       if (end > MAX_CLOCK && !(held && end <= held.heldClock(client))) {
         throw new MalformedFrame(`delete range ${client}:${clock} of length ${length} passes clock ${MAX_CLOCK}`)
       }
+      dependencies?.refuseSplitPair(client, clock, `delete range ${client}:${clock}`)
+      dependencies?.refuseSplitPair(client, end, `delete range ${client}:${clock}`)
       // Deleting what the document does not hold waits for it, as the structs above do.
       dependencies?.refer(client, end - 1)
       previousEnd = end

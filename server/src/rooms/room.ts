@@ -494,10 +494,25 @@ class DocumentClocks implements HeldDocument {
     return Y.getState(this.doc.store, client)
   }
 
+  isInsideSurrogatePair(client: number, boundary: number): boolean {
+    const structs = this.doc.store.clients.get(client)
+    if (!structs || boundary <= 0 || boundary >= Y.getState(this.doc.store, client)) return false
+    const struct = structs[Y.findIndexSS(structs, boundary)]
+    if (!(struct instanceof Y.Item) || !(struct.content instanceof Y.ContentString)) return false
+    const offset = boundary - struct.id.clock
+    // At an item's start the pair would span two items, which Yjs never leaves whole.
+    if (offset === 0) return false
+    const text = struct.content.str
+    return isHighSurrogate(text.charCodeAt(offset - 1)) && isLowSurrogate(text.charCodeAt(offset))
+  }
+
   clientCount(): number {
     return this.doc.store.clients.size
   }
 }
+
+const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff
 
 /** Yjs threw while applying an update; the sender is refused with `refusal`. */
 class PoisonedDocument extends Error {
