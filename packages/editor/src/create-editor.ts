@@ -23,6 +23,7 @@ import { OfflineCopy } from './offline-copy.js'
 import { PresenceWatcher, renderPresence, type Person } from './presence.js'
 import { ReconnectSchedule } from './reconnect.js'
 import { SaveTracker } from './save-tracker.js'
+import { richContent } from './rich-content.js'
 import { renderStatus, sameStatus, type EditorStatus, type StatusElements } from './status.js'
 import { handleStoredAcks, ledgerWebSocket } from './stored-acks.js'
 import { useEditorStyles } from './styles.js'
@@ -224,7 +225,8 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   })
   renderPresence(dom.presence, presence.people)
 
-  const toolbar = toolbarPlugin(dom.toolbar)
+  const rich = richContent(dom.toolbar, { webSocketUrl: url, room, token: options.token }, window)
+  const toolbar = toolbarPlugin(dom.toolbar, [rich.toolbarGroup])
   // What the editor shows of a document holding content it cannot show: read from a copy, since
   // y-prosemirror deletes what it cannot read; nothing here writes to the shared document.
   const readOnlyState = () => EditorState.create({ schema, doc: readableCopy(doc), plugins: [toolbar.plugin] })
@@ -251,6 +253,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
         yCursorPlugin(awareness, { cursorBuilder: buildCursor, selectionBuilder: buildSelection }),
         yUndoPlugin(),
         markdownInputRules(),
+        ...rich.plugins,
         ...editorKeymaps(toolbar.openLinkEditor),
         dropCursor(),
         gapCursor(),
@@ -299,6 +302,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
       unknownContent.destroy()
       fragment.unobserveDeep(showChangesReadOnly)
       view.destroy()
+      rich.destroy()
       // Tells the others we left (awareness removal), closes the socket, clears the provider's intervals.
       provider.destroy()
       awareness.destroy()

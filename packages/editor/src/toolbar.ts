@@ -18,7 +18,7 @@ import { shortcuts } from './keymap.js'
 
 const { nodes, marks } = schema
 
-interface ToolbarItem {
+export interface ToolbarItem {
   /** Also the button's `data-command`, for styling and tests. */
   name: string
   label: string
@@ -46,7 +46,7 @@ const heading = (level: number): ToolbarItem => ({
   isActive: (state) => isTextblockActive(state, nodes.heading!, { level }),
 })
 
-function toolbarGroups(openLinkEditor: Command): ToolbarItem[][] {
+function toolbarGroups(openLinkEditor: Command, extraGroups: ToolbarItem[][]): ToolbarItem[][] {
   return [
     [
       { name: 'strong', label: 'Bold', content: '<b>B</b>', shortcut: shortcuts.strong, run: toggleStrong, isActive: (s) => isMarkActive(s, marks.strong!) },
@@ -63,6 +63,7 @@ function toolbarGroups(openLinkEditor: Command): ToolbarItem[][] {
       { name: 'code_block', label: 'Code block', content: icons.codeBlock, shortcut: shortcuts.codeBlock, run: toggleCodeBlock, isActive: (s) => isTextblockActive(s, nodes.code_block!) },
       { name: 'horizontal_rule', label: 'Divider', content: icons.horizontalRule, run: insertHorizontalRule },
     ],
+    ...extraGroups,
     [
       { name: 'undo', label: 'Undo your last change', content: icons.undo, shortcut: shortcuts.undo, run: undoCommand },
       { name: 'redo', label: 'Redo', content: icons.redo, shortcut: shortcuts.redo, run: redoCommand },
@@ -86,11 +87,12 @@ class ToolbarView {
     private readonly view: EditorView,
     private readonly container: HTMLElement,
     private readonly linkEditorHost: { open: Command },
+    extraGroups: ToolbarItem[][],
   ) {
     const document = container.ownerDocument
     container.setAttribute('role', 'toolbar')
     container.setAttribute('aria-label', 'Formatting')
-    for (const group of toolbarGroups(linkEditorHost.open)) {
+    for (const group of toolbarGroups(linkEditorHost.open, extraGroups)) {
       const groupElement = document.createElement('div')
       groupElement.className = 'ortak-toolbar-group'
       for (const item of group) {
@@ -217,10 +219,10 @@ class ToolbarView {
 }
 
 /**
- * The toolbar plugin, rendering into `container`; the returned `openLinkEditor`
- * command (bound to Mod-k) opens its link form.
+ * The toolbar plugin, rendering into `container` (with `extraGroups` after the block buttons); the returned
+ * `openLinkEditor` command (bound to Mod-k) opens its link form.
  */
-export function toolbarPlugin(container: HTMLElement): { plugin: Plugin; openLinkEditor: Command } {
+export function toolbarPlugin(container: HTMLElement, extraGroups: ToolbarItem[][] = []): { plugin: Plugin; openLinkEditor: Command } {
   let toolbar: ToolbarView | null = null
   const host = {
     open: ((state, dispatch) => {
@@ -231,7 +233,7 @@ export function toolbarPlugin(container: HTMLElement): { plugin: Plugin; openLin
   }
   const plugin = new Plugin({
     view: (view) => {
-      toolbar = new ToolbarView(view, container, host)
+      toolbar = new ToolbarView(view, container, host, extraGroups)
       return {
         update: () => toolbar?.update(),
         destroy: () => {
