@@ -9,10 +9,11 @@ import { keymap } from 'prosemirror-keymap'
 import type { Node } from 'prosemirror-model'
 import { Plugin, TextSelection, type Command, type EditorState, type Transaction } from 'prosemirror-state'
 import {
-  addColumnAfter, addColumnBefore, addRowAfter, addRowBefore, columnResizing, deleteColumn, deleteRow, deleteTable,
-  goToNextCell, isInTable, mergeCells, splitCell, tableEditing, toggleHeaderRow,
+  addColumnAfter, addColumnBefore, addRowAfter, addRowBefore, CellSelection, columnResizing, deleteColumn, deleteRow,
+  deleteTable, goToNextCell, isInTable, mergeCells, splitCell, tableEditing, TableMap, toggleHeader,
 } from 'prosemirror-tables'
 import type { EditorView } from 'prosemirror-view'
+import { ySyncPluginKey } from 'y-prosemirror'
 
 const { nodes } = schema
 
@@ -48,16 +49,21 @@ export function insertTable(rows = 3, columns = 3): Command {
     if (state.selection.$from.parent.type.spec.code) return false
     if (dispatch) {
       const tr = state.tr.replaceSelectionWith(createTable(rows, columns, true))
-      // replaceSelectionWith leaves the selection after the table: the caret goes to the first table from where it was.
-      const start = tr.doc.resolve(tr.mapping.map(state.selection.from, -1))
-      let firstCell = -1
-      tr.doc.nodesBetween(start.pos, tr.doc.content.size, (node, pos) => {
-        if (firstCell >= 0) return false
+      // replaceSelectionWith leaves the selection after the table: the new table is the first from where it was.
+      const start = tr.mapping.map(state.selection.from, -1)
+      let tablePos = -1
+      tr.doc.nodesBetween(start, tr.doc.content.size, (node, pos) => {
+        if (tablePos >= 0) return false
         // Inside a cell the search starts in the outer table, which is not the new one.
-        if (node.type === nodes.table && pos >= start.pos) firstCell = pos + 3
+        if (node.type === nodes.table && pos >= start) tablePos = pos
         return true
       })
-      if (firstCell >= 0) tr.setSelection(TextSelection.near(tr.doc.resolve(firstCell)))
+      if (tablePos >= 0) {
+        // A table last in its parent leaves nowhere to type after it: a paragraph follows it there.
+        const after = tablePos + tr.doc.nodeAt(tablePos)!.nodeSize
+        if (!tr.doc.resolve(after).nodeAfter) tr.insert(after, nodes.paragraph!.create())
+        tr.setSelection(TextSelection.near(tr.doc.resolve(tablePos + 3)))
+      }
       dispatch(tr.scrollIntoView())
     }
     return true
@@ -80,6 +86,61 @@ const nextCellOrNewRow: Command = (state, dispatch) => {
   return true
 }
 
+/** Where a cell selection is, in terms that survive a redraw: which table of the document, and which cells in it. */
+interface CellSelectionPlace {
+  tableIndex: number
+  anchor: { row: number; column: number }
+  head: { row: number; column: number }
+}
+
+/** The tables of `doc`, in document order, with the positions where their content starts. */
+function tablesOf(doc: Node): Array<{ node: Node; start: number }> {
+  const tables: Array<{ node: Node; start: number }> = []
+  doc.descendants((node, pos) => {
+    if (node.type === nodes.table) tables.push({ node, start: pos + 1 })
+    return true
+  })
+  return tables
+}
+
+function placeOf(doc: Node, selection: CellSelection): CellSelectionPlace | null {
+  const tableStart = selection.$anchorCell.start(-1)
+  const table = selection.$anchorCell.node(-1)
+  const map = TableMap.get(table)
+  const cellAt = (pos: number) => {
+    const { left, top } = map.findCell(pos - tableStart)
+    return { row: top, column: left }
+  }
+  const tableIndex = tablesOf(doc).findIndex((candidate) => candidate.start === tableStart)
+  return tableIndex < 0 ? null : { tableIndex, anchor: cellAt(selection.$anchorCell.pos), head: cellAt(selection.$headCell.pos) }
+}
+
+function cellSelectionAt(doc: Node, place: CellSelectionPlace): CellSelection | null {
+  const table = tablesOf(doc)[place.tableIndex]
+  if (!table) return null
+  const map = TableMap.get(table.node)
+  const fits = ({ row, column }: { row: number; column: number }) => row < map.height && column < map.width
+  if (!fits(place.anchor) || !fits(place.head)) return null
+  const at = ({ row, column }: { row: number; column: number }) => doc.resolve(table.start + map.positionAt(row, column, table.node))
+  return new CellSelection(at(place.anchor), at(place.head))
+}
+
+/**
+ * y-prosemirror redraws the document for every change from someone else and puts the selection back as a text
+ * selection from where its ends were, which it does not find again for ends between cells: a cell selection being
+ * made for a merge would fall apart whenever a collaborator types. It is put back on the same cells of the same
+ * table. Before tableEditing, which would make the text selection a caret first.
+ */
+const keepCellSelectionAcrossRemoteChanges = new Plugin({
+  appendTransaction(transactions, oldState, newState) {
+    if (!(oldState.selection instanceof CellSelection) || newState.selection instanceof CellSelection) return null
+    if (!transactions.some((tr) => (tr.getMeta(ySyncPluginKey) as { isChangeOrigin?: boolean } | undefined)?.isChangeOrigin)) return null
+    const place = placeOf(oldState.doc, oldState.selection)
+    const restored = place && cellSelectionAt(newState.doc, place)
+    return restored ? newState.tr.setSelection(restored) : null
+  },
+})
+
 /** The table menu's entries, in order: a name (the button's `data-table-command`), its label, and its command. */
 export const tableCommands: ReadonlyArray<{ name: keyof typeof tableMessages; run: Command }> = [
   { name: 'insertTable', run: insertTable() },
@@ -91,7 +152,8 @@ export const tableCommands: ReadonlyArray<{ name: keyof typeof tableMessages; ru
   { name: 'deleteColumn', run: deleteColumn },
   { name: 'mergeCells', run: mergeCells },
   { name: 'splitCell', run: splitCell },
-  { name: 'toggleHeaderRow', run: toggleHeaderRow },
+  // The first row, wherever the selection is (toggleHeaderRow would make the selected row one of headers).
+  { name: 'toggleHeaderRow', run: toggleHeader('row') },
   { name: 'deleteTable', run: deleteTable },
 ]
 
@@ -209,6 +271,7 @@ export function tablePlugins(menuAnchor: HTMLElement): { plugins: Plugin[]; togg
   return {
     // Column resizing before table editing, as prosemirror-tables asks: both handle mouse events on cells.
     plugins: [
+      keepCellSelectionAcrossRemoteChanges,
       columnResizing(),
       tableEditing(),
       keymap({ Tab: nextCellOrNewRow, 'Shift-Tab': goToNextCell(-1), [tableShortcut]: toggle(true) }),

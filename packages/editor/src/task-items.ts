@@ -10,7 +10,7 @@ import { schema } from '@ortak/schema'
 import { InputRule, inputRules } from 'prosemirror-inputrules'
 import { keymap } from 'prosemirror-keymap'
 import type { Node } from 'prosemirror-model'
-import { wrapInList } from 'prosemirror-schema-list'
+import { splitListItem, wrapInList } from 'prosemirror-schema-list'
 import { Plugin, type Command, type EditorState, type Transaction } from 'prosemirror-state'
 import type { EditorView, NodeView, ViewMutationRecord } from 'prosemirror-view'
 
@@ -74,6 +74,9 @@ export const toggleTaskList: Command = (state, dispatch) => {
   return true
 }
 
+/** Enter in a task item starts another task, not done yet. */
+const splitTaskItem: Command = (state, dispatch) => taskAt(state) !== null && splitListItem(nodes.list_item!, { checked: false })(state, dispatch)
+
 /** `[ ] ` or `[x] ` at the start of an ordinary list item's first paragraph. */
 const taskInputRule = new InputRule(/^\[([ xX]?)\]\s$/, (state, match, start, end) => {
   const $start = state.doc.resolve(start)
@@ -122,10 +125,14 @@ class ListItemView implements NodeView {
     this.checkbox.disabled = !this.view.editable
   }
 
+  // The box ticks itself as it is clicked, and the change of the attribute draws it the same way. Not prevented:
+  // a prevented click puts the box back as it was after this handler, undoing what the dispatch drew.
   private readonly onClick = (event: MouseEvent) => {
-    event.preventDefault()
     const pos = this.getPos()
-    if (pos === undefined || !this.view.editable) return
+    if (pos === undefined || !this.view.editable) {
+      event.preventDefault()
+      return
+    }
     this.view.dispatch(this.view.state.tr.setNodeAttribute(pos, 'checked', !this.node.attrs.checked))
   }
 
@@ -154,6 +161,6 @@ export function taskItemPlugins(): Plugin[] {
   return [
     new Plugin({ props: { nodeViews: { list_item: (node, view, getPos) => new ListItemView(node, view, getPos) } } }),
     inputRules({ rules: [taskInputRule] }),
-    keymap({ [taskShortcuts.toggleChecked]: toggleTaskChecked, [taskShortcuts.toggleTaskList]: toggleTaskList }),
+    keymap({ Enter: splitTaskItem, [taskShortcuts.toggleChecked]: toggleTaskChecked, [taskShortcuts.toggleTaskList]: toggleTaskList }),
   ]
 }

@@ -4,12 +4,13 @@
  * the demo app served by a real Ortak server process.
  */
 import fs from 'node:fs'
+import os from 'node:os'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
-import { afterAll, beforeAll } from 'vitest'
-import { spawnServer, tempDir, type ServerProcess } from '../../../server/test/helpers.js'
+import { afterAll, beforeAll, expect } from 'vitest'
+import { repoRoot, spawnServer, tempDir, type ServerProcess } from '../../../server/test/helpers.js'
 import type { EditorStatus } from '../src/index.js'
 import { builtWebAssets } from './web-assets.js'
 
@@ -269,4 +270,27 @@ export function bareEditorPage(scriptSrc: string, attributes: Record<string, str
 <script src="${scriptSrc}"></script>
 <ortak-editor${attributeText}></ortak-editor>
 </body></html>`
+}
+
+/**
+ * Both windows side by side, as one image. With UPDATE_SCREENSHOT=1 it
+ * replaces docs/`name` (shown in the README); otherwise it goes to a
+ * temporary file, so a test run leaves the tree unchanged.
+ */
+export async function saveSideBySideScreenshot(browser: Browser, a: UserPage, b: UserPage, name: string): Promise<void> {
+  // Let the carets blink into view and the toolbar state settle.
+  await a.page.waitForTimeout(200)
+  const shots = await Promise.all([a, b].map(async ({ page }) => (await page.screenshot()).toString('base64')))
+  const composer = await browser.newPage({ viewport: { width: 1824, height: 700 } })
+  await composer.setContent(`<body style="margin:0;padding:20px;display:flex;gap:24px;background:#d8dde5">${
+    shots.map((shot) => `<img style="width:888px;border-radius:10px;box-shadow:0 6px 24px rgba(0,0,0,.18)" src="data:image/png;base64,${shot}">`).join('')
+  }</body>`)
+  await composer.waitForFunction(() => [...document.images].every((img) => img.complete))
+  const file = process.env.UPDATE_SCREENSHOT === '1'
+    ? path.join(repoRoot, 'docs', name)
+    : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ortak-screenshot-')), name)
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  await composer.screenshot({ path: file, fullPage: true })
+  await composer.close()
+  expect(fs.statSync(file).size).toBeGreaterThan(10_000)
 }

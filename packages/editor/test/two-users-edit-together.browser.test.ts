@@ -2,13 +2,10 @@
  * Two people in two browsers, one document: what one types, formats and
  * undoes shows up at the other, with named carets and a presence list.
  */
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import type { Browser } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { repoRoot } from '../../../server/test/helpers.js'
-import { caretToEnd, caretToLineEdge, docJson, docText, moveCaret, openDemo, useServerAndBrowser, waitForText, type UserPage } from './browser.js'
+import {
+  caretToEnd, caretToLineEdge, docJson, docText, moveCaret, openDemo, saveSideBySideScreenshot, useServerAndBrowser, waitForText, type UserPage,
+} from './browser.js'
 
 // Real browsers on a busy machine: a whole scenario gets 90 s, each wait inside it 15 s.
 describe('two users in one document', { timeout: 90_000 }, () => {
@@ -90,7 +87,7 @@ describe('two users in one document', { timeout: 90_000 }, () => {
     await b.page.keyboard.type('Update the screenshots')
     await waitForText(a.page, 'B’s edit in A', (text) => text.endsWith('Record the demo video\nUpdate the screenshots'))
     await a.page.locator('.ProseMirror-yjs-cursor', { hasText: 'Bo' }).waitFor({ timeout: 10_000 })
-    await saveReadmeScreenshot(session.browser, a, b)
+    await saveSideBySideScreenshot(session.browser, a, b, 'screenshot.png')
 
     // A third person joins and leaves: everyone's list follows.
     const cy = await open('together', 'Cy')
@@ -180,26 +177,3 @@ describe('two users in one document', { timeout: 90_000 }, () => {
     expect(await page.locator('.ortak-link-form').isHidden()).toBe(true)
   })
 })
-
-/**
- * Both windows side by side, as one image. With UPDATE_SCREENSHOT=1 it
- * replaces docs/screenshot.png (shown in the README); otherwise it goes to a
- * temporary file, so a test run leaves the tree unchanged.
- */
-async function saveReadmeScreenshot(browser: Browser, a: UserPage, b: UserPage): Promise<void> {
-  // Let the carets blink into view and the toolbar state settle.
-  await a.page.waitForTimeout(200)
-  const shots = await Promise.all([a, b].map(async ({ page }) => (await page.screenshot()).toString('base64')))
-  const composer = await browser.newPage({ viewport: { width: 1824, height: 700 } })
-  await composer.setContent(`<body style="margin:0;padding:20px;display:flex;gap:24px;background:#d8dde5">${
-    shots.map((shot) => `<img style="width:888px;border-radius:10px;box-shadow:0 6px 24px rgba(0,0,0,.18)" src="data:image/png;base64,${shot}">`).join('')
-  }</body>`)
-  await composer.waitForFunction(() => [...document.images].every((img) => img.complete))
-  const file = process.env.UPDATE_SCREENSHOT === '1'
-    ? path.join(repoRoot, 'docs/screenshot.png')
-    : path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ortak-screenshot-')), 'screenshot.png')
-  fs.mkdirSync(path.dirname(file), { recursive: true })
-  await composer.screenshot({ path: file, fullPage: true })
-  await composer.close()
-  expect(fs.statSync(file).size).toBeGreaterThan(10_000)
-}
