@@ -6,24 +6,15 @@
  * becomes the document in the sample's .json, with headings, nested lists,
  * marks, links and tables, and nothing of the wrappers, styles or blank
  * lines around them. The same samples are pasted in Chromium by
- * pastes-rich-content.browser.test.ts.
+ * pastes-from-word-processors.browser.test.ts.
  */
-import fs from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { schema } from '@ortak/schema'
 import { EditorState } from 'prosemirror-state'
 import { tableEditing } from 'prosemirror-tables'
 import { EditorView } from 'prosemirror-view'
 import { describe, expect, it } from 'vitest'
 import { cleanPastedHtml, pastePlugin } from '../src/paste.js'
-
-const samplesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'paste-samples')
-export const pasteSamples = fs.readdirSync(samplesDir).filter((name) => name.endsWith('.html')).map((name) => ({
-  name: name.replace(/\.html$/, ''),
-  html: fs.readFileSync(path.join(samplesDir, name), 'utf8'),
-  expected: JSON.parse(fs.readFileSync(path.join(samplesDir, name.replace(/\.html$/, '.json')), 'utf8')) as Record<string, unknown>,
-}))
+import { pasteSamples } from './paste-samples.js'
 
 function pasteIntoEmptyEditor(html: string): Record<string, unknown> {
   // ProseMirror draws with the global document: the test runs in jsdom's (the comment at the top).
