@@ -16,17 +16,17 @@ export async function drawnPicture(page: Page, kind: 'chart' | 'tile', color = '
       context.fillStyle = color
       context.fillRect(0, 0, 64, 64)
     } else {
-      canvas.width = 480
-      canvas.height = 200
+      canvas.width = 360
+      canvas.height = 140
       context.fillStyle = '#f6f7f9'
-      context.fillRect(0, 0, 480, 200)
-      const weeks = [34, 52, 61, 88, 97, 130, 152, 171]
+      context.fillRect(0, 0, 360, 140)
+      const weeks = [22, 34, 40, 58, 64, 86, 100, 114]
       weeks.forEach((value, index) => {
         context.fillStyle = index === weeks.length - 1 ? '#c2255c' : color
-        context.fillRect(24 + index * 56, 180 - value, 40, value)
+        context.fillRect(20 + index * 42, 124 - value, 30, value)
       })
       context.fillStyle = '#5f6b7a'
-      context.fillRect(16, 180, 448, 2)
+      context.fillRect(12, 124, 336, 2)
     }
     return canvas.toDataURL('image/png').slice('data:image/png;base64,'.length)
   }, { kind, color })

@@ -56,9 +56,9 @@ const cell = (text: string, colspan = 1, header = false): CellShape => ({ text, 
 describe('tables and task lists edited by two people', { timeout: 120_000 }, () => {
   const session = useServerAndBrowser()
   /** Ada and Bo in `room`, Ada's caret at the end of the document. */
-  const openTwo = async (room: string) => {
-    const a = await openDemo(session.browser, session.server.url, room, 'Ada', { color: '#c2255c' })
-    const b = await openDemo(session.browser, session.server.url, room, 'Bo', { color: '#1971c2' })
+  const openTwo = async (room: string, viewport?: { width: number; height: number }) => {
+    const a = await openDemo(session.browser, session.server.url, room, 'Ada', { color: '#c2255c', viewport })
+    const b = await openDemo(session.browser, session.server.url, room, 'Bo', { color: '#1971c2', viewport })
     await caretToEnd(a.page)
     return { a, b }
   }
@@ -164,7 +164,7 @@ describe('tables and task lists edited by two people', { timeout: 120_000 }, () 
   })
 
   it('show a document with a table, a picture and a task list (the README screenshot)', async () => {
-    const { a, b } = await openTwo('rich')
+    const { a, b } = await openTwo('rich', { width: 900, height: 860 })
     await a.page.keyboard.type('# Launch review')
     await a.page.keyboard.press('Enter')
     await a.page.keyboard.type('Sign-ups per week since the beta opened:')
@@ -182,7 +182,6 @@ describe('tables and task lists edited by two people', { timeout: 120_000 }, () 
     }
     await a.page.locator('[data-command=table]').click()
     await caretToEnd(b.page)
-    await b.page.keyboard.press('Enter')
     await b.page.keyboard.type('- [x] Write the release notes')
     await b.page.keyboard.press('Enter')
     await b.page.keyboard.type('Record the demo')
