@@ -20,6 +20,7 @@ export const uploadMessages = {
   failed: 'Image not uploaded:',
   retry: 'Retry',
   remove: 'Remove',
+  noAddress: 'the server’s answer held no address for the file',
 }
 
 /** Where uploads go and how they are allowed in. */
@@ -32,7 +33,7 @@ export interface UploadTarget {
 
 type UploadState = 'uploading' | 'waiting' | 'failed'
 
-const RETRY = { initialDelayMs: 1_000, maxDelayMs: 30_000 }
+const RETRY = { initialDelayMs: 1_000, maxDelayMs: 10_000 }
 
 const uploadsKey = new PluginKey<DecorationSet>('ortak-image-uploads')
 
@@ -178,9 +179,10 @@ export class ImageUploads {
     this.inFlight.delete(upload)
     if (controller.signal.aborted) return
     if (response.status === 201) {
-      const { url } = await response.json() as { url: string }
+      const url = await response.json().then((body: { url?: unknown }) => body.url, () => undefined)
       this.attempts.delete(upload)
-      this.place(upload, url)
+      if (typeof url === 'string') this.place(upload, url)
+      else upload.show('failed', uploadMessages.noAddress)
     } else if (response.status >= 500 || response.status === 429) {
       // A passing state of the server (overloaded, restarting): the same bytes are worth sending again.
       this.wait(upload, true)

@@ -36,6 +36,24 @@ export function httpBaseOf(webSocketUrl: string): URL {
   return base
 }
 
+/**
+ * The address an <img> loads for an image's `src`: relative to the editor's server (`base`), and for that server's
+ * room files with `?token=` when there is a token (an <img> cannot send a header).
+ */
+export function shownImageSource(src: string, base: URL, token: string | undefined): string {
+  let url: URL
+  try {
+    url = new URL(src, base)
+  } catch {
+    return src
+  }
+  // Only this server's files get the token: it must not travel to the other sites a document shows pictures from.
+  if (token !== undefined && url.origin === base.origin && url.pathname.startsWith(new URL('api/rooms/', base).pathname)) {
+    url.searchParams.set('token', token)
+  }
+  return url.href
+}
+
 const isImageFile = (file: File) => file.type.startsWith('image/')
 
 /** The image files among `files`, as an array. */
@@ -93,18 +111,7 @@ export function imagePlugins(options: ImageOptions, window: Window): { plugins: 
     filesUrl: new URL(`api/rooms/${encodeURIComponent(options.room)}/files`, base).href,
     token: options.token,
   }, window)
-  const filesPath = new URL('api/rooms/', base).pathname
-  const shownSrc = (src: string): string => {
-    let url: URL
-    try {
-      url = new URL(src, base)
-    } catch {
-      return src
-    }
-    // Only this server's files get the token: it must not travel to other sites a document links pictures from.
-    if (options.token !== undefined && url.origin === base.origin && url.pathname.startsWith(filesPath)) url.searchParams.set('token', options.token)
-    return url.href
-  }
+  const shownSrc = (src: string) => shownImageSource(src, base, options.token)
 
   const uploadAtSelection = (view: EditorView, files: File[]) => {
     if (files.length === 0) return
@@ -152,10 +159,10 @@ export function imagePlugins(options: ImageOptions, window: Window): { plugins: 
       handleDrop: (view, event) => {
         const dropped = event.dataTransfer?.files
         if (!dropped || dropped.length === 0) return false
-        const files = imageFiles(dropped)
-        // A dropped file that is no picture is refused here rather than opened by the browser in place of the page.
+        // Every dropped file goes up, pictures or not: the server reads what each is, and the placeholder of one it
+        // refuses says why (rather than the browser opening the file in place of the page).
+        const files = [...dropped]
         event.preventDefault()
-        if (files.length === 0) return true
         const at = view.posAtCoords({ left: event.clientX, top: event.clientY })?.pos ?? view.state.selection.from
         for (const file of files) uploads.start(view, file, at)
         return true

@@ -42,14 +42,14 @@ export async function pasteImageFile(page: Page, bytes: Buffer, type = 'image/pn
   }, { base64: bytes.toString('base64'), type })
 }
 
-/** Drops `bytes` as an image file at the end of the editor's last paragraph in `page`. */
-export async function dropImageFile(page: Page, bytes: Buffer): Promise<void> {
-  await page.evaluate((base64) => {
+/** Drops `bytes` as a file (a PNG image unless `type` says otherwise) at the end of the editor's last paragraph in `page`. */
+export async function dropFile(page: Page, bytes: Buffer, type = 'image/png'): Promise<void> {
+  await page.evaluate(({ base64, type }) => {
     const data = new DataTransfer()
-    data.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], 'dropped.png', { type: 'image/png' }))
+    data.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], 'dropped', { type }))
     const blocks = window.ortak!.view.dom.querySelectorAll('p')
     const box = blocks[blocks.length - 1]!.getBoundingClientRect()
     const at = { clientX: box.right - 2, clientY: box.top + box.height / 2 }
     window.ortak!.view.dom.dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true, ...at }))
-  }, bytes.toString('base64'))
+  }, { base64: bytes.toString('base64'), type })
 }
