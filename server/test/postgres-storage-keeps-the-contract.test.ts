@@ -4,6 +4,7 @@ import * as Y from 'yjs'
 import { PostgresStorage } from '../src/storage/postgres.js'
 import { RoomDeletedError, StorageError } from '../src/storage/storage.js'
 import { itKeepsDeletedRoomsDeleted } from './deleted-rooms-stay-deleted.js'
+import { png, sha256 } from './pictures.js'
 import { itKeepsFilesWithTheirRooms } from './room-files-stay-with-their-rooms.js'
 import { adminQuery, createTestDatabase, probeScaleOutServices, type TestDatabase } from './scale-services.js'
 import { textUpdate } from './security-helpers.js'
@@ -183,9 +184,14 @@ describe.skipIf(!services.isAvailable)('PostgreSQL storage', () => {
         const loaded = await upgraded.load('kept')
         expect(loaded).toMatchObject({ logCount: 1, generation: 0 })
         expect(docOf(loaded.updates).getText('t').length).toBe('snapshot'.length + 'logged'.length)
+        // Files came later still: the database has their tables now.
+        const picture = { hash: sha256(png), mediaType: 'image/png', bytes: png }
+        await upgraded.files.putFile('kept', picture)
+        expect(await upgraded.files.getFile('kept', picture.hash)).toMatchObject({ mediaType: 'image/png' })
         await upgraded.delete('kept')
         await expect(upgraded.compact('kept', Y.mergeUpdates(loaded.updates), loaded.lastSeq, loaded.generation)).rejects.toThrow(RoomDeletedError)
         expect((await upgraded.load('kept')).updates).toEqual([])
+        expect(await upgraded.files.getFile('kept', picture.hash)).toBeNull()
       } finally {
         await upgraded.close()
       }

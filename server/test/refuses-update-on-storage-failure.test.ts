@@ -6,6 +6,7 @@ import { SqliteStorage } from '../src/storage/sqlite.js'
 import { databaseFile } from '../src/server.js'
 import { encodeUpdate } from '../src/protocol/messages.js'
 import { connectClient, rawSocket, synced, testWithServer, waitFor } from './helpers.js'
+import { png, sha256 } from './pictures.js'
 import { textUpdate } from './security-helpers.js'
 
 // The failing write is real: another connection to the database file installs a trigger that makes
@@ -64,5 +65,21 @@ describe('when storage fails', () => {
     for (const update of (await storage.load('outage')).updates) Y.applyUpdate(doc, update)
     await storage.close()
     expect(doc.getText('t').toString()).toBe('before;during outage;')
+  })
+
+  test('an upload is answered 503 naming the failure, nothing of it is kept, and the same upload succeeds once storage is back', async ({ server, db }) => {
+    // Files already in the database (the server created the tables when it opened it).
+    db.exec("CREATE TRIGGER fail_files BEFORE INSERT ON files BEGIN SELECT RAISE(ABORT, 'disk I/O error (simulated by trigger)'); END")
+    const upload = () => fetch(`${server.url}/api/rooms/pictures/files`, { method: 'POST', body: png })
+    const failed = await upload()
+    expect(failed.status).toBe(503)
+    expect(failed.headers.get('retry-after')).toBe('5')
+    expect(await failed.json()).toEqual({
+      status: 503, message: 'storage failed: SQLite could not store a file of room "pictures": disk I/O error (simulated by trigger)',
+    })
+    expect(db.prepare('SELECT count(*) AS n FROM room_files').get()).toEqual({ n: 0 })
+    db.exec('DROP TRIGGER fail_files')
+    expect((await upload()).status).toBe(201)
+    expect((await fetch(`${server.url}/api/rooms/pictures/files/${sha256(png)}`)).status).toBe(200)
   })
 })

@@ -23,6 +23,9 @@ export function itKeepsFilesWithTheirRooms(storage: () => Storage, storedFiles: 
     await s.files.putFile('album-a', picture)
     await s.files.putFile('album-b', picture)
     expect(await storedFiles()).toBe(before + 1)
+    // The same picture pasted in several places at once.
+    await Promise.all(['album-a', 'album-b', 'album-d', 'album-d'].map((room) => s.files.putFile(room, picture)))
+    expect(await storedFiles()).toBe(before + 1)
     const read = await s.files.getFile('album-b', picture.hash)
     expect(read).toMatchObject({ hash: picture.hash, mediaType: 'image/png' })
     expect(Buffer.from(read!.bytes).equals(Buffer.from(png))).toBe(true)

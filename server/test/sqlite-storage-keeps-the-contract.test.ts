@@ -6,6 +6,7 @@ import * as Y from 'yjs'
 import { SqliteStorage } from '../src/storage/sqlite.js'
 import { RoomDeletedError } from '../src/storage/storage.js'
 import { itKeepsDeletedRoomsDeleted } from './deleted-rooms-stay-deleted.js'
+import { png, sha256 } from './pictures.js'
 import { itKeepsFilesWithTheirRooms } from './room-files-stay-with-their-rooms.js'
 import { tempDir } from './helpers.js'
 
@@ -128,9 +129,14 @@ describe('SQLite storage', () => {
     const loaded = await storage.load('r')
     expect(loaded).toMatchObject({ logCount: 1, generation: 0 })
     expect(textOf(loaded.updates)).toBe('x0;x1;x2;')
+    // Files came later still: the file has their tables now.
+    const picture = { hash: sha256(png), mediaType: 'image/png', bytes: png }
+    await storage.files.putFile('r', picture)
+    expect(await storage.files.getFile('r', picture.hash)).toMatchObject({ mediaType: 'image/png' })
     await storage.delete('r')
     await expect(storage.compact('r', Y.mergeUpdates(loaded.updates), loaded.lastSeq, loaded.generation)).rejects.toThrow(RoomDeletedError)
     expect((await storage.load('r')).updates).toEqual([])
+    expect(await storage.files.getFile('r', picture.hash)).toBeNull()
   })
 
   it('gives a compacted log\'s pages back to the file system', async () => {

@@ -48,6 +48,7 @@ describe('two users in one document', { timeout: 90_000 }, () => {
     await a.page.keyboard.type('Record the demo video')
     await waitForText(b.page, 'the formatted blocks in B', (text) => text.endsWith('Record the demo video'))
 
+    // An ordinary item: `checked` null (a task item has true or false).
     const item = (text: string) => ({ type: 'list_item', attrs: { checked: null }, content: [{ type: 'paragraph', content: [{ type: 'text', text }] }] })
     expect(await docJson(b.page)).toEqual({
       type: 'doc',

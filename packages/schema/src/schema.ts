@@ -72,7 +72,7 @@ function checkedOf(li: HTMLElement): boolean | null {
 
 // A span is what prosemirror-tables lays a table's grid out by: a cell spanning millions of columns would hang every
 // editor that opens the document, so spans stop at a size no real table reaches.
-export const maxTableSpan = 1000
+const maxTableSpan = 1000
 
 const tableSpan = (name: string) => (value: unknown): void => {
   if (!(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= maxTableSpan)) {
