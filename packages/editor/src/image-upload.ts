@@ -1,9 +1,10 @@
 /**
  * Uploading pictures into the room's files. While a file uploads, a
  * placeholder shows where it goes: a widget decoration, local to this
- * editor and never part of the shared document, that ProseMirror maps
- * through every edit made meanwhile (here or by others), so typing around
- * it goes on as usual. When the server answers with the file's URL, an
+ * editor and never part of the shared document, that follows every edit
+ * made meanwhile (mapped through this editor's own, found again from its
+ * Yjs relative position after someone else's), so typing around it goes
+ * on as usual. When the server answers with the file's URL, an
  * image node takes the placeholder's place. Offline, or with the server
  * out of reach, the upload waits and tries again when the browser is back
  * online (or after a backoff while it says it is online); a refusal shows
@@ -12,6 +13,8 @@
 import { schema } from '@ortak/schema'
 import { Plugin, PluginKey, type EditorState, type Transaction } from 'prosemirror-state'
 import { Decoration, DecorationSet, type EditorView } from 'prosemirror-view'
+import { absolutePositionToRelativePosition, relativePositionToAbsolutePosition, ySyncPluginKey, type ProsemirrorBinding } from 'y-prosemirror'
+import type * as Y from 'yjs'
 
 /** Every string the uploads show, in one place (to move into the messages table). */
 export const uploadMessages = {
@@ -39,6 +42,27 @@ const uploadsKey = new PluginKey<DecorationSet>('ortak-image-uploads')
 
 type UploadsAction = { add: Upload; pos: number } | { remove: Upload }
 
+const bindingOf = (state: EditorState) => (ySyncPluginKey.getState(state) as { binding?: ProsemirrorBinding } | undefined)?.binding ?? null
+
+/**
+ * The placeholders after `tr`. ProseMirror maps them through local edits; a change from someone else comes from
+ * y-prosemirror as a replacement of the whole document, which no mapping survives, so each is put back where its
+ * Yjs relative position (taken when it was added) now is.
+ */
+function placeholdersAfter(tr: Transaction, set: DecorationSet, state: EditorState): DecorationSet {
+  const binding = bindingOf(state)
+  const isRemote = (tr.getMeta(ySyncPluginKey) as { isChangeOrigin?: boolean } | undefined)?.isChangeOrigin === true
+  if (!isRemote || !binding) return set.map(tr.mapping, tr.doc)
+  const placed = set.find().flatMap((decoration) => {
+    const upload = decoration.spec.upload as Upload
+    const pos = upload.anchor && relativePositionToAbsolutePosition(binding.doc, binding.type, upload.anchor, binding.mapping)
+    return typeof pos === 'number' && pos >= 0 && pos <= tr.doc.content.size ? [placeholder(upload, pos)] : []
+  })
+  return DecorationSet.create(tr.doc, placed)
+}
+
+const placeholder = (upload: Upload, pos: number) => Decoration.widget(pos, upload.element, { upload, side: -1 })
+
 /** One picture on its way to the server, and the placeholder that stands for it in the document. */
 class Upload {
   readonly element: HTMLElement
@@ -46,6 +70,8 @@ class Upload {
   private readonly preview: HTMLImageElement
   private readonly previewUrl: string
   state: UploadState = 'uploading'
+  /** Where the placeholder is in the Y.Doc, to find it again after a change from someone else. */
+  anchor: Y.RelativePosition | null = null
 
   constructor(readonly file: Blob, document: Document, actions: { retry(upload: Upload): void; remove(upload: Upload): void }) {
     this.element = document.createElement('span')
@@ -114,11 +140,11 @@ export class ImageUploads {
       key: uploadsKey,
       state: {
         init: () => DecorationSet.empty,
-        apply: (tr, set) => {
-          let next = set.map(tr.mapping, tr.doc)
+        apply: (tr, set, oldState) => {
+          let next = placeholdersAfter(tr, set, oldState)
           const action = tr.getMeta(uploadsKey) as UploadsAction | undefined
           if (action && 'add' in action) {
-            next = next.add(tr.doc, [Decoration.widget(action.pos, action.add.element, { upload: action.add, side: -1 })])
+            next = next.add(tr.doc, [placeholder(action.add, action.pos)])
           } else if (action) {
             next = next.remove(next.find(undefined, undefined, (spec) => spec.upload === action.remove))
           }
@@ -128,7 +154,7 @@ export class ImageUploads {
       props: { decorations: (state) => uploadsKey.getState(state) },
       view: (view) => {
         this.view = view
-        return { destroy: () => { this.view = null } }
+        return { update: () => this.takeAnchors(view.state), destroy: () => { this.view = null } }
       },
     })
     window.addEventListener('online', this.onOnline)
@@ -140,6 +166,19 @@ export class ImageUploads {
     this.unplaced.add(upload)
     view.dispatch(view.state.tr.setMeta(uploadsKey, { add: upload, pos } satisfies UploadsAction))
     void this.send(upload)
+  }
+
+  /**
+   * Takes each placeholder's place in the Y.Doc again after every change is drawn (y-prosemirror has written the
+   * change to the Y.Doc by then, its plugin coming first): taken once, a place at the end of a text would stay at
+   * its end while the text grew after the placeholder.
+   */
+  private takeAnchors(state: EditorState): void {
+    const binding = bindingOf(state)
+    if (!binding) return
+    for (const decoration of uploadsKey.getState(state)?.find() ?? []) {
+      ;(decoration.spec.upload as Upload).anchor = absolutePositionToRelativePosition(decoration.from, binding.type, binding.mapping)
+    }
   }
 
   /** The uploads whose placeholders are in the document, in document order (for tests and the status). */

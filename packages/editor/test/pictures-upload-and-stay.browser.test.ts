@@ -107,9 +107,13 @@ describe('pictures in a shared document', { timeout: 120_000 }, () => {
     await a.page.locator('.ortak-image-placeholder[data-state=waiting]').waitFor({ timeout: 10_000 })
     // Typing goes on around the placeholder, which is no part of the document.
     await a.page.keyboard.type(' and after')
-    await moveCaret(a.page, 'Home')
-    await a.page.keyboard.type('Just ')
-    expect(await docJson(a.page)).toEqual({ type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Just Before and after' }] }] })
+    expect(await docJson(a.page)).toEqual({ type: 'doc', content: [{ type: 'paragraph', content: [{ type: 'text', text: 'Before and after' }] }] })
+    // The other person types too; A hears of it as the connection comes back, with the upload (a change from
+    // someone else redraws the whole document in y-prosemirror, and the placeholder must come through it).
+    await b.page.locator('.ProseMirror').click()
+    await moveCaret(b.page, 'Control+Home')
+    await b.page.keyboard.type('Just ')
+    expect(await a.page.locator('.ortak-image-placeholder[data-state=waiting]').count()).toBe(1)
 
     await a.context.setOffline(false)
     const expected = {
