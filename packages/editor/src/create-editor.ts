@@ -28,6 +28,7 @@ import { PresenceWatcher, type Person } from './presence.js'
 import { PresenceList } from './presence-list.js'
 import { ReconnectSchedule } from './reconnect.js'
 import { SaveTracker } from './save-tracker.js'
+import { richContent } from './rich-content.js'
 import { renderStatus, sameStatus, type EditorMode, type EditorStatus, type StatusElements } from './status.js'
 import { handleStoredAcks, ledgerWebSocket } from './stored-acks.js'
 import { useEditorStyles } from './styles.js'
@@ -354,7 +355,9 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     awareness.setLocalStateField('user', user)
   }
 
-  const toolbar = toolbarPlugin(dom.toolbar, { buttons: toolbarChoice, messages })
+  // The token as it is now: getToken renews it, and uploads and pictures take the current one.
+  const rich = richContent(dom.toolbar, { webSocketUrl: url, room, get token() { return token } }, window)
+  const toolbar = toolbarPlugin(dom.toolbar, { buttons: toolbarChoice, messages, extraGroups: [rich.toolbarGroup] })
   // What the editor shows of a document holding content it cannot show: read from a copy, since
   // y-prosemirror deletes what it cannot read; nothing here writes to the shared document.
   const readOnlyState = () => EditorState.create({ schema, doc: readableCopy(doc), plugins: [toolbar.plugin] })
@@ -399,6 +402,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
         yCursorPlugin(awareness, cursorBuilders(messages)),
         yUndoPlugin(),
         markdownInputRules(),
+        ...rich.plugins,
         ...editorKeymaps(toolbar.openLinkEditor),
         dropCursor(),
         gapCursor(),
@@ -467,6 +471,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
       unknownContent.destroy()
       fragment.unobserveDeep(showChangesReadOnly)
       view.destroy()
+      rich.destroy()
       // Tells the others we left (awareness removal), closes the socket, clears the provider's intervals.
       provider.destroy()
       awareness.destroy()

@@ -23,7 +23,10 @@ const { nodes, marks } = schema
 /** The toolbar's buttons in their order; `toolbar: [...]` picks some of them by these names. */
 export const toolbarButtonNames = [
   'strong', 'em', 'strike', 'code', 'link', 'heading1', 'heading2', 'heading3',
-  'bullet_list', 'ordered_list', 'blockquote', 'code_block', 'horizontal_rule', 'undo', 'redo',
+  'bullet_list', 'ordered_list', 'blockquote', 'code_block', 'horizontal_rule',
+  // The blocks beyond text (rich-content.ts).
+  'table', 'image', 'image_description', 'task_list',
+  'undo', 'redo',
 ] as const
 export type ToolbarButtonName = (typeof toolbarButtonNames)[number]
 
@@ -43,7 +46,7 @@ export function checkToolbarChoice(choice: unknown): ToolbarChoice {
   return choice as ToolbarButtonName[]
 }
 
-interface ToolbarItem {
+export interface ToolbarItem {
   /** Also the button's `data-command`, for styling and tests. */
   name: ToolbarButtonName
   label: string
@@ -71,7 +74,7 @@ const heading = (level: 1 | 2 | 3, messages: Messages): ToolbarItem => ({
   isActive: (state) => isTextblockActive(state, nodes.heading!, { level }),
 })
 
-function toolbarGroups(openLinkEditor: Command, m: Messages): ToolbarItem[][] {
+function toolbarGroups(openLinkEditor: Command, m: Messages, extraGroups: readonly ToolbarItem[][]): ToolbarItem[][] {
   return [
     [
       { name: 'strong', label: m.bold, content: '<b>B</b>', shortcut: shortcuts.strong, run: toggleStrong, isActive: (s) => isMarkActive(s, marks.strong!) },
@@ -88,6 +91,7 @@ function toolbarGroups(openLinkEditor: Command, m: Messages): ToolbarItem[][] {
       { name: 'code_block', label: m.codeBlock, content: icons.codeBlock, shortcut: shortcuts.codeBlock, run: toggleCodeBlock, isActive: (s) => isTextblockActive(s, nodes.code_block!) },
       { name: 'horizontal_rule', label: m.divider, content: icons.horizontalRule, run: insertHorizontalRule },
     ],
+    ...extraGroups,
     [
       { name: 'undo', label: m.undo, content: icons.undo, shortcut: shortcuts.undo, run: undoCommand },
       { name: 'redo', label: m.redo, content: icons.redo, shortcut: shortcuts.redo, run: redoCommand },
@@ -106,6 +110,8 @@ function normalizeHref(text: string): string {
 export interface ToolbarSettings {
   buttons: ToolbarChoice
   messages: Messages
+  /** Groups of buttons after the block buttons (tables, pictures, tasks). */
+  extraGroups?: readonly ToolbarItem[][]
 }
 
 class ToolbarView {
@@ -130,7 +136,7 @@ class ToolbarView {
     const isShown = (item: ToolbarItem) => chosen === true || (chosen !== false && chosen.includes(item.name))
     container.setAttribute('role', 'toolbar')
     container.setAttribute('aria-label', messages.toolbar)
-    for (const group of toolbarGroups(linkEditorHost.open, messages)) {
+    for (const group of toolbarGroups(linkEditorHost.open, messages, settings.extraGroups ?? [])) {
       const items = group.filter(isShown)
       if (items.length === 0) continue
       const groupElement = document.createElement('div')

@@ -4,9 +4,9 @@
  * the demo app served by a real Ortak server process.
  */
 import fs from 'node:fs'
+import os from 'node:os'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
-import os from 'node:os'
 import path from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, expect } from 'vitest'
