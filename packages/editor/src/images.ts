@@ -129,6 +129,9 @@ export function imagePlugins(options: ImageOptions, window: Window): { plugins: 
       input.multiple = true
       input.hidden = true
       input.className = 'ortak-image-picker'
+      // Opened by the toolbar's Image button, never reached by itself; labelled for the tools that list every control.
+      input.setAttribute('aria-label', imageMessages.imageButton)
+      input.tabIndex = -1
       const onChange = () => {
         uploadAtSelection(view, imageFiles(input.files))
         input.value = ''
