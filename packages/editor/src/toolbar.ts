@@ -23,7 +23,7 @@ const { nodes, marks } = schema
 /** The toolbar's buttons in their order; `toolbar: [...]` picks some of them by these names. */
 export const toolbarButtonNames = [
   'strong', 'em', 'strike', 'code', 'link', 'heading1', 'heading2', 'heading3',
-  'bullet_list', 'ordered_list', 'blockquote', 'code_block', 'horizontal_rule', 'undo', 'redo',
+  'bullet_list', 'ordered_list', 'blockquote', 'code_block', 'horizontal_rule', 'undo', 'redo', 'history',
 ] as const
 export type ToolbarButtonName = (typeof toolbarButtonNames)[number]
 
@@ -51,6 +51,8 @@ interface ToolbarItem {
   shortcut?: string
   run: Command
   isActive?: (state: EditorState) => boolean
+  /** Opens something beside the text rather than changing it: enabled while reading, and keeps the focus it moves. */
+  isBesideTheText?: true
 }
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iP(hone|ad|od)/.test(navigator.platform)
@@ -71,7 +73,7 @@ const heading = (level: 1 | 2 | 3, messages: Messages): ToolbarItem => ({
   isActive: (state) => isTextblockActive(state, nodes.heading!, { level }),
 })
 
-function toolbarGroups(openLinkEditor: Command, m: Messages): ToolbarItem[][] {
+function toolbarGroups(openLinkEditor: Command, m: Messages, openHistory: (() => void) | undefined): ToolbarItem[][] {
   return [
     [
       { name: 'strong', label: m.bold, content: '<b>B</b>', shortcut: shortcuts.strong, run: toggleStrong, isActive: (s) => isMarkActive(s, marks.strong!) },
@@ -92,6 +94,12 @@ function toolbarGroups(openLinkEditor: Command, m: Messages): ToolbarItem[][] {
       { name: 'undo', label: m.undo, content: icons.undo, shortcut: shortcuts.undo, run: undoCommand },
       { name: 'redo', label: m.redo, content: icons.redo, shortcut: shortcuts.redo, run: redoCommand },
     ],
+    openHistory === undefined ? [] : [
+      { name: 'history', label: m.history, content: icons.history, isBesideTheText: true, run: (_state, dispatch) => {
+        if (dispatch) openHistory()
+        return true
+      } },
+    ],
   ]
 }
 
@@ -106,6 +114,8 @@ function normalizeHref(text: string): string {
 export interface ToolbarSettings {
   buttons: ToolbarChoice
   messages: Messages
+  /** Opens (or closes) the history panel; without it there is no History button. */
+  openHistory?: () => void
 }
 
 class ToolbarView {
@@ -130,7 +140,7 @@ class ToolbarView {
     const isShown = (item: ToolbarItem) => chosen === true || (chosen !== false && chosen.includes(item.name))
     container.setAttribute('role', 'toolbar')
     container.setAttribute('aria-label', messages.toolbar)
-    for (const group of toolbarGroups(linkEditorHost.open, messages)) {
+    for (const group of toolbarGroups(linkEditorHost.open, messages, settings.openHistory)) {
       const items = group.filter(isShown)
       if (items.length === 0) continue
       const groupElement = document.createElement('div')
@@ -178,7 +188,7 @@ class ToolbarView {
     const state = this.view.state
     for (const { item, button } of this.buttons) {
       if (item.isActive) button.setAttribute('aria-pressed', String(item.isActive(state)))
-      button.disabled = !this.view.editable || !item.run(state)
+      button.disabled = (!this.view.editable && !item.isBesideTheText) || !item.run(state)
     }
     // A disabled button cannot take the focus: the toolbar's one tab stop moves to one that can.
     const stop = this.buttons.find(({ button }) => button.tabIndex === 0)
@@ -218,7 +228,7 @@ class ToolbarView {
     if (!entry) return
     this.moveFocusTo(entry.button, false)
     entry.item.run(this.view.state, this.view.dispatch, this.view)
-    if (entry.item.name !== 'link') this.view.focus()
+    if (entry.item.name !== 'link' && !entry.item.isBesideTheText) this.view.focus()
   }
 
   private readonly onKeydown = (event: KeyboardEvent) => {
