@@ -8,7 +8,7 @@
 import type { EditorView } from 'prosemirror-view'
 import { fill, type Messages } from './messages.js'
 import { colouredAuthors, renderVersionDiff, unknownAuthorColor, type VersionDiff } from './version-diff.js'
-import { restoreVersion } from './version-restore.js'
+import { RestoreError, restoreVersion, STORE_TIMEOUT_MS } from './version-restore.js'
 import type { Version, VersionAuthor, VersionsClient } from './versions-client.js'
 
 export interface HistoryHost {
@@ -234,7 +234,7 @@ export class HistoryPanel {
       await this.reload()
       this.say(m.restored)
     } catch (error) {
-      this.fail(error)
+      this.fail(error instanceof RestoreError ? new Error(m.restoreNotRecorded) : error)
     }
   }
 
@@ -248,7 +248,7 @@ export class HistoryPanel {
     this.saveInput.removeAttribute('aria-invalid')
     try {
       // The server names what it has: what was typed here a moment ago must be stored first.
-      await this.host.whenStored(15_000)
+      if (!(await this.host.whenStored(STORE_TIMEOUT_MS))) throw new Error(this.host.messages.notStoredYet)
       await this.host.client.save(name)
       if (this.isDestroyed) return
       this.saveForm.hidden = true

@@ -81,6 +81,10 @@ export interface Messages {
   restored: string
   /** `{reason}`: what the server or the network said. */
   historyFailed: string
+  /** Why a version was not saved: changes made here have not reached the server. */
+  notStoredYet: string
+  /** A restore whose change is in the document (and can be undone) but has not reached the server to be recorded. */
+  restoreNotRecorded: string
 }
 
 export const english: Messages = {
@@ -139,6 +143,8 @@ export const english: Messages = {
   restoring: 'Restoring…',
   restored: 'Restored for everyone. Undo takes it back.',
   historyFailed: 'History: {reason}',
+  notStoredYet: 'your latest changes have not reached the server yet; try again once it says Saved',
+  restoreNotRecorded: 'the version is restored here, but it has not reached the server yet, so it is not recorded as a version',
 }
 
 export const turkish: Messages = {
@@ -197,6 +203,8 @@ export const turkish: Messages = {
   restoring: 'Geri yükleniyor…',
   restored: 'Herkes için geri yüklendi. Geri al ile geri alabilirsiniz.',
   historyFailed: 'Geçmiş: {reason}',
+  notStoredYet: 'son değişiklikleriniz henüz sunucuya ulaşmadı; Kaydedildi yazınca yeniden deneyin',
+  restoreNotRecorded: 'sürüm burada geri yüklendi, ama henüz sunucuya ulaşmadığı için sürüm olarak kaydedilmedi',
 }
 
 const shipped: Record<string, Messages> = { en: english, tr: turkish }

@@ -21,10 +21,10 @@ export interface RestoreHost {
   whenStored(timeoutMs: number): Promise<boolean>
 }
 
-/** How long the server may take to store the restoring change before the restore is reported as not recorded. */
-const STORE_TIMEOUT_MS = 15_000
+/** How long the server may take to store the changes made here before a restore or a save is reported as not done. */
+export const STORE_TIMEOUT_MS = 15_000
 
-/** Why a restore did not complete: the change may still be in the document (and undoable), unrecorded. */
+/** The restore is in the document here (and undoable) but the server has not stored it in time, so it is not recorded. */
 export class RestoreError extends Error {}
 
 export async function restoreVersion({ view, client, whenStored }: RestoreHost, version: Version): Promise<{ version: Version; changed: boolean }> {

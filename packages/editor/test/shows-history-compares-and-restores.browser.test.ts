@@ -130,6 +130,37 @@ describe('version history in the editor', { timeout: 90_000 }, () => {
     expect(await docText(ada.page)).toBe('from Ada and Ben')
   })
 
+  it('keeps the edits of someone offline during a restore, merged on top once they are back', async () => {
+    const room = 'history-offline'
+    const ada = await openDemo(session.browser, session.server.url, room, 'Ada')
+    const ben = await openDemo(session.browser, session.server.url, room, 'Ben')
+    users.push(ada, ben)
+    await caretToEnd(ada.page)
+    await ada.page.keyboard.type('Base text')
+    await waitForVersions(room, 1)
+    await ada.page.keyboard.type(' plus more')
+    await waitForText(ben.page, 'Ada’s second edit at Ben', (text) => text === 'Base text plus more')
+    await waitForVersions(room, 2)
+
+    // Ben's socket goes away (the provider's own disconnect), and he writes on.
+    await ben.page.evaluate(() => window.ortak!.provider.disconnect())
+    await caretToEnd(ben.page)
+    await ben.page.keyboard.press('Enter')
+    await ben.page.keyboard.type('Ben offline')
+
+    await openHistory(ada.page, 2)
+    await ada.page.locator('.ortak-history-item').nth(1).click()
+    await ada.page.locator('.ortak-history-diff .ortak-change').first().waitFor({ timeout: 10_000 })
+    await ada.page.locator('.ortak-history [data-action=restore]').click()
+    await ada.page.locator('.ortak-history-message', { hasText: 'Restored for everyone' }).waitFor({ timeout: 15_000 })
+    expect(await docText(ada.page)).toBe('Base text')
+
+    await ben.page.evaluate(() => window.ortak!.provider.connect())
+    const merged = 'Base text\nBen offline'
+    await waitForText(ada.page, 'Ben’s offline paragraph at Ada', (text) => text === merged)
+    await waitForText(ben.page, 'the restore at Ben, under his paragraph', (text) => text === merged)
+  })
+
   it('saves a named version and offers neither saving nor restoring while reading', async () => {
     const room = 'history-named'
     const ada = await openDemo(session.browser, session.server.url, room, 'Ada')
