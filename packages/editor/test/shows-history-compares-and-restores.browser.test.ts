@@ -67,14 +67,19 @@ describe('version history in the editor', { timeout: 90_000 }, () => {
     })
   }
 
-  it('lists versions with their authors, shows who inserted and deleted what, restores for everyone and undoes', async () => {
-    const room = 'history-two'
+  /** Ada and Ben in `room`, Ada's first words typed. */
+  async function adaWritesToBen(room: string, words: string): Promise<[UserPage, UserPage]> {
     const ada = await openDemo(session.browser, session.server.url, room, 'Ada')
     const ben = await openDemo(session.browser, session.server.url, room, 'Ben')
     users.push(ada, ben)
-
     await caretToEnd(ada.page)
-    await ada.page.keyboard.type('Hello from Ada')
+    await ada.page.keyboard.type(words)
+    return [ada, ben]
+  }
+
+  it('lists versions with their authors, shows who inserted and deleted what, restores for everyone and undoes', async () => {
+    const room = 'history-two'
+    const [ada, ben] = await adaWritesToBen(room, 'Hello from Ada')
     await waitForText(ben.page, 'Ada’s text at Ben', (text) => text === 'Hello from Ada')
     const [first] = await waitForVersions(room, 1)
     expect(first!.authors).toEqual([{ id: null, name: 'Ada', verified: false }])
@@ -132,11 +137,7 @@ describe('version history in the editor', { timeout: 90_000 }, () => {
 
   it('keeps the edits of someone offline during a restore, merged on top once they are back', async () => {
     const room = 'history-offline'
-    const ada = await openDemo(session.browser, session.server.url, room, 'Ada')
-    const ben = await openDemo(session.browser, session.server.url, room, 'Ben')
-    users.push(ada, ben)
-    await caretToEnd(ada.page)
-    await ada.page.keyboard.type('Base text')
+    const [ada, ben] = await adaWritesToBen(room, 'Base text')
     await waitForVersions(room, 1)
     await ada.page.keyboard.type(' plus more')
     await waitForText(ben.page, 'Ada’s second edit at Ben', (text) => text === 'Base text plus more')
