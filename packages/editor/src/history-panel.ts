@@ -76,6 +76,7 @@ export class HistoryPanel {
     this.detail = find('.ortak-history-version')
     this.diffMount = find('.ortak-history-diff')
     element.addEventListener('click', this.onClick)
+    element.addEventListener('keydown', this.onKeydown)
     this.saveForm.addEventListener('submit', this.onSave)
   }
 
@@ -275,6 +276,18 @@ export class HistoryPanel {
     if (version) void this.showVersion(version)
   }
 
+  private readonly onKeydown = (event: KeyboardEvent) => {
+    if (event.key !== 'Escape') return
+    event.preventDefault()
+    // Escape in the name field closes only the field; elsewhere in the panel, the panel, back to the text.
+    if (event.target === this.saveInput) {
+      this.saveForm.hidden = true
+      this.element.querySelector<HTMLElement>('[data-action=save]')!.focus()
+    } else {
+      this.close()
+    }
+  }
+
   private say(text: string): void {
     this.message.textContent = text
     this.message.classList.remove('ortak-history-error')
@@ -290,6 +303,7 @@ export class HistoryPanel {
     this.isDestroyed = true
     this.diff?.destroy()
     this.element.removeEventListener('click', this.onClick)
+    this.element.removeEventListener('keydown', this.onKeydown)
     this.saveForm.removeEventListener('submit', this.onSave)
     this.element.remove()
   }

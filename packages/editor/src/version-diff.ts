@@ -160,14 +160,18 @@ export function renderVersionDiff(
       }
     },
   })
-  isAwaitingRender = true
-  const binding = ySyncPluginKey.getState(view.state).binding as { renderSnapshot(later: Uint8Array, earlier: Uint8Array): void }
-  binding.renderSnapshot(Y.convertUpdateFormatV1ToV2(later), earlier ? Y.convertUpdateFormatV1ToV2(earlier) : Y.encodeStateAsUpdateV2(new Y.Doc()))
-  return isRendered.then(() => ({
-    view,
-    destroy() {
-      view.destroy()
-      scratch.destroy()
-    },
-  }))
+  const destroy = () => {
+    view.destroy()
+    scratch.destroy()
+  }
+  try {
+    isAwaitingRender = true
+    const binding = ySyncPluginKey.getState(view.state).binding as { renderSnapshot(later: Uint8Array, earlier: Uint8Array): void }
+    binding.renderSnapshot(Y.convertUpdateFormatV1ToV2(later), earlier ? Y.convertUpdateFormatV1ToV2(earlier) : Y.encodeStateAsUpdateV2(new Y.Doc()))
+  } catch (error) {
+    // An update that does not decode: nothing is left mounted.
+    destroy()
+    return Promise.reject(error)
+  }
+  return isRendered.then(() => ({ view, destroy }))
 }

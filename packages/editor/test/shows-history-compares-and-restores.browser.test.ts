@@ -181,6 +181,13 @@ describe('version history in the editor', { timeout: 90_000 }, () => {
     await ada.page.locator('.ortak-history [data-action=save]').click()
     await ada.page.keyboard.press('Enter')
     expect(await ada.page.locator('.ortak-history-save input').getAttribute('aria-invalid')).toBe('true')
+    // Escape closes the name field, then the panel, and the focus is back in the text.
+    await ada.page.keyboard.press('Escape')
+    expect(await ada.page.locator('.ortak-history-save').isVisible()).toBe(false)
+    await ada.page.keyboard.press('Escape')
+    expect(await ada.page.locator('.ortak-history').isVisible()).toBe(false)
+    expect(await ada.page.evaluate(() => document.activeElement?.classList.contains('ortak-surface'))).toBe(true)
+    await ada.page.locator('[data-command=history]').click()
 
     await ada.page.evaluate(() => window.ortak!.setMode('read'))
     await ada.page.locator('.ortak-history-item', { hasText: 'First draft' }).click()
