@@ -384,6 +384,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     view.updateState(readOnlyState())
     fragment.observeDeep(showChangesReadOnly)
     showMode()
+    history.modeChanged()
     statusMayHaveChanged()
   }
   let isViewMounted = false
