@@ -6,7 +6,7 @@
  */
 import type { Page } from 'playwright-core'
 import { afterEach, describe, expect, it } from 'vitest'
-import { caretToEnd, caretToLineEdge, docText, openDemo, saveScreenshot, useServerAndBrowser, waitForText, type UserPage } from './browser.js'
+import { caretToEnd, caretToLineEdge, docText, openDemo, saveScreenshot, seriousViolations, useServerAndBrowser, waitForText, type UserPage } from './browser.js'
 
 const IDLE_MS = 400
 
@@ -69,8 +69,9 @@ describe('version history in the editor', { timeout: 90_000 }, () => {
 
   /** Ada and Ben in `room`, Ada's first words typed. */
   async function adaWritesToBen(room: string, words: string): Promise<[UserPage, UserPage]> {
-    const ada = await openDemo(session.browser, session.server.url, room, 'Ada')
-    const ben = await openDemo(session.browser, session.server.url, room, 'Ben')
+    // Colours of their own (not picked at random), which carets label in white legibly.
+    const ada = await openDemo(session.browser, session.server.url, room, 'Ada', { color: '#c2255c' })
+    const ben = await openDemo(session.browser, session.server.url, room, 'Ben', { color: '#1971c2' })
     users.push(ada, ben)
     await caretToEnd(ada.page)
     await ada.page.keyboard.type(words)
@@ -113,6 +114,8 @@ describe('version history in the editor', { timeout: 90_000 }, () => {
     expect(firstDiff.changes).toEqual([['added', 'Hello from Ada', adaColour]])
     expect(adaColour).not.toBe(benColour)
     await saveScreenshot(session.browser, [ada.page, ben.page], 'history-diff.png')
+    // The open panel, its list and the diff are as accessible as the rest of the editor.
+    expect(await seriousViolations(ada.page)).toEqual([])
 
     // Looking at versions sends nothing: after the idle time there is still no new version, and both texts stand.
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS * 3))

@@ -6,28 +6,12 @@
  * critical on the demo page, light or dark, wide or phone-sized, in English
  * or Turkish.
  */
-import axe from 'axe-core'
 import type { Page } from 'playwright-core'
 import { describe, expect, it } from 'vitest'
-import { caretToEnd, openDemo, useServerAndBrowser } from './browser.js'
+import { caretToEnd, openDemo, seriousViolations, useServerAndBrowser } from './browser.js'
 
 const focused = (page: Page) => page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.command ?? document.activeElement?.className)
 const tabStops = (page: Page) => page.locator('.ortak-button[tabindex="0"]').evaluateAll((buttons) => buttons.map((b) => (b as HTMLElement).dataset.command))
-
-/** What axe-core finds serious or critical on `page`, as "rule: element" lines. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axe.source })
-  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .flatMap((violation) => violation.nodes.map((node) => `${violation.id}: ${node.target.join(' ')} (${node.failureSummary ?? ''})`)))
-  return violations
-}
-
-declare global {
-  interface Window {
-    axe: typeof axe
-  }
-}
 
 // Real browsers on a busy machine: a whole scenario gets 90 s, each wait inside it 15 s.
 describe('the editor by keyboard and screen reader', { timeout: 90_000 }, () => {
