@@ -38,6 +38,8 @@ test('records a version once editing pauses, with each editor as an author, and 
   const [second, older] = await listVersions(server.url, 'minutes')
   expect(second!.id).toBeGreaterThan(older!.id)
   expect(second!.authors.map((a) => a.name)).toEqual(['Ada'])
+  // Ada deleted before she inserted: her client id comes from the insertion (a deletion carries none).
+  expect(second!.clients).toEqual({ [String(ada.doc.clientID)]: 0 })
   // The first version still opens as it was, though the live room has collected what was deleted since.
   expect(await (await fetch(`${server.url}/api/rooms/minutes/versions/${first!.id}?format=text`)).text()).toBe('first line by Ada\nsecond line by Grace')
   expect(await (await fetch(`${server.url}/api/rooms/minutes/versions/${second!.id}?format=text`)).text()).toBe('line by Ada\nsecond line by Grace\nthird line')

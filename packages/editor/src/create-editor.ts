@@ -22,6 +22,7 @@ import { cursorBuilders } from './cursors.js'
 import { markdownInputRules } from './input-rules.js'
 import { editorKeymaps } from './keymap.js'
 import { OfflineCopy } from './offline-copy.js'
+import { HistoryPanel } from './history-panel.js'
 import { fill, languageShown, messagesFor, type Messages } from './messages.js'
 import { placeholderPlugin } from './placeholder.js'
 import { PresenceWatcher, type Person } from './presence.js'
@@ -35,6 +36,7 @@ import { useEditorStyles } from './styles.js'
 import { checkToolbarChoice, toolbarPlugin, type ToolbarChoice } from './toolbar.js'
 import { UnknownContentWatch } from './unknown-content-watch.js'
 import { checkUser, freeColor, randomUser, type User, type UserOptions } from './user.js'
+import { VersionsClient, versionsUrl } from './versions-client.js'
 
 export interface EditorOptions {
   /** The server's WebSocket endpoint for rooms, e.g. `wss://ortak.example.com/ws` (http(s) and relative URLs are converted). */
@@ -357,7 +359,20 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
 
   // The token as it is now: getToken renews it, and uploads and pictures take the current one.
   const rich = richContent(dom.toolbar, { webSocketUrl: url, room, get token() { return token } }, window)
-  const toolbar = toolbarPlugin(dom.toolbar, { buttons: toolbarChoice, messages, extraGroups: [rich.toolbarGroup] })
+  // Version history over the HTTP API of the same server, with the same token.
+  const history = new HistoryPanel(document, {
+    client: new VersionsClient(versionsUrl(url, room), {
+      token: () => token,
+      ...(options.getToken ? { renewToken: async () => useToken(await options.getToken!()) } : {}),
+    }),
+    messages, lang, view: () => view, isEditable: () => isEditable(),
+    whenStored: (timeoutMs) => whenStored(tracker, timeoutMs),
+  })
+  // In the bar, which stays in view while the page scrolls, below the toolbar and the status line.
+  dom.toolbar.parentElement!.append(history.element)
+  const toolbar = toolbarPlugin(dom.toolbar, {
+    buttons: toolbarChoice, messages, extraGroups: [rich.toolbarGroup], openHistory: () => history.toggle(),
+  })
   // What the editor shows of a document holding content it cannot show: read from a copy, since
   // y-prosemirror deletes what it cannot read; nothing here writes to the shared document.
   const readOnlyState = () => EditorState.create({ schema, doc: readableCopy(doc), plugins: [toolbar.plugin] })
@@ -374,6 +389,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
     view.updateState(readOnlyState())
     fragment.observeDeep(showChangesReadOnly)
     showMode()
+    history.modeChanged()
     statusMayHaveChanged()
   }
   let isViewMounted = false
@@ -390,6 +406,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   const showMode = () => void (dom.root.dataset.mode = isEditable() ? 'edit' : 'read')
   function modeMayHaveChanged() {
     showMode()
+    history.modeChanged()
     // The view reads `editable` again, and the toolbar (a plugin view) disables its buttons with it.
     if (isViewMounted) view.setProps({ editable: isEditable })
     statusMayHaveChanged()
@@ -470,6 +487,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
       presenceList.destroy()
       unknownContent.destroy()
       fragment.unobserveDeep(showChangesReadOnly)
+      history.destroy()
       view.destroy()
       rich.destroy()
       // Tells the others we left (awareness removal), closes the socket, clears the provider's intervals.
@@ -481,6 +499,22 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
       releaseStyles()
     },
   }
+}
+
+/** Resolves true once the server has stored every change made here, false after `timeoutMs` if it has not. */
+function whenStored(tracker: SaveTracker, timeoutMs: number): Promise<boolean> {
+  if (tracker.unsavedChanges === 0) return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const settle = (isStored: boolean) => {
+      clearTimeout(timer)
+      stop()
+      resolve(isStored)
+    }
+    const timer = setTimeout(() => settle(false), timeoutMs)
+    const stop = tracker.onChange(() => {
+      if (tracker.unsavedChanges === 0) settle(true)
+    })
+  })
 }
 
 /** The document as the schema reads it, from a copy of `doc`: y-prosemirror deletes what it cannot read. */

@@ -57,6 +57,34 @@ export interface Messages {
   documentLabel: string
   /** Shown in an empty document. */
   placeholder: string
+  /** The toolbar button that opens the version history, and the panel's name. */
+  history: string
+  saveVersion: string
+  /** The field "Save version…" asks the name in. */
+  versionName: string
+  saveVersionApply: string
+  closeHistory: string
+  olderVersions: string
+  loadingVersions: string
+  noVersions: string
+  /** A version kept by the server without a name. */
+  automaticVersion: string
+  /** A version that lists nobody's changes. */
+  noAuthors: string
+  /** `{name}`: an author's name that no token vouches for. */
+  unverifiedAuthor: string
+  /** The legend entry of deletions a version with several authors cannot attribute. */
+  deletedByUnknown: string
+  changesSince: string
+  restoreVersion: string
+  restoring: string
+  restored: string
+  /** `{reason}`: what the server or the network said. */
+  historyFailed: string
+  /** Why a version was not saved: changes made here have not reached the server. */
+  notStoredYet: string
+  /** A restore whose change is in the document (and can be undone) but has not reached the server to be recorded. */
+  restoreNotRecorded: string
 }
 
 export const english: Messages = {
@@ -98,6 +126,25 @@ export const english: Messages = {
   peopleInDocument: '{count} people in this document',
   documentLabel: 'Document {room}',
   placeholder: 'Start writing…',
+  history: 'History',
+  saveVersion: 'Save version…',
+  versionName: 'Version name',
+  saveVersionApply: 'Save',
+  closeHistory: 'Close',
+  olderVersions: 'Show older versions',
+  loadingVersions: 'Loading…',
+  noVersions: 'No versions yet: the server keeps one after each pause in editing.',
+  automaticVersion: 'Automatic version',
+  noAuthors: 'no changes by anyone named',
+  unverifiedAuthor: '{name} (unverified)',
+  deletedByUnknown: 'Deleted (author unknown)',
+  changesSince: 'Changes since the version before, in the colour of who made them.',
+  restoreVersion: 'Restore this version',
+  restoring: 'Restoring…',
+  restored: 'Restored for everyone. Undo takes it back.',
+  historyFailed: 'History: {reason}',
+  notStoredYet: 'your latest changes have not reached the server yet; try again once it says Saved',
+  restoreNotRecorded: 'the version is restored here, but it has not reached the server yet, so it is not recorded as a version',
 }
 
 export const turkish: Messages = {
@@ -139,6 +186,25 @@ export const turkish: Messages = {
   peopleInDocument: 'Bu belgede {count} kişi',
   documentLabel: 'Belge {room}',
   placeholder: 'Yazmaya başlayın…',
+  history: 'Geçmiş',
+  saveVersion: 'Sürümü kaydet…',
+  versionName: 'Sürüm adı',
+  saveVersionApply: 'Kaydet',
+  closeHistory: 'Kapat',
+  olderVersions: 'Daha eski sürümleri göster',
+  loadingVersions: 'Yükleniyor…',
+  noVersions: 'Henüz sürüm yok: sunucu düzenlemedeki her aradan sonra bir sürüm saklar.',
+  automaticVersion: 'Otomatik sürüm',
+  noAuthors: 'adı bilinen kimsenin değişikliği yok',
+  unverifiedAuthor: '{name} (doğrulanmamış)',
+  deletedByUnknown: 'Silinen (yazarı bilinmiyor)',
+  changesSince: 'Önceki sürümden bu yana değişiklikler, yapanın renginde.',
+  restoreVersion: 'Bu sürümü geri yükle',
+  restoring: 'Geri yükleniyor…',
+  restored: 'Herkes için geri yüklendi. Geri al ile geri alabilirsiniz.',
+  historyFailed: 'Geçmiş: {reason}',
+  notStoredYet: 'son değişiklikleriniz henüz sunucuya ulaşmadı; Kaydedildi yazınca yeniden deneyin',
+  restoreNotRecorded: 'sürüm burada geri yüklendi, ama henüz sunucuya ulaşmadığı için sürüm olarak kaydedilmedi',
 }
 
 const shipped: Record<string, Messages> = { en: english, tr: turkish }

@@ -26,7 +26,7 @@ export const toolbarButtonNames = [
   'bullet_list', 'ordered_list', 'blockquote', 'code_block', 'horizontal_rule',
   // The blocks beyond text (rich-content.ts).
   'table', 'image', 'image_description', 'task_list',
-  'undo', 'redo',
+  'undo', 'redo', 'history',
 ] as const
 export type ToolbarButtonName = (typeof toolbarButtonNames)[number]
 
@@ -54,6 +54,8 @@ export interface ToolbarItem {
   shortcut?: string
   run: Command
   isActive?: (state: EditorState) => boolean
+  /** Opens something beside the text rather than changing it: enabled while reading, and keeps the focus it moves. */
+  isBesideTheText?: true
 }
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iP(hone|ad|od)/.test(navigator.platform)
@@ -74,7 +76,7 @@ const heading = (level: 1 | 2 | 3, messages: Messages): ToolbarItem => ({
   isActive: (state) => isTextblockActive(state, nodes.heading!, { level }),
 })
 
-function toolbarGroups(openLinkEditor: Command, m: Messages, extraGroups: readonly ToolbarItem[][]): ToolbarItem[][] {
+function toolbarGroups(openLinkEditor: Command, m: Messages, extraGroups: readonly ToolbarItem[][], openHistory: (() => void) | undefined): ToolbarItem[][] {
   return [
     [
       { name: 'strong', label: m.bold, content: '<b>B</b>', shortcut: shortcuts.strong, run: toggleStrong, isActive: (s) => isMarkActive(s, marks.strong!) },
@@ -96,6 +98,12 @@ function toolbarGroups(openLinkEditor: Command, m: Messages, extraGroups: readon
       { name: 'undo', label: m.undo, content: icons.undo, shortcut: shortcuts.undo, run: undoCommand },
       { name: 'redo', label: m.redo, content: icons.redo, shortcut: shortcuts.redo, run: redoCommand },
     ],
+    openHistory === undefined ? [] : [
+      { name: 'history', label: m.history, content: icons.history, isBesideTheText: true, run: (_state, dispatch) => {
+        if (dispatch) openHistory()
+        return true
+      } },
+    ],
   ]
 }
 
@@ -112,6 +120,8 @@ export interface ToolbarSettings {
   messages: Messages
   /** Groups of buttons after the block buttons (tables, pictures, tasks). */
   extraGroups?: readonly ToolbarItem[][]
+  /** Opens (or closes) the history panel; without it there is no History button. */
+  openHistory?: () => void
 }
 
 class ToolbarView {
@@ -136,7 +146,7 @@ class ToolbarView {
     const isShown = (item: ToolbarItem) => chosen === true || (chosen !== false && chosen.includes(item.name))
     container.setAttribute('role', 'toolbar')
     container.setAttribute('aria-label', messages.toolbar)
-    for (const group of toolbarGroups(linkEditorHost.open, messages, settings.extraGroups ?? [])) {
+    for (const group of toolbarGroups(linkEditorHost.open, messages, settings.extraGroups ?? [], settings.openHistory)) {
       const items = group.filter(isShown)
       if (items.length === 0) continue
       const groupElement = document.createElement('div')
@@ -184,7 +194,7 @@ class ToolbarView {
     const state = this.view.state
     for (const { item, button } of this.buttons) {
       if (item.isActive) button.setAttribute('aria-pressed', String(item.isActive(state)))
-      button.disabled = !this.view.editable || !item.run(state)
+      button.disabled = (!this.view.editable && !item.isBesideTheText) || !item.run(state)
     }
     // A disabled button cannot take the focus: the toolbar's one tab stop moves to one that can.
     const stop = this.buttons.find(({ button }) => button.tabIndex === 0)
@@ -224,7 +234,7 @@ class ToolbarView {
     if (!entry) return
     this.moveFocusTo(entry.button, false)
     entry.item.run(this.view.state, this.view.dispatch, this.view)
-    if (entry.item.name !== 'link') this.view.focus()
+    if (entry.item.name !== 'link' && !entry.item.isBesideTheText) this.view.focus()
   }
 
   private readonly onKeydown = (event: KeyboardEvent) => {

@@ -8,6 +8,7 @@ import os from 'node:os'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
+import axe from 'axe-core'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, expect } from 'vitest'
 import { repoRoot, spawnServer, tempDir, type ServerProcess } from '../../../server/test/helpers.js'
@@ -314,4 +315,19 @@ export async function saveScreenshot(browser: Browser, pages: Page[], name: stri
   await composer.close()
   expect(fs.statSync(file).size).toBeGreaterThan(10_000)
   return file
+}
+
+/** What axe-core finds serious or critical on `page`, as "rule: element" lines. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axe.source })
+  const violations = await page.evaluate(async () => (await window.axe.run(document, { resultTypes: ['violations'] })).violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .flatMap((violation) => violation.nodes.map((node) => `${violation.id}: ${node.target.join(' ')} (${node.failureSummary ?? ''})`)))
+  return violations
+}
+
+declare global {
+  interface Window {
+    axe: typeof axe
+  }
 }

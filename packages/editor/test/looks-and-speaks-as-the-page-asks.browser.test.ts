@@ -102,7 +102,7 @@ describe('the editor as the page asks it to look and speak', { timeout: 90_000 }
     expect(await none.locator('.ortak-link-form').isVisible()).toBe(true)
 
     expect(await page.locator('ortak-editor[room="toolbar-wrong"]').textContent())
-      .toBe('ortak-editor: toolbar has no button "bold"; the buttons are strong, em, strike, code, link, heading1, heading2, heading3, bullet_list, ordered_list, blockquote, code_block, horizontal_rule, undo, redo')
+      .toBe('ortak-editor: toolbar has no button "bold"; the buttons are strong, em, strike, code, link, heading1, heading2, heading3, bullet_list, ordered_list, blockquote, code_block, horizontal_rule, table, image, image_description, task_list, undo, redo, history')
     expect(await page.locator('ortak-editor[room="theme-wrong"]').textContent()).toBe('ortak-editor: theme must be light, dark or auto, got "blue"')
     expect(consoleErrors.filter((text) => text.startsWith('<ortak-editor>: '))).toHaveLength(2)
     await context.close()

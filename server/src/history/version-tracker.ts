@@ -106,10 +106,11 @@ export class VersionTracker {
       const author = user ? { id: user.id, name: user.name, verified: true } : by
       editor = { author, connection, clients: new Set() }
       this.editors.set(key, editor)
-      // A client's Yjs client id stays the same while it is connected: its first update names it.
-      for (const client of Y.parseUpdateMeta(update).from.keys()) editor.clients.add(client)
       if (author) this.room.publishAuthor(author)
     }
+    // A client's Yjs client id stays the same while it is connected: its first update with insertions names it
+    // (an update that only deletes holds no structs, so a client that deletes first is named by a later one).
+    if (editor.clients.size === 0) for (const client of Y.parseUpdateMeta(update).from.keys()) editor.clients.add(client)
     // The client may announce its name after its first change.
     if (!editor.author && connection) this.learnName(editor, connection)
     this.changed()
