@@ -5,6 +5,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { Hono, type Context } from 'hono'
+import { cors } from 'hono/cors'
 import { upgradeWebSocket } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { serveStatic } from '@hono/node-server/serve-static'
@@ -102,6 +103,16 @@ export function createApp({
       ...(versions ? { versions: new RoomVersions(registry, storage, versions) } : {}),
     }))
   }
+  // An editor embedded in another site uploads pictures and reads the API with a bearer token, which a browser
+  // sends across origins only when the server says so. Tokens are not cookies: no request carries credentials by
+  // itself, so any origin may ask unless ALLOWED_ORIGINS names the ones that may.
+  app.use('/api/*', cors({
+    origin: allowedOrigins.length === 0 ? '*' : [...allowedOrigins],
+    allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'],
+    allowHeaders: ['Authorization', 'Content-Type', 'If-None-Match'],
+    exposeHeaders: ['Location', 'ETag', 'Retry-After'],
+    maxAge: 600,
+  }))
   app.all('/api/*', async (c) => (await (documentApi ??= loadDocumentApi())).fetch(c.req.raw, c.env))
 
   // URL normalisation turns `/ws/..` into `/`: an upgrade that ends up anywhere but /ws/<room> is refused.
