@@ -358,7 +358,7 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   }
 
   // The token as it is now: getToken renews it, and uploads and pictures take the current one.
-  const rich = richContent(dom.toolbar, { webSocketUrl: url, room, get token() { return token } }, window)
+  const rich = richContent(dom.toolbar, { webSocketUrl: url, room, messages, get token() { return token } }, window)
   // Version history over the HTTP API of the same server, with the same token.
   const history = new HistoryPanel(document, {
     client: new VersionsClient(versionsUrl(url, room), {

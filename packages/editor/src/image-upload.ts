@@ -15,17 +15,9 @@ import { Plugin, PluginKey, type EditorState, type Transaction } from 'prosemirr
 import { Decoration, DecorationSet, type EditorView } from 'prosemirror-view'
 import { absolutePositionToRelativePosition, relativePositionToAbsolutePosition, ySyncPluginKey, type ProsemirrorBinding } from 'y-prosemirror'
 import type * as Y from 'yjs'
+import type { Messages } from './messages.js'
 
 /** Every string the uploads show, in one place (to move into the messages table). */
-export const uploadMessages = {
-  uploading: 'Uploading image…',
-  waiting: 'Offline: the image uploads when the connection is back',
-  failed: 'Image not uploaded:',
-  retry: 'Retry',
-  remove: 'Remove',
-  noAddress: 'the server’s answer held no address for the file',
-}
-
 /** Where uploads go and how they are allowed in. */
 export interface UploadTarget {
   /** `POST` URL of the room's files (`…/api/rooms/<room>/files`). */
@@ -73,7 +65,7 @@ class Upload {
   /** Where the placeholder is in the Y.Doc, to find it again after a change from someone else. */
   anchor: Y.RelativePosition | null = null
 
-  constructor(readonly file: Blob, document: Document, actions: { retry(upload: Upload): void; remove(upload: Upload): void }) {
+  constructor(readonly file: Blob, document: Document, actions: { retry(upload: Upload): void; remove(upload: Upload): void }, private readonly messages: Messages) {
     this.element = document.createElement('span')
     this.element.className = 'ortak-image-placeholder'
     this.element.contentEditable = 'false'
@@ -89,7 +81,7 @@ class Upload {
       element.type = 'button'
       element.className = 'ortak-text-button'
       element.dataset.uploadAction = action
-      element.textContent = uploadMessages[action]
+      element.textContent = action === 'retry' ? messages.retryUpload : messages.removeUpload
       element.addEventListener('mousedown', (event) => event.preventDefault())
       element.addEventListener('click', () => actions[action](this))
       return element
@@ -101,7 +93,8 @@ class Upload {
   show(state: UploadState, reason = ''): void {
     this.state = state
     this.element.dataset.state = state
-    this.label.textContent = state === 'failed' ? `${uploadMessages.failed} ${reason}` : uploadMessages[state]
+    this.label.textContent = state === 'failed' ? `${this.messages.imageNotUploaded} ${reason}`
+      : state === 'waiting' ? this.messages.imageWaiting : this.messages.imageUploading
   }
 
   release(): void {
@@ -134,7 +127,7 @@ export class ImageUploads {
   private readonly unplaced = new Set<Upload>()
   private readonly window: Window
 
-  constructor(private readonly target: UploadTarget, window: Window) {
+  constructor(private readonly target: UploadTarget, window: Window, private readonly messages: Messages) {
     this.window = window
     this.plugin = new Plugin<DecorationSet>({
       key: uploadsKey,
@@ -162,7 +155,7 @@ export class ImageUploads {
 
   /** Starts uploading `file` to go at `pos` in the document of `view`. */
   start(view: EditorView, file: Blob, pos: number): void {
-    const upload = new Upload(file, view.dom.ownerDocument, { retry: (u) => void this.send(u), remove: (u) => this.drop(u) })
+    const upload = new Upload(file, view.dom.ownerDocument, { retry: (u) => void this.send(u), remove: (u) => this.drop(u) }, this.messages)
     this.unplaced.add(upload)
     view.dispatch(view.state.tr.setMeta(uploadsKey, { add: upload, pos } satisfies UploadsAction))
     void this.send(upload)
@@ -221,7 +214,7 @@ export class ImageUploads {
       const url = await response.json().then((body: { url?: unknown }) => body.url, () => undefined)
       this.attempts.delete(upload)
       if (typeof url === 'string') this.place(upload, url)
-      else upload.show('failed', uploadMessages.noAddress)
+      else upload.show('failed', this.messages.uploadHadNoAddress)
     } else if (response.status >= 500 || response.status === 429) {
       // A passing state of the server (overloaded, restarting): the same bytes are worth sending again.
       this.wait(upload, true)

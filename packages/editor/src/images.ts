@@ -11,19 +11,16 @@ import type { Node } from 'prosemirror-model'
 import { NodeSelection, Plugin, type Command } from 'prosemirror-state'
 import type { EditorView, NodeView } from 'prosemirror-view'
 import { ImageUploads } from './image-upload.js'
+import type { Messages } from './messages.js'
 
 /** Every string the images show, in one place (to move into the messages table). */
-export const imageMessages = {
-  imageButton: 'Insert image',
-  altButton: 'Image description',
-  altPrompt: 'Describe the picture for people who cannot see it:',
-}
-
 export interface ImageOptions {
   /** The server's WebSocket endpoint as the editor connects to it (`ws(s)://host/ws`). */
   webSocketUrl: string
   room: string
   token?: string
+  /** The words of the picker, the placeholders and the description prompt. */
+  messages: Messages
 }
 
 /** The server's HTTP address for a WebSocket endpoint: same host, http(s), without the `/ws` the rooms hang under. */
@@ -89,12 +86,12 @@ class ImageView implements NodeView {
 }
 
 /** Asks for the selected image's description (its alt text) and sets it; an empty answer removes it. */
-export const editImageDescription: Command = (state, dispatch, view) => {
+export const editImageDescription = (messages: Messages): Command => (state, dispatch, view) => {
   const selection = state.selection
   if (!(selection instanceof NodeSelection) || selection.node.type !== schema.nodes.image) return false
   if (!dispatch || !view) return true
   const window = view.dom.ownerDocument.defaultView!
-  const answer = window.prompt(imageMessages.altPrompt, (selection.node.attrs.alt as string | null) ?? '')
+  const answer = window.prompt(messages.imageDescriptionPrompt, (selection.node.attrs.alt as string | null) ?? '')
   if (answer === null) return true
   const alt = answer.trim()
   dispatch(view.state.tr.setNodeAttribute(selection.from, 'alt', alt === '' ? null : alt))
@@ -111,7 +108,7 @@ export function imagePlugins(options: ImageOptions, window: Window): { plugins: 
     filesUrl: new URL(`api/rooms/${encodeURIComponent(options.room)}/files`, base).href,
     // Read at each upload: an editor with getToken renews it.
     get token() { return options.token },
-  }, window)
+  }, window, options.messages)
   const shownSrc = (src: string) => shownImageSource(src, base, options.token)
 
   const uploadAtSelection = (view: EditorView, files: File[]) => {
@@ -130,7 +127,7 @@ export function imagePlugins(options: ImageOptions, window: Window): { plugins: 
       input.hidden = true
       input.className = 'ortak-image-picker'
       // Opened by the toolbar's Image button, never reached by itself; labelled for the tools that list every control.
-      input.setAttribute('aria-label', imageMessages.imageButton)
+      input.setAttribute('aria-label', options.messages.insertImage)
       input.tabIndex = -1
       const onChange = () => {
         uploadAtSelection(view, imageFiles(input.files))

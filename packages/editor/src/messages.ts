@@ -85,6 +85,34 @@ export interface Messages {
   notStoredYet: string
   /** A restore whose change is in the document (and can be undone) but has not reached the server to be recorded. */
   restoreNotRecorded: string
+  // Tables, pictures and task lists (tables.ts, images.ts, image-upload.ts, task-items.ts).
+  /** the toolbar button opening the table menu. */
+  table: string
+  tableActions: string
+  insertTable: string
+  addRowBefore: string
+  addRowAfter: string
+  addColumnBefore: string
+  addColumnAfter: string
+  deleteRow: string
+  deleteColumn: string
+  mergeCells: string
+  splitCell: string
+  toggleHeaderRow: string
+  deleteTable: string
+  insertImage: string
+  imageDescription: string
+  imageDescriptionPrompt: string
+  imageUploading: string
+  imageWaiting: string
+  /** followed by the reason. */
+  imageNotUploaded: string
+  retryUpload: string
+  removeUpload: string
+  uploadHadNoAddress: string
+  taskList: string
+  markDone: string
+  markNotDone: string
 }
 
 export const english: Messages = {
@@ -145,6 +173,31 @@ export const english: Messages = {
   historyFailed: 'History: {reason}',
   notStoredYet: 'your latest changes have not reached the server yet; try again once it says Saved',
   restoreNotRecorded: 'the version is restored here, but it has not reached the server yet, so it is not recorded as a version',
+  table: 'Table',
+  tableActions: 'Table actions',
+  insertTable: 'Insert table (3 × 3)',
+  addRowBefore: 'Add row above',
+  addRowAfter: 'Add row below',
+  addColumnBefore: 'Add column left',
+  addColumnAfter: 'Add column right',
+  deleteRow: 'Delete row',
+  deleteColumn: 'Delete column',
+  mergeCells: 'Merge cells',
+  splitCell: 'Split cell',
+  toggleHeaderRow: 'Header row on/off',
+  deleteTable: 'Delete table',
+  insertImage: 'Insert image',
+  imageDescription: 'Image description',
+  imageDescriptionPrompt: 'Describe the picture for people who cannot see it:',
+  imageUploading: 'Uploading image…',
+  imageWaiting: 'Offline: the image uploads when the connection is back',
+  imageNotUploaded: 'Image not uploaded:',
+  retryUpload: 'Retry',
+  removeUpload: 'Remove',
+  uploadHadNoAddress: 'the server’s answer held no address for the file',
+  taskList: 'Task list',
+  markDone: 'Mark as done',
+  markNotDone: 'Mark as not done',
 }
 
 export const turkish: Messages = {
@@ -205,6 +258,31 @@ export const turkish: Messages = {
   historyFailed: 'Geçmiş: {reason}',
   notStoredYet: 'son değişiklikleriniz henüz sunucuya ulaşmadı; Kaydedildi yazınca yeniden deneyin',
   restoreNotRecorded: 'sürüm burada geri yüklendi, ama henüz sunucuya ulaşmadığı için sürüm olarak kaydedilmedi',
+  table: 'Tablo',
+  tableActions: 'Tablo işlemleri',
+  insertTable: 'Tablo ekle (3 × 3)',
+  addRowBefore: 'Üste satır ekle',
+  addRowAfter: 'Alta satır ekle',
+  addColumnBefore: 'Sola sütun ekle',
+  addColumnAfter: 'Sağa sütun ekle',
+  deleteRow: 'Satırı sil',
+  deleteColumn: 'Sütunu sil',
+  mergeCells: 'Hücreleri birleştir',
+  splitCell: 'Hücreyi böl',
+  toggleHeaderRow: 'Başlık satırı aç/kapat',
+  deleteTable: 'Tabloyu sil',
+  insertImage: 'Resim ekle',
+  imageDescription: 'Resim açıklaması',
+  imageDescriptionPrompt: 'Resmi göremeyenler için anlatın:',
+  imageUploading: 'Resim yükleniyor…',
+  imageWaiting: 'Çevrimdışı: bağlantı gelince resim yüklenecek',
+  imageNotUploaded: 'Resim yüklenmedi:',
+  retryUpload: 'Yeniden dene',
+  removeUpload: 'Kaldır',
+  uploadHadNoAddress: 'sunucunun yanıtında dosyanın adresi yoktu',
+  taskList: 'Görev listesi',
+  markDone: 'Yapıldı olarak işaretle',
+  markNotDone: 'Yapılmadı olarak işaretle',
 }
 
 const shipped: Record<string, Messages> = { en: english, tr: turkish }

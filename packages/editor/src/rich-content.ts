@@ -3,10 +3,11 @@
  * task items and the cleaning of pasted HTML, with their toolbar group.
  */
 import type { Plugin } from 'prosemirror-state'
-import { editImageDescription, imageMessages, imagePlugins, type ImageOptions } from './images.js'
+import { editImageDescription, imagePlugins, type ImageOptions } from './images.js'
+import type { Messages } from './messages.js'
 import { pastePlugin } from './paste.js'
-import { tableMessages, tablePlugins, tableShortcut } from './tables.js'
-import { taskItemPlugins, taskMessages, taskShortcuts, toggleTaskList } from './task-items.js'
+import { tablePlugins, tableShortcut } from './tables.js'
+import { taskItemPlugins, taskShortcuts, toggleTaskList } from './task-items.js'
 import type { ToolbarItem } from './toolbar.js'
 
 const icon = (body: string) =>
@@ -28,15 +29,16 @@ export interface RichContent {
 
 /** The rich-content plugins of one editor; the table menu opens after `toolbarElement`. */
 export function richContent(toolbarElement: HTMLElement, images: ImageOptions, window: Window): RichContent {
-  const tables = tablePlugins(toolbarElement)
+  const messages: Messages = images.messages
+  const tables = tablePlugins(toolbarElement, messages)
   const pictures = imagePlugins(images, window)
   return {
-    plugins: [...tables.plugins, ...pictures.plugins, ...taskItemPlugins(), pastePlugin()],
+    plugins: [...tables.plugins, ...pictures.plugins, ...taskItemPlugins(messages), pastePlugin()],
     toolbarGroup: [
-      { name: 'table', label: tableMessages.tableButton, content: icons.table, shortcut: tableShortcut, run: tables.toggleMenu },
-      { name: 'image', label: imageMessages.imageButton, content: icons.image, run: pictures.pickImage },
-      { name: 'image_description', label: imageMessages.altButton, content: icons.imageDescription, run: editImageDescription },
-      { name: 'task_list', label: taskMessages.taskListButton, content: icons.taskList, shortcut: taskShortcuts.toggleTaskList, run: toggleTaskList },
+      { name: 'table', label: messages.table, content: icons.table, shortcut: tableShortcut, run: tables.toggleMenu },
+      { name: 'image', label: messages.insertImage, content: icons.image, run: pictures.pickImage },
+      { name: 'image_description', label: messages.imageDescription, content: icons.imageDescription, run: editImageDescription(messages) },
+      { name: 'task_list', label: messages.taskList, content: icons.taskList, shortcut: taskShortcuts.toggleTaskList, run: toggleTaskList },
     ],
     destroy: () => pictures.destroy(),
   }

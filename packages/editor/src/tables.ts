@@ -14,26 +14,11 @@ import {
 } from 'prosemirror-tables'
 import type { EditorView } from 'prosemirror-view'
 import { ySyncPluginKey } from 'y-prosemirror'
+import type { Messages } from './messages.js'
 
 const { nodes } = schema
 
 /** Every string the table features show, in one place (to move into the messages table). */
-export const tableMessages = {
-  tableButton: 'Table',
-  menuLabel: 'Table actions',
-  insertTable: 'Insert table (3 × 3)',
-  addRowBefore: 'Add row above',
-  addRowAfter: 'Add row below',
-  addColumnBefore: 'Add column left',
-  addColumnAfter: 'Add column right',
-  deleteRow: 'Delete row',
-  deleteColumn: 'Delete column',
-  mergeCells: 'Merge cells',
-  splitCell: 'Split cell',
-  toggleHeaderRow: 'Header row on/off',
-  deleteTable: 'Delete table',
-}
-
 export const tableShortcut = 'Mod-Alt-t'
 
 /** A table of `rows` by `columns` empty cells, the first row header cells when `hasHeaderRow`. */
@@ -141,8 +126,11 @@ const keepCellSelectionAcrossRemoteChanges = new Plugin({
   },
 })
 
+type TableCommandName = 'insertTable' | 'addRowBefore' | 'addRowAfter' | 'addColumnBefore' | 'addColumnAfter' | 'deleteRow'
+  | 'deleteColumn' | 'mergeCells' | 'splitCell' | 'toggleHeaderRow' | 'deleteTable'
+
 /** The table menu's entries, in order: a name (the button's `data-table-command`), its label, and its command. */
-export const tableCommands: ReadonlyArray<{ name: keyof typeof tableMessages; run: Command }> = [
+export const tableCommands: ReadonlyArray<{ name: TableCommandName; run: Command }> = [
   { name: 'insertTable', run: insertTable() },
   { name: 'addRowBefore', run: addRowBefore },
   { name: 'addRowAfter', run: addRowAfter },
@@ -165,12 +153,12 @@ class TableMenuView {
   readonly element: HTMLElement
   private readonly buttons: HTMLButtonElement[] = []
 
-  constructor(private readonly view: EditorView, anchor: HTMLElement) {
+  constructor(private readonly view: EditorView, anchor: HTMLElement, messages: Messages) {
     const document = anchor.ownerDocument
     this.element = document.createElement('div')
     this.element.className = 'ortak-table-menu'
     this.element.setAttribute('role', 'menu')
-    this.element.setAttribute('aria-label', tableMessages.menuLabel)
+    this.element.setAttribute('aria-label', messages.tableActions)
     this.element.hidden = true
     for (const { name } of tableCommands) {
       const button = document.createElement('button')
@@ -178,7 +166,7 @@ class TableMenuView {
       button.className = 'ortak-text-button'
       button.setAttribute('role', 'menuitem')
       button.dataset.tableCommand = name
-      button.textContent = tableMessages[name]
+      button.textContent = messages[name]
       button.tabIndex = -1
       this.buttons.push(button)
       this.element.append(button)
@@ -246,7 +234,7 @@ class TableMenuView {
  * The table plugins, with the menu shown after `menuAnchor`, and `toggleMenu`, the command of the toolbar's
  * Table button (and of Mod-Alt-t, which also puts the focus in the menu).
  */
-export function tablePlugins(menuAnchor: HTMLElement): { plugins: Plugin[]; toggleMenu: Command } {
+export function tablePlugins(menuAnchor: HTMLElement, messages: Messages): { plugins: Plugin[]; toggleMenu: Command } {
   let menu: TableMenuView | null = null
   const toggle = (shouldFocus: boolean): Command => (state: EditorState, dispatch) => {
     if (!menu) return false
@@ -258,7 +246,7 @@ export function tablePlugins(menuAnchor: HTMLElement): { plugins: Plugin[]; togg
   }
   const menuPlugin = new Plugin({
     view: (view) => {
-      menu = new TableMenuView(view, menuAnchor)
+      menu = new TableMenuView(view, menuAnchor, messages)
       return {
         update: () => menu?.update(),
         destroy: () => {

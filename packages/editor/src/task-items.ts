@@ -13,16 +13,11 @@ import type { Node } from 'prosemirror-model'
 import { splitListItem, wrapInList } from 'prosemirror-schema-list'
 import { Plugin, type Command, type EditorState, type Transaction } from 'prosemirror-state'
 import type { EditorView, NodeView, ViewMutationRecord } from 'prosemirror-view'
+import type { Messages } from './messages.js'
 
 const { nodes } = schema
 
 /** Every string the task items show, in one place (to move into the messages table). */
-export const taskMessages = {
-  taskListButton: 'Task list',
-  markDone: 'Mark as done',
-  markNotDone: 'Mark as not done',
-}
-
 export const taskShortcuts = { toggleTaskList: 'Mod-Shift-x', toggleChecked: 'Mod-Enter' } as const
 
 /** The task item holding the selection's start (the innermost, in nested lists), with its position. */
@@ -92,7 +87,7 @@ class ListItemView implements NodeView {
   readonly contentDOM: HTMLElement
   private readonly checkbox: HTMLInputElement | null = null
 
-  constructor(private node: Node, private readonly view: EditorView, private readonly getPos: () => number | undefined) {
+  constructor(private node: Node, private readonly view: EditorView, private readonly getPos: () => number | undefined, private readonly messages: Messages) {
     const document = view.dom.ownerDocument
     this.dom = document.createElement('li')
     if (node.attrs.checked === null) {
@@ -121,7 +116,7 @@ class ListItemView implements NodeView {
     this.dom.dataset.checked = String(checked)
     if (!this.checkbox) return
     this.checkbox.checked = checked
-    this.checkbox.setAttribute('aria-label', checked ? taskMessages.markNotDone : taskMessages.markDone)
+    this.checkbox.setAttribute('aria-label', checked ? this.messages.markNotDone : this.messages.markDone)
     this.checkbox.disabled = !this.view.editable
   }
 
@@ -157,9 +152,9 @@ class ListItemView implements NodeView {
 }
 
 /** The task item plugins: the checkbox node view, `[ ] ` and `[x] `, and the shortcuts. */
-export function taskItemPlugins(): Plugin[] {
+export function taskItemPlugins(messages: Messages): Plugin[] {
   return [
-    new Plugin({ props: { nodeViews: { list_item: (node, view, getPos) => new ListItemView(node, view, getPos) } } }),
+    new Plugin({ props: { nodeViews: { list_item: (node, view, getPos) => new ListItemView(node, view, getPos, messages) } } }),
     inputRules({ rules: [taskInputRule] }),
     keymap({ Enter: splitTaskItem, [taskShortcuts.toggleChecked]: toggleTaskChecked, [taskShortcuts.toggleTaskList]: toggleTaskList }),
   ]
