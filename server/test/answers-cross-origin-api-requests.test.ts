@@ -3,22 +3,18 @@
  * uploads pictures with a bearer token: the browser asks the server first (a CORS preflight) and sends the
  * upload only if the answer allows that origin and the Authorization header.
  */
-import { afterEach, expect, it } from 'vitest'
-import { startServer, type TestServer } from './helpers.js'
+import { expect } from 'vitest'
+import { testWithServer, type TestServer } from './helpers.js'
 
-let server: TestServer | undefined
-afterEach(async () => {
-  await server?.close()
-  server = undefined
-})
+const anyOrigin = testWithServer()
+const listedOrigins = testWithServer({ allowedOrigins: ['https://app.example.com'] })
 
 const preflight = (s: TestServer, origin: string) => fetch(`${s.url}/api/rooms/notes/files`, {
   method: 'OPTIONS',
   headers: { Origin: origin, 'Access-Control-Request-Method': 'POST', 'Access-Control-Request-Headers': 'authorization' },
 })
 
-it('allows any origin to send its token to the API when ALLOWED_ORIGINS is not set', async () => {
-  server = await startServer()
+anyOrigin('allows any origin to send its token to the API when ALLOWED_ORIGINS is not set', async ({ server }) => {
   const answer = await preflight(server, 'https://app.example.com')
   expect(answer.status).toBe(204)
   expect(answer.headers.get('access-control-allow-origin')).toBe('*')
@@ -30,8 +26,7 @@ it('allows any origin to send its token to the API when ALLOWED_ORIGINS is not s
   expect(upload.headers.get('access-control-allow-origin')).toBe('*')
 })
 
-it('allows only the listed origins when ALLOWED_ORIGINS is set', async () => {
-  server = await startServer({ allowedOrigins: ['https://app.example.com'] })
+listedOrigins('allows only the listed origins when ALLOWED_ORIGINS is set', async ({ server }) => {
   const listed = await preflight(server, 'https://app.example.com')
   expect(listed.headers.get('access-control-allow-origin')).toBe('https://app.example.com')
   const other = await preflight(server, 'https://evil.example')

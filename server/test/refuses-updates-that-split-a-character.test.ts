@@ -7,18 +7,12 @@
  * server refuses such updates, which no editor sends (carets and
  * deletions sit between characters).
  */
-import { afterEach, expect, it } from 'vitest'
+import { expect } from 'vitest'
 import * as Y from 'yjs'
 import { encodeUpdate } from '../src/protocol/messages.js'
-import { connectClient, rawSocket, startServer, synced, waitFor, type TestClient, type TestServer } from './helpers.js'
+import { rawSocket, synced, testWithServer, waitFor } from './helpers.js'
 
-let server: TestServer | undefined
-const clients: TestClient[] = []
-afterEach(async () => {
-  for (const client of clients.splice(0)) client.destroy()
-  await server?.close()
-  server = undefined
-})
+const test = testWithServer()
 
 const EMOJI_TEXT = 'a\u{1F600}b'
 
@@ -31,17 +25,15 @@ function splittingUpdate(room: Y.Doc, edit: (text: Y.Text) => void): Uint8Array 
   return Y.encodeStateAsUpdate(hostile, before)
 }
 
-it.each([
+test.for([
   ['an insert between the halves of an emoji', (text: Y.Text) => text.insert(2, 'x')],
   ['a deletion starting between the halves of an emoji', (text: Y.Text) => text.delete(2, 2)],
   ['a deletion ending between the halves of an emoji', (text: Y.Text) => text.delete(0, 2)],
-])('refuses %s with 1007, and the room keeps the emoji whole', async (_, edit) => {
-  server = await startServer()
-  const writer = connectClient(server.wsUrl, 'emoji')
-  clients.push(writer)
+] as const)('refuses %s with 1007, and the room keeps the emoji whole', async ([, edit], { server, connect }) => {
+  const writer = connect('emoji')
   await synced(writer)
   writer.doc.getText('t').insert(0, EMOJI_TEXT)
-  await waitFor('the text to be stored', async () => (await server!.server.storage.load('emoji')).updates.length > 0)
+  await waitFor('the text to be stored', async () => (await server.server.storage.load('emoji')).updates.length > 0)
 
   const raw = await rawSocket(server.wsUrl, 'emoji')
   raw.ws.send(encodeUpdate(splittingUpdate(writer.doc, edit)))
@@ -50,8 +42,7 @@ it.each([
   expect(closed.reason).toMatch(/splits the surrogate pair/)
 
   // What the room serves and what it stores both hold the emoji, unbroken.
-  const reader = connectClient(server.wsUrl, 'emoji')
-  clients.push(reader)
+  const reader = connect('emoji')
   await synced(reader)
   expect(reader.doc.getText('t').toString()).toBe(EMOJI_TEXT)
   const stored = new Y.Doc()
@@ -59,11 +50,9 @@ it.each([
   expect(stored.getText('t').toString()).toBe(EMOJI_TEXT)
 })
 
-it('takes edits beside the emoji, before and after it', async () => {
-  server = await startServer()
-  const writer = connectClient(server.wsUrl, 'emoji')
-  const other = connectClient(server.wsUrl, 'emoji')
-  clients.push(writer, other)
+test('takes edits beside the emoji, before and after it', async ({ connect }) => {
+  const writer = connect('emoji')
+  const other = connect('emoji')
   await Promise.all([synced(writer), synced(other)])
   writer.doc.getText('t').insert(0, EMOJI_TEXT)
   await waitFor('the other to see the emoji', () => other.doc.getText('t').toString() === EMOJI_TEXT)
