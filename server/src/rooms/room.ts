@@ -22,6 +22,8 @@ import type { PendingAppend, WriteBatcher } from '../storage/write-batcher.js'
 import type { Connection } from './connection.js'
 import type { RoomBus } from './room-bus.js'
 import { addsNothingNew } from './adds-nothing-new.js'
+import { newPartOf } from './new-part.js'
+import { clocksBefore, impossiblePlacement } from './integration-check.js'
 import { RoomLoader } from './room-loader.js'
 import { RoomPresence, type PresenceRoom } from './room-presence.js'
 import { StoredLog, type CompactionOptions } from './stored-log.js'
@@ -272,7 +274,7 @@ export class Room implements PresenceRoom {
         return undefined
       }
     }
-    return this.apply(item.update, item.connection)
+    return this.apply(item, item.connection)
   }
 
   /**
@@ -288,14 +290,15 @@ export class Room implements PresenceRoom {
     if (this.state !== 'ready') return Promise.reject(new Error(`room "${this.name}" is not loaded`))
     if (isEmptyUpdate(update)) return Promise.resolve()
     if (missing) return Promise.reject(missingDependencies(missing))
-    const problem = this.apply(update, null, by)
+    const write: PendingWrite = { update, frame: null }
+    const problem = this.apply(write, null, by)
     if (problem instanceof PoisonedDocument) {
       this.hooks.onDocumentPoisoned(this, problem)
       return Promise.reject(problem.refusal)
     }
     if (problem) return Promise.reject(problem)
     return new Promise((resolve, reject) => {
-      this.persistThenBroadcast(update, encodeUpdate(update), null, 0, (error) => (error ? reject(error) : resolve()))
+      this.persistThenBroadcast(write.update, encodeUpdate(write.update), null, 0, (error) => (error ? reject(error) : resolve()))
     })
   }
 
@@ -304,14 +307,27 @@ export class Room implements PresenceRoom {
    * update-admission.ts); returns why it was refused (nothing changed),
    * null, or PoisonedDocument if Yjs threw (something may have changed).
    */
-  private apply(update: Uint8Array, origin: Connection | null, by: VersionAuthor | null = null): ProtocolError | PoisonedDocument | null {
+  private apply(write: PendingWrite, origin: Connection | null, by: VersionAuthor | null = null): ProtocolError | PoisonedDocument | null {
+    // What is stored, relayed and counted is what the document lacked, nothing it held already (new-part.ts).
+    const update = newPartOf(this.doc, write.update)
+    if (update !== write.update) {
+      write.update = update
+      write.frame = null
+    }
     const refusal = updateRefusal(update, this.doc, this.storedLog.documentBytes, this.options)
     if (refusal) return refusal
+    let misplaced: string | null = null
     try {
-      Y.applyUpdate(this.doc, update, origin)
+      // Checked inside the transaction that integrates it, before Yjs merges its items (integration-check.ts).
+      Y.transact(this.doc, () => {
+        const before = clocksBefore(this.doc, update)
+        Y.applyUpdate(this.doc, update, origin)
+        misplaced = impossiblePlacement(this.doc, before)
+      }, origin)
     } catch (error) {
       return new PoisonedDocument(error as Error)
     }
+    if (misplaced) return new PoisonedDocument(new Error(misplaced), `update places items where their writer could not have: ${misplaced}`)
     this.storedLog.applied(update.byteLength)
     // The one place the history hears of changes and who made them: the connection's token, or the API's caller.
     this.history?.applied(update, origin, by)
@@ -472,13 +488,18 @@ function missingDependencies({ client, clock }: MissingClock): ProtocolError {
   return new ProtocolError(CLOSE_MISSING_DEPENDENCIES, `this update depends on changes the room never received (client ${client} up to clock ${clock})`)
 }
 
-/** An update received from a connection, waiting for the end of the turn to be applied. */
-interface ReceivedUpdate {
-  connection: Connection
+/** An update on its way to be applied and stored: `apply` cuts it to what the document lacks, and drops the frame it no longer matches. */
+interface PendingWrite {
   update: Uint8Array
+  /** The update message as received, forwarded as it is when the update was not cut. */
+  frame: Uint8Array | null
+}
+
+/** An update received from a connection, waiting for the end of the turn to be applied. */
+interface ReceivedUpdate extends PendingWrite {
+  connection: Connection
   /** What the update depends on that the document lacked when it was checked. */
   missing: MissingClock | null
-  frame: Uint8Array | null
   index: number
   /** Sent after the connection's sync step 2. */
   isAfterAnswer: boolean
@@ -514,13 +535,17 @@ class DocumentClocks implements HeldDocument {
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff
 const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff
 
-/** Yjs threw while applying an update; the sender is refused with `refusal`. */
+/**
+ * Applying an update left the document in a state nothing stored can
+ * rebuild: Yjs threw partway, or placed items whose claimed neighbours
+ * cannot be true. The room is reloaded; the sender is refused with `refusal`.
+ */
 class PoisonedDocument extends Error {
   readonly refusal: ProtocolError
 
-  constructor(cause: Error) {
-    super(`Yjs threw while applying an update: ${cause.message}`, { cause })
-    this.refusal = new ProtocolError(CLOSE_INVALID_PAYLOAD, `update rejected by Yjs: ${cause.message}`)
+  constructor(cause: Error, refusal = `update rejected by Yjs: ${cause.message}`) {
+    super(refusal, { cause })
+    this.refusal = new ProtocolError(CLOSE_INVALID_PAYLOAD, refusal)
   }
 }
 
