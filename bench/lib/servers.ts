@@ -93,14 +93,19 @@ export interface StartOptions {
   nodeFlags?: string[]
   /** Ortak's client limits: 'lifted' by ORTAK_LIMIT_FLAGS (the default), or its own 'default' ones. */
   limits?: 'lifted' | 'default'
+  /** Ortak with VERSION_HISTORY=off, to measure what history costs (history-off.ts). */
+  isHistoryOff?: boolean
+  /** Where Ortak serves its web app from; by default it serves none (a folder that does not exist). */
+  editorDir?: string
 }
 
 export async function startServer(kind: ServerKind, options: StartOptions): Promise<ServerHandle> {
-  const { dataDir, port = 0, nodeFlags = [], limits = 'lifted' } = options
+  const { dataDir, port = 0, nodeFlags = [], limits = 'lifted', isHistoryOff = false, editorDir = path.join(dataDir, 'no-editor') } = options
+  if (kind !== 'ortak' && (isHistoryOff || options.editorDir !== undefined)) throw new RangeError(`isHistoryOff and editorDir are Ortak's settings, not ${kind}'s`)
   fs.mkdirSync(dataDir, { recursive: true })
   const common = ['--import', probe]
   const [script, args, env] = {
-    ortak: ['server/bin/ortak.js', ['serve', '--port', String(port), '--data', dataDir, ...(limits === 'lifted' ? ORTAK_LIMIT_FLAGS : [])], { EDITOR_DIR: path.join(dataDir, 'no-editor') }],
+    ortak: ['server/bin/ortak.js', ['serve', '--port', String(port), '--data', dataDir, ...(limits === 'lifted' ? ORTAK_LIMIT_FLAGS : [])], { EDITOR_DIR: editorDir, ...(isHistoryOff ? { VERSION_HISTORY: 'off' } : {}) }],
     reference: ['bench/lib/reference-server.mjs', [], { HOST: '127.0.0.1', PORT: String(port), YPERSISTENCE: dataDir }],
     hocuspocus: ['bench/lib/hocuspocus-server.mjs', [], { HOST: '127.0.0.1', PORT: String(port), DATA: dataDir }],
   }[kind] as [string, string[], Record<string, string>]

@@ -10,12 +10,26 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 import * as Y from 'yjs'
 import * as encoding from 'lib0/encoding'
+import { documentFragmentName } from '@ortak/schema'
 import { repoRoot } from './servers.js'
 
 export const TRACE_FILE = process.env.BENCH_TRACE ?? path.resolve(repoRoot, '../shared/traces/automerge-paper.json.gz')
 export const TRACE_ROOT = 't'
 /** The writer's Yjs client id, fixed so cached frames and checks agree across runs. */
 export const TRACE_CLIENT_ID = 4242
+
+/**
+ * Where the trace's text is typed: the Y.Text TRACE_ROOT (what the stock
+ * clients of most scenarios read), or one paragraph of the editor's
+ * document (documentFragmentName), for what an editor shows.
+ */
+export type TraceShape = 'text' | 'paragraph'
+
+/** The text of a document the trace was typed into as a paragraph. */
+export function paragraphText(doc: Y.Doc): string {
+  const paragraph = doc.getXmlFragment(documentFragmentName).get(0) as Y.XmlElement | undefined
+  return paragraph?.get(0)?.toString() ?? ''
+}
 
 interface TraceJson {
   endContent: string
@@ -39,10 +53,11 @@ function readTrace(): TraceJson {
   return parsed
 }
 
-function cacheFile(count: number, transactionsPerFrame: number): string {
+function cacheFile(count: number, transactionsPerFrame: number, shape: TraceShape): string {
   const stat = fs.statSync(TRACE_FILE)
   const grouping = transactionsPerFrame === 1 ? '' : `-by${transactionsPerFrame}`
-  return path.join(os.tmpdir(), 'ortak-bench', `trace-${count}${grouping}-${stat.size}-${Math.floor(stat.mtimeMs)}-v1.bin`)
+  const shaped = shape === 'text' ? '' : `-${shape}`
+  return path.join(os.tmpdir(), 'ortak-bench', `trace-${count}${grouping}${shaped}-${stat.size}-${Math.floor(stat.mtimeMs)}-v1.bin`)
 }
 
 /**
@@ -51,18 +66,28 @@ function cacheFile(count: number, transactionsPerFrame: number): string {
  * holding that many trace transactions: a document that arrived in a few
  * large saves rather than keystroke by keystroke.
  */
-export function loadTrace(count: number, transactionsPerFrame = 1): EncodedTrace {
-  const file = cacheFile(count, transactionsPerFrame)
-  if (!fs.existsSync(file)) writeCache(file, encode(count, transactionsPerFrame))
+export function loadTrace(count: number, transactionsPerFrame = 1, shape: TraceShape = 'text'): EncodedTrace {
+  const file = cacheFile(count, transactionsPerFrame, shape)
+  if (!fs.existsSync(file)) writeCache(file, encode(count, transactionsPerFrame, shape))
   return readCache(file)
 }
 
-function encode(count: number, transactionsPerFrame: number): EncodedTrace {
+/** The Y.Text or XmlText the trace is typed into; a paragraph is made by the first frame, with its first edits. */
+function typedText(doc: Y.Doc, shape: TraceShape): Y.Text {
+  if (shape === 'text') return doc.getText(TRACE_ROOT)
+  const paragraph = new Y.XmlElement('paragraph')
+  const text = new Y.XmlText()
+  paragraph.insert(0, [text])
+  doc.getXmlFragment(documentFragmentName).insert(0, [paragraph])
+  return text
+}
+
+function encode(count: number, transactionsPerFrame: number, shape: TraceShape): EncodedTrace {
   const trace = readTrace()
   if (count > trace.txns.length) throw new RangeError(`the trace has ${trace.txns.length} transactions, not ${count}`)
   const doc = new Y.Doc()
   doc.clientID = TRACE_CLIENT_ID
-  const text = doc.getText(TRACE_ROOT)
+  let text!: Y.Text
   const frames: Uint8Array[] = []
   doc.on('update', (update: Uint8Array) => {
     const encoder = encoding.createEncoder()
@@ -73,6 +98,7 @@ function encode(count: number, transactionsPerFrame: number): EncodedTrace {
   })
   for (let first = 0; first < count; first += transactionsPerFrame) {
     doc.transact(() => {
+      if (first === 0) text = typedText(doc, shape)
       for (let i = first; i < Math.min(count, first + transactionsPerFrame); i++) {
         for (const [position, deleteCount, inserted] of trace.txns[i]!.patches) {
           if (deleteCount > 0) text.delete(position, deleteCount)

@@ -4,10 +4,12 @@
  * every other client of its room (p50, p99, max), and convergence. The
  * clients run in two processes, so that the clients' own Yjs work (50
  * documents applying 12,000 updates a second) does not saturate one core
- * and become what is measured.
+ * and become what is measured. Ortak runs twice, the second time with its
+ * version history off (history-off.ts).
  */
-import { type BenchContext, freshDir, orderFor } from '../lib/context.js'
+import { type BenchContext, freshDir } from '../lib/context.js'
 import { type Report, spawnDriver } from '../lib/driver.js'
+import { addHistoryCost, figureRecorder, runsWithHistoryOff } from '../lib/history-off.js'
 import { ScenarioResult } from '../lib/results.js'
 import { startServer } from '../lib/servers.js'
 import { max, quantile } from '../lib/stats.js'
@@ -17,6 +19,8 @@ const LAYOUTS = [
   { rooms: 1, perRoom: 50 },
 ] as const
 const CLIENT_PROCESSES = 2
+/** The figures also measured with Ortak's history off, for what history costs. */
+const COMPARED = LAYOUTS.flatMap(({ rooms, perRoom }) => [`${rooms}x${perRoom} latency p50`, `${rooms}x${perRoom} latency p99`])
 
 interface FanoutReport extends Report {
   editsEach: number
@@ -36,8 +40,12 @@ export async function runFanout(context: BenchContext): Promise<ScenarioResult> 
     layouts: LAYOUTS.map((l) => `${l.rooms}x${l.perRoom}`), rate, durationMs, warmupMs, repetitions, clientProcesses: CLIENT_PROCESSES,
   })
   for (let repetition = 0; repetition < repetitions; repetition++) {
-    for (const kind of orderFor(context, repetition)) {
-      const server = await startServer(kind, { dataDir: freshDir(context, `fanout-${kind}`), nodeFlags: context.nodeFlags(kind) })
+    for (const run of runsWithHistoryOff(context, repetition)) {
+      const { kind, isHistoryOff } = run
+      const add = figureRecorder(result, run, COMPARED)
+      const server = await startServer(kind, {
+        dataDir: freshDir(context, `fanout-${kind}${isHistoryOff ? '-history-off' : ''}`), nodeFlags: context.nodeFlags(kind), isHistoryOff,
+      })
       try {
         for (const layout of LAYOUTS) {
           const label = `${layout.rooms}x${layout.perRoom}`
@@ -57,13 +65,13 @@ export async function runFanout(context: BenchContext): Promise<ScenarioResult> 
             for (const driver of drivers) driver.command('go', { startAt })
             const reports = await Promise.all(drivers.map((d) => d.next<FanoutReport>('result', durationMs + 60_000)))
             const r = summarize(reports, layout.perRoom, startAt + warmupMs)
-            result.add(kind, `${label} latency p50`, 'ms', r.p50, label === '20x5' ? '< 1' : undefined)
-            result.add(kind, `${label} latency p99`, 'ms', r.p99, '<= reference')
-            result.add(kind, `${label} latency max`, 'ms', r.max)
-            result.add(kind, `${label} arrivals seen / expected`, '%', 100 * r.arrivals / r.expectedArrivals)
-            result.add(kind, `${label} rooms converged`, 'yes=1', r.isConverged ? 1 : 0, '1')
-            result.add(kind, `${label} busiest client process, CPU share`, '%', 100 * Math.max(...reports.map((x) => x.clientCpuShare)))
-            context.log(`fanout ${label} ${kind}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(1)} ms, converged ${r.isConverged}`)
+            add(`${label} latency p50`, 'ms', r.p50, label === '20x5' ? '< 1' : undefined)
+            add(`${label} latency p99`, 'ms', r.p99, '<= reference')
+            add(`${label} latency max`, 'ms', r.max)
+            add(`${label} arrivals seen / expected`, '%', 100 * r.arrivals / r.expectedArrivals)
+            add(`${label} rooms converged`, 'yes=1', r.isConverged ? 1 : 0, '1')
+            add(`${label} busiest client process, CPU share`, '%', 100 * Math.max(...reports.map((x) => x.clientCpuShare)))
+            context.log(`fanout ${label} ${kind}${isHistoryOff ? ' (history off)' : ''}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, max ${r.max.toFixed(1)} ms, converged ${r.isConverged}`)
             for (const driver of drivers) driver.command('close')
             await Promise.all(drivers.map((d) => d.next('closed', 10_000)))
           } finally {
@@ -75,6 +83,7 @@ export async function runFanout(context: BenchContext): Promise<ScenarioResult> 
       }
     }
   }
+  addHistoryCost(result, COMPARED)
   return result
 }
 

@@ -7,10 +7,13 @@
  * (read its increments and rebuild it as a document, as the text formats
  * and a restore do; or merge them into the one update the `yjs` format,
  * which the diff view fetches, answers; each version three times, its
- * median counted). Beside them, the design not taken: snapshots of a
- * document kept with `gc: false` (its state plus one Yjs snapshot per
- * version), measured on the same edits. Ortak only: the reference keeps no
- * history.
+ * median counted). Then the diff view in Chromium: the same data served
+ * by an Ortak server process, the demo app's history panel opening the
+ * newest version's diff against the one before (diff-view.ts). The trace is
+ * typed as one paragraph of the editor's document, so that the panel has
+ * it to show. Beside them, the design not taken: snapshots of a document
+ * kept with `gc: false` (its state plus one Yjs snapshot per version),
+ * measured on the same edits. Ortak only: the reference keeps no history.
  */
 import path from 'node:path'
 import * as decoding from 'lib0/decoding'
@@ -21,13 +24,16 @@ import { RoomRegistry } from '../../server/src/rooms/registry.js'
 import { SqliteStorage } from '../../server/src/storage/sqlite.js'
 import { WriteBatcher } from '../../server/src/storage/write-batcher.js'
 import { type BenchContext, freshDir } from '../lib/context.js'
+import { timeDiffView } from '../lib/diff-view.js'
 import { ScenarioResult } from '../lib/results.js'
 import { max, median } from '../lib/stats.js'
-import { TRACE_ROOT, loadTrace, traceLength } from '../lib/trace.js'
+import { loadTrace, paragraphText, traceLength } from '../lib/trace.js'
 
 const EDITS_PER_VERSION = 5_000
 const ROOM = 'history'
 const DAY = 86_400_000
+/** Openings of the diff view in one page; the first (cold code, cold caches) is also reported alone. */
+const DIFF_OPENINGS = 7
 
 /** The Yjs update inside a y-websocket sync-update frame ([0][2][varUint8Array]). */
 function updateOf(frame: Uint8Array): Uint8Array {
@@ -39,9 +45,11 @@ function updateOf(frame: Uint8Array): Uint8Array {
 
 export async function runHistory(context: BenchContext): Promise<ScenarioResult> {
   const count = context.isQuick ? 50_000 : traceLength()
-  const { frames } = loadTrace(count)
-  const result = new ScenarioResult('history', { updates: count, editsPerVersion: EDITS_PER_VERSION })
-  const storage = new SqliteStorage({ file: path.join(freshDir(context, 'history'), 'ortak.db') })
+  const { frames } = loadTrace(count, 1, 'paragraph')
+  const result = new ScenarioResult('history', { updates: count, editsPerVersion: EDITS_PER_VERSION, diffOpenings: DIFF_OPENINGS })
+  const dataDir = freshDir(context, 'history')
+  // Where `ortak serve --data dataDir` finds it, for the diff view.
+  const storage = new SqliteStorage({ file: path.join(dataDir, 'ortak.db') })
   const batcher = new WriteBatcher(storage)
   const registry = new RoomRegistry(storage, batcher, {
     compactAfterUpdates: 10_000, compactAfterBytes: 16 * 2 ** 20, unloadGraceMs: 60_000,
@@ -63,7 +71,7 @@ export async function runHistory(context: BenchContext): Promise<ScenarioResult>
         const started = performance.now()
         const version = await room.history!.flush()
         recordMs.push(performance.now() - started)
-        texts.set(version!.id, room.doc.getText(TRACE_ROOT).toString())
+        texts.set(version!.id, paragraphText(room.doc))
         // The alternative: the same edits kept in a gc: false document, a snapshot of it per version.
         Y.transact(kept, () => {
           for (const update of updates) Y.applyUpdate(kept, update)
@@ -87,7 +95,7 @@ export async function runHistory(context: BenchContext): Promise<ScenarioResult>
         const started = performance.now()
         const doc = (await openVersion(storage.versions, ROOM, id))!
         times.push(performance.now() - started)
-        if (doc.getText(TRACE_ROOT).toString() !== texts.get(id)) result.note(`version ${id} did not open as the text it was recorded with`)
+        if (paragraphText(doc) !== texts.get(id)) result.note(`version ${id} did not open as the text it was recorded with`)
         doc.destroy()
       }
       openMs.push(median(times))
@@ -134,5 +142,21 @@ export async function runHistory(context: BenchContext): Promise<ScenarioResult>
     await batcher.destroy()
     await storage.close()
   }
+
+  const newestText = texts.get(Math.max(...texts.keys()))!
+  context.log(`history: the newest version's diff in Chromium, opened ${DIFF_OPENINGS} times`)
+  const openings = await timeDiffView(dataDir, ROOM, newestText, DIFF_OPENINGS)
+  for (const [i, opening] of openings.entries()) {
+    if (opening.isError) result.note(`diff view opening ${i + 1} failed: ${opening.message}`)
+    else if (!opening.isExact) result.note(`diff view opening ${i + 1} did not show the newest version's text`)
+    if (opening.addedMarks === 0 || opening.removedMarks === 0) result.note(`diff view opening ${i + 1} marked ${opening.addedMarks} insertions and ${opening.removedMarks} deletions`)
+  }
+  const totals = openings.map((o) => o.totalMs)
+  result.add('ortak', 'diff view of the newest version in Chromium: click to painted, median', 'ms', median(totals), '< 200')
+  result.add('ortak', 'diff view in Chromium: click to painted, slowest', 'ms', max(totals))
+  result.add('ortak', 'diff view in Chromium: click to painted, first opening', 'ms', totals[0]!)
+  result.add('ortak', 'diff view in Chromium: last response to painted (fetches excluded), median', 'ms', median(openings.map((o) => o.afterFetchMs)))
+  context.log(`history: diff view ${totals.map((ms) => ms.toFixed(0)).join(' ')} ms; after the fetches ${openings.map((o) => o.afterFetchMs.toFixed(0)).join(' ')} ms; `
+    + `${openings[0]!.requests} requests, ${openings[0]!.addedMarks} insertions and ${openings[0]!.removedMarks} deletions marked`)
   return result
 }

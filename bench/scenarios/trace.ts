@@ -4,15 +4,19 @@
  * a stock y-websocket reader in another process applies what arrives. The
  * figures: time until the reader's text is exactly the final text, and the
  * server's CPU per update (until the reader is done, and until the server
- * is idle again, which includes any persistence backlog).
+ * is idle again, which includes any persistence backlog). Ortak runs
+ * twice, the second time with its version history off (history-off.ts).
  */
-import { type BenchContext, freshDir, orderFor, sleep } from '../lib/context.js'
+import { type BenchContext, freshDir, sleep } from '../lib/context.js'
 import { spawnDriver } from '../lib/driver.js'
+import { addHistoryCost, figureRecorder, runsWithHistoryOff, type ServerRun } from '../lib/history-off.js'
 import { ScenarioResult } from '../lib/results.js'
-import { type ServerKind, startServer, waitForIdle } from '../lib/servers.js'
+import { startServer, waitForIdle } from '../lib/servers.js'
 import { loadTrace, traceLength } from '../lib/trace.js'
 
 export const TRACE_ROOM = 'automerge-paper'
+/** The figures also measured with Ortak's history off, for what history costs. */
+const COMPARED = ['server CPU per update (to reader done)', 'server CPU per update (to idle)', 'reader done']
 
 /** Where a finished trace left a server's data, for the cold-load scenario. */
 export interface FilledDir {
@@ -28,17 +32,21 @@ export async function runTrace(context: BenchContext): Promise<ScenarioResult> {
   context.log(`trace: encoding ${count} updates (cached after the first run)`)
   loadTrace(count)
   for (let repetition = 0; repetition < repetitions; repetition++) {
-    for (const kind of orderFor(context, repetition)) {
+    for (const run of runsWithHistoryOff(context, repetition)) {
       const isLast = repetition === repetitions - 1
-      await traceOnce(context, kind, count, result, isLast)
+      await traceOnce(context, run, count, result, isLast && !run.isHistoryOff)
     }
   }
+  addHistoryCost(result, COMPARED)
   return result
 }
 
-async function traceOnce(context: BenchContext, kind: ServerKind, count: number, result: ScenarioResult, keepForColdLoad: boolean): Promise<void> {
-  const dataDir = freshDir(context, `trace-${kind}`)
-  const server = await startServer(kind, { dataDir, nodeFlags: context.nodeFlags(kind) })
+async function traceOnce(context: BenchContext, run: ServerRun, count: number, result: ScenarioResult, keepForColdLoad: boolean): Promise<void> {
+  const { kind, isHistoryOff } = run
+  const label = isHistoryOff ? `${kind} (history off)` : kind
+  const add = figureRecorder(result, run, COMPARED)
+  const dataDir = freshDir(context, `trace-${kind}${isHistoryOff ? '-history-off' : ''}`)
+  const server = await startServer(kind, { dataDir, nodeFlags: context.nodeFlags(kind), isHistoryOff })
   const writer = spawnDriver('trace-writer', { wire: server.wire, url: server.roomUrl(TRACE_ROOM), count })
   const reader = spawnDriver('trace-reader', { wire: server.wire, providerUrl: server.providerUrl, room: TRACE_ROOM, count })
   try {
@@ -56,17 +64,17 @@ async function traceOnce(context: BenchContext, kind: ServerKind, count: number,
     const idle = await waitForIdle(server, context.isQuick ? 1_000 : keepForColdLoad ? 90_000 : 5_000)
     const cpuAtIdle = server.cpuSeconds()
     const readerSeconds = (done.receivedAt - startedAt) / 1000
-    result.add(kind, 'reader done', 's', readerSeconds, '<= 0.5 x reference')
-    result.add(kind, 'server CPU per update (to reader done)', 'us', (cpuAtDone - cpuAtStart) / count * 1e6, '<= 15')
+    add('reader done', 's', readerSeconds, '<= 0.5 x reference')
+    add('server CPU per update (to reader done)', 'us', (cpuAtDone - cpuAtStart) / count * 1e6, '<= 15')
     if (idle.isIdle) {
-      result.add(kind, 'server CPU per update (to idle)', 'us', (cpuAtIdle - cpuAtStart) / count * 1e6, '<= 15')
-      result.add(kind, 'server busy after reader done', 's', idle.ms / 1000)
+      add('server CPU per update (to idle)', 'us', (cpuAtIdle - cpuAtStart) / count * 1e6, '<= 15')
+      add('server busy after reader done', 's', idle.ms / 1000)
       if (server.deferredWriteMs > 0) result.note(`${kind}: it writes ${server.deferredWriteMs / 1000} s after the last change; "to idle" waited that long first, and "busy after reader done" counts from then`)
     }
-    result.add(kind, 'writer send time', 's', sent.ms / 1000)
-    result.add(kind, 'reader CPU', 's', done.readerCpuSeconds)
-    if (!idle.isIdle) result.note(`${kind}: still busy ${(idle.ms / 1000).toFixed(0)} s after the reader was done (wait capped); its "to idle" figures come from the runs that reached idle`)
-    context.log(`trace ${kind}: reader ${readerSeconds.toFixed(2)} s, server CPU ${((cpuAtIdle - cpuAtStart) / count * 1e6).toFixed(1)} us/update`)
+    add('writer send time', 's', sent.ms / 1000)
+    add('reader CPU', 's', done.readerCpuSeconds)
+    if (!idle.isIdle) result.note(`${label}: still busy ${(idle.ms / 1000).toFixed(0)} s after the reader was done (wait capped); its "to idle" figures come from the runs that reached idle`)
+    context.log(`trace ${label}: reader ${readerSeconds.toFixed(2)} s, server CPU ${((cpuAtIdle - cpuAtStart) / count * 1e6).toFixed(1)} us/update`)
     writer.command('close')
     reader.command('close')
     if (keepForColdLoad) context.shared.set(`trace-dir-${kind}`, { dataDir, count, isComplete: idle.isIdle } satisfies FilledDir)

@@ -55,6 +55,8 @@ export interface Config {
   maxBufferedBytes: number
   heartbeatIntervalMs: number
   headersTimeoutMs: number
+  /** `off`: no versions are recorded and the version routes are absent. */
+  versionHistory: 'on' | 'off'
   versionIdleMs: number
   versionMaxIntervalMs: number
   versionRetention: RetentionPolicy
@@ -181,6 +183,8 @@ export const settings = [
     description: 'Every connection is pinged this often; one that does not answer by the next ping is terminated and its cursor removed.' }),
   setting({ key: 'headersTimeoutMs', flag: '--headers-timeout-ms', env: 'HEADERS_TIMEOUT_MS', default: 10_000, parse: integer(100, 600_000),
     description: 'A client must send the headers of a request or WebSocket upgrade within this time; a slower one gets HTTP 408 and is disconnected, so sockets held open by trickled headers are bounded.' }),
+  setting({ key: 'versionHistory', flag: '--version-history', env: 'VERSION_HISTORY', default: 'on' as const, parse: oneOf('on', 'off'),
+    description: '`off`: the server records no versions and answers the version routes 404 (versions stored before are kept, and read by `ortak versions` and `ortak export --version`). For a server that does not want history, and for measuring what history costs (`npm run bench` runs Ortak both ways).' }),
   setting({ key: 'versionIdleMs', flag: '--version-idle-ms', env: 'VERSION_IDLE_MS', default: 120_000, parse: integer(10, 86_400_000),
     description: 'A room\'s changes get an automatic version once nobody has changed it for this long (and when it is unloaded).' }),
   setting({ key: 'versionMaxIntervalMs', flag: '--version-max-interval-ms', env: 'VERSION_MAX_INTERVAL_MS', default: 1_800_000, parse: integer(10, 86_400_000),

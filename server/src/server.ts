@@ -61,7 +61,7 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
   const bridge = config.redisUrl
     ? new RedisBridge({ url: config.redisUrl, prefix: config.redisPrefix, storage, log, peerTimeoutMs: config.peerTimeoutMs })
     : undefined
-  const versions = versionStoreOf(storage)
+  const versions = config.versionHistory === 'on' ? versionStoreOf(storage) : null
   const registry = new RoomRegistry(measured, batcher, {
     compactAfterUpdates: config.compactAfterUpdates,
     compactAfterBytes: config.compactAfterBytes,

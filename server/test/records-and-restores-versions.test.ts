@@ -47,8 +47,8 @@ test('records a version once editing pauses, with each editor as an author, and 
   expect(json).toEqual(contentOf(ada.doc))
   // What the diff view does (y-prosemirror's renderSnapshot with two updates): both versions' yjs applied in turn to one
   // document keeping deleted content, a snapshot after each. The earlier snapshot still shows the text deleted since.
-  const yjsOf = async (id: number) => {
-    const response = await fetch(`${server.url}/api/rooms/minutes/versions/${id}?format=yjs`)
+  const yjsOf = async (id: number, since?: number) => {
+    const response = await fetch(`${server.url}/api/rooms/minutes/versions/${id}?format=yjs${since === undefined ? '' : `&since=${since}`}`)
     expect(response.headers.get('content-type')).toBe('application/octet-stream')
     return new Uint8Array(await response.arrayBuffer())
   }
@@ -60,6 +60,14 @@ test('records a version once editing pauses, with each editor as an author, and 
   const firstJson = await (await fetch(`${server.url}/api/rooms/minutes/versions/${first!.id}`)).json()
   expect(contentOf(Y.createDocFromSnapshot(history, before))).toEqual(firstJson)
   expect(contentOf(Y.createDocFromSnapshot(history, after))).toEqual(json)
+  // What the editor's diff view fetches: the first version whole, then only what the second changed on top of it.
+  const changes = await yjsOf(second!.id, first!.id)
+  expect(changes.byteLength).toBeLessThan((await yjsOf(second!.id)).byteLength)
+  const fromChanges = new Y.Doc({ gc: false })
+  Y.applyUpdate(fromChanges, await yjsOf(first!.id))
+  Y.applyUpdate(fromChanges, changes)
+  expect(Y.equalSnapshots(Y.snapshot(fromChanges), after)).toBe(true)
+  expect(contentOf(fromChanges)).toEqual(json)
 })
 
 test('restores a version as one change every editor sees, recorded as a version, keeping edits made offline meanwhile', async ({ server, connect }) => {
@@ -135,6 +143,10 @@ test('answers bad requests with a JSON error naming the problem', async ({ serve
     ['/api/rooms/errors/versions?cursor=-1', undefined, 400, /cursor must be a version number/],
     ['/api/rooms/errors/versions?limit=0', undefined, 400, /limit must be a whole number/],
     [`/api/rooms/errors/versions/${version!.id}?format=pdf`, undefined, 400, /unknown format "pdf"/],
+    [`/api/rooms/errors/versions/${version!.id}?format=yjs&since=${version!.id}`, undefined, 400, /since must be a version before/],
+    [`/api/rooms/errors/versions/${version!.id}?format=text&since=1`, undefined, 400, /since is for format=yjs only/],
+    [`/api/rooms/errors/versions/${version!.id + 1}?format=yjs&since=${version!.id}`, undefined, 404, /has no version/],
+    [`/api/rooms/errors/versions/${version!.id}?format=yjs&since=abc`, undefined, 400, /since must be a version number/],
     ['/api/rooms/errors/versions', { method: 'POST', body: '{"name":' }, 400, /body is not valid JSON/],
     ['/api/rooms/errors/versions', { method: 'POST', body: '{"title":"x"}' }, 400, /non-empty name/],
     ['/api/rooms/errors/versions', { method: 'POST', body: JSON.stringify({ name: 'x'.repeat(201) }) }, 400, /longer than 200/],

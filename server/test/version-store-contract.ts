@@ -70,6 +70,8 @@ export function itKeepsVersions(open: () => Promise<VersionedStorage>): void {
     expect(one!.incrementBytes).toBeGreaterThan(0)
     expect(await versions.get('doc', 999_999)).toBeNull()
     expect(await versions.increments('doc', 999_999)).toBeNull()
+    // The changes from one version to a later one: the increments after the first, up to the second.
+    expect(await versions.increments('doc', recorded[3]!.id, recorded[1]!.id)).toEqual((await versions.increments('doc', recorded[3]!.id))!.slice(2))
     expect(await versions.get('other room', recorded[1]!.id)).toBeNull()
   })
 

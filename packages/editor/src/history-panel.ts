@@ -207,8 +207,9 @@ export class HistoryPanel {
     this.say(m.loadingVersions)
     try {
       const previous = await this.host.client.previous(version.id)
+      // The version before whole, and only what this one changed on top of it: the diff decodes each change once.
       const [later, earlier] = await Promise.all([
-        this.host.client.update(version.id), previous ? this.host.client.update(previous.id) : null,
+        this.host.client.update(version.id, previous?.id), previous ? this.host.client.update(previous.id) : null,
       ])
       if (generation !== this.diffGeneration || this.isDestroyed) return
       this.diffMount.replaceChildren()

@@ -125,9 +125,12 @@ export interface VersionDiff {
 }
 
 /**
- * Renders into `mount` what `version` (its update: `later`) changed since the
- * version before it (`earlier`, or null for the first version), each change
- * in its author's colour from `authors`. Resolves once it is on screen.
+ * Renders into `mount` what `version` changed since the version before it,
+ * each change in its author's colour from `authors`: `earlier` is the
+ * version before's whole update (null for the first version) and `later`
+ * what `version` adds to it (its changes since, or its whole update, which
+ * gives the same picture at the cost of decoding everything twice).
+ * Resolves once it is on screen.
  */
 export function renderVersionDiff(
   mount: HTMLElement, version: Version, authors: ColouredAuthor[], later: Uint8Array, earlier: Uint8Array | null,

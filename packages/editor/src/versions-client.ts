@@ -77,9 +77,13 @@ export class VersionsClient {
     return (await this.list(1, id)).versions[0] ?? null
   }
 
-  /** Version `id` as one Yjs update (v1) holding every change up to it, deleted content included. */
-  async update(id: number): Promise<Uint8Array> {
-    return new Uint8Array(await (await this.request(`/${id}?format=yjs`)).arrayBuffer())
+  /**
+   * Version `id` as one Yjs update (v1) holding every change up to it,
+   * deleted content included; given `since`, an earlier version, only the
+   * changes from that version to this one.
+   */
+  async update(id: number, since?: number): Promise<Uint8Array> {
+    return new Uint8Array(await (await this.request(`/${id}?format=yjs${since === undefined ? '' : `&since=${since}`}`)).arrayBuffer())
   }
 
   /** Version `id` as ProseMirror JSON. */

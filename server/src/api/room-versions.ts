@@ -58,9 +58,14 @@ export class RoomVersions {
     return doc
   }
 
-  /** Version `id` as one Yjs update holding every change up to it, deleted content included. */
-  async update(room: string, id: number): Promise<Uint8Array> {
-    const update = await versionUpdate(this.store, room, id)
+  /**
+   * Version `id` as one Yjs update holding every change up to it, deleted
+   * content included; given `since`, an earlier version, only the changes
+   * from that version to this one.
+   */
+  async update(room: string, id: number, since?: number): Promise<Uint8Array> {
+    if (since !== undefined && !(await this.store.get(room, since))) throw await this.notFound(room, since)
+    const update = await versionUpdate(this.store, room, id, since)
     if (!update) throw await this.notFound(room, id)
     return update
   }

@@ -204,6 +204,9 @@ export function createRoomsApi({ documents, files, versions, access, log, maxBod
   ]
   api.all('*', (c) => {
     if (/\/rooms\/(\/|$)/.test(c.req.path)) throw new ApiError(400, 'room name is empty: use /api/rooms/<room>')
+    if (!versions && versionRoutes.some(([pattern]) => pattern.test(c.req.path))) {
+      throw new ApiError(404, 'this server keeps no version history (VERSION_HISTORY is off, or its storage keeps none)')
+    }
     const allowed = routes.find(([pattern]) => pattern.test(c.req.path))?.[1]
     if (allowed) throw new ApiError(405, `${c.req.method} is not supported here; use ${allowed}`, { Allow: allowed })
     throw new ApiError(404, `no API route for ${c.req.method} ${c.req.path}`)

@@ -49,8 +49,12 @@ export function addVersionRoutes(api: Hono<ApiEnv>, { versions, authorize, roomP
     await authorize(c, room, 'read')
     const id = versionId(c.req.param('id'), 'version id')
     const format = exportFormatParameter(c)
-    // The update the diff view reads, merged from the stored increments: no document is built for it.
-    if (format === 'yjs') return c.body(new Uint8Array(await versions.update(room, id)), 200, { 'Content-Type': contentTypes.yjs })
+    const rawSince = c.req.query('since')
+    const since = rawSince === undefined ? undefined : versionId(rawSince, 'since')
+    if (since !== undefined && format !== 'yjs') throw new ApiError(400, 'since is for format=yjs only: the other formats are whole documents')
+    if (since !== undefined && since >= id) throw new ApiError(400, `since must be a version before ${id}, got ${since}`)
+    // The updates the diff view reads, merged from the stored increments: no document is built for them.
+    if (format === 'yjs') return c.body(new Uint8Array(await versions.update(room, id, since)), 200, { 'Content-Type': contentTypes.yjs })
     return exportResponse(c, await versions.open(room, id), format)
   })
 

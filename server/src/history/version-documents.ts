@@ -21,12 +21,13 @@ export async function openVersion(store: VersionStore, room: string, id: number)
 
 /**
  * Version `id` of `room` as one Yjs update holding every change up to it,
- * deleted content included (the `yjs` export format), or null if there is
- * no such version. Merged from the increments without building a Y.Doc,
- * which costs a fraction of rebuilding one.
+ * deleted content included (the `yjs` export format), or, given `since`
+ * (an earlier version), only the changes from that version to this one;
+ * null if there is no version `id`. Merged from the increments without
+ * building a Y.Doc, which costs a fraction of rebuilding one.
  */
-export async function versionUpdate(store: VersionStore, room: string, id: number): Promise<Uint8Array | null> {
-  const increments = await store.increments(room, id)
+export async function versionUpdate(store: VersionStore, room: string, id: number, since?: number): Promise<Uint8Array | null> {
+  const increments = await store.increments(room, id, since)
   return increments ? Y.mergeUpdates(increments) : null
 }
 

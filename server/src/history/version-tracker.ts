@@ -19,6 +19,7 @@ import { RoomDeletedError } from '../storage/storage.js'
 import { authorKey, type VersionAuthor, type VersionInfo, type VersionKind, type VersionStore } from '../storage/versions.js'
 import { thinningSteps, type RetentionPolicy } from './retention.js'
 import { mergeIncrements } from './version-documents.js'
+import { versionIncrement } from './version-increment.js'
 
 export interface HistorySettings {
   idleMs: number
@@ -224,7 +225,7 @@ export class VersionTracker {
         }
         const doc = this.room.doc
         const headSnapshot = head ? Y.decodeSnapshot(head.snapshot) : null
-        const increment = headSnapshot ? Y.encodeStateAsUpdate(doc, Y.encodeStateVector(headSnapshot.sv)) : Y.encodeStateAsUpdate(doc)
+        const increment = versionIncrement(doc, headSnapshot)
         const { editors } = take()
         // Another instance recorded these changes already (or nothing changed): no automatic version.
         if (kind === 'auto' && headSnapshot && Y.snapshotContainsUpdate(headSnapshot, increment)) return null

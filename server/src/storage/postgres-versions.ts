@@ -103,10 +103,10 @@ export class PostgresVersionStore implements VersionStore {
     })
   }
 
-  async increments(room: string, id: number): Promise<Uint8Array[] | null> {
+  async increments(room: string, id: number, after = 0): Promise<Uint8Array[] | null> {
     return this.transaction('read versions', room, async (client) => {
       const { rows } = await client.query<{ id: string; increment: Buffer }>(
-        'SELECT id, increment FROM ortak_versions WHERE room = $1 AND id <= $2 ORDER BY id', [room, id])
+        'SELECT id, increment FROM ortak_versions WHERE room = $1 AND id > $3 AND id <= $2 ORDER BY id', [room, id, after])
       if (rows.length === 0 || Number(rows.at(-1)!.id) !== id) return null
       return rows.map((row) => row.increment)
     })

@@ -88,7 +88,8 @@ export class SqliteVersionStore implements VersionStore {
       one: db.prepare<[string, number], VersionRow>(`SELECT ${INFO_COLUMNS} FROM versions WHERE room = ? AND id = ?`),
       page: db.prepare<[string, number, number], VersionRow>(
         `SELECT ${INFO_COLUMNS} FROM versions WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?`),
-      increments: db.prepare<[string, number], { increment: Buffer }>('SELECT increment FROM versions WHERE room = ? AND id <= ? ORDER BY id'),
+      increments: db.prepare<[string, number, number], { increment: Buffer }>(
+        'SELECT increment FROM versions WHERE room = ? AND id > ? AND id <= ? ORDER BY id'),
       increment: db.prepare<[string, number], { increment: Buffer }>('SELECT increment FROM versions WHERE room = ? AND id = ?'),
       update: db.prepare<[Uint8Array, string, string, string, number]>(
         'UPDATE versions SET increment = ?, authors = ?, clients = ? WHERE room = ? AND id = ?'),
@@ -134,10 +135,10 @@ export class SqliteVersionStore implements VersionStore {
     })
   }
 
-  async increments(room: string, id: number): Promise<Uint8Array[] | null> {
+  async increments(room: string, id: number, after = 0): Promise<Uint8Array[] | null> {
     return this.guard('read versions', room, this.db.transaction(() => {
       if (!this.statements.one.get(room, id)) return null
-      return this.statements.increments.all(room, id).map((row) => row.increment)
+      return this.statements.increments.all(room, after, id).map((row) => row.increment)
     }))
   }
 

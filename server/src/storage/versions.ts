@@ -87,8 +87,11 @@ export interface VersionStore {
   /** The room's versions, newest first, `limit` at a time, those older than `before` (an id) when given. */
   list(room: string, limit: number, before?: number): Promise<VersionPage>
   get(room: string, id: number): Promise<VersionInfo | null>
-  /** The increments of versions 1..id of the room, oldest first; null if there is no such version. */
-  increments(room: string, id: number): Promise<Uint8Array[] | null>
+  /**
+   * The increments of the room's versions after `after` up to `id` (by
+   * default all of 1..id), oldest first; null if there is no version `id`.
+   */
+  increments(room: string, id: number, after?: number): Promise<Uint8Array[] | null>
   /**
    * Removes versions, each merged into a later one that stays (its
    * increment, authors and clients), so every version kept is rebuilt
