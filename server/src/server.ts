@@ -139,10 +139,11 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
 
 /**
  * The HTTP routes (the Hono app of app.ts, through Hono's Node adapter),
- * loaded with the first HTTP request: Hono's adapter puts fetch's
- * `Request` and `Response` in place of Node's, which makes Node load its
- * fetch implementation, and a server that only syncs rooms needs none of it
- * to start. Requests arriving while it loads wait for it.
+ * loaded with the first HTTP request. The adapter makes a fetch `Request`
+ * of every request and touches the global `Request` as it loads, which has
+ * Node load its fetch implementation (undici): a cost a server that only
+ * syncs rooms need not pay to start. Requests arriving while the routes
+ * load wait for them.
  */
 function lazyHttpRoutes(context: AppContext, log: Logger): RequestListener {
   let routes: Promise<RequestListener> | undefined
