@@ -1,28 +1,17 @@
 /**
- * The Hono app: HTTP routes and the WebSocket upgrade. Everything about a
- * connection after the upgrade belongs to its room.
+ * The Hono app: the HTTP routes. WebSocket upgrades are answered before
+ * Hono (room-upgrade.ts), and this app is built with the first HTTP
+ * request (server.ts), so a server that only syncs rooms never loads Hono.
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import { Hono, type Context } from 'hono'
+import { Hono } from 'hono'
 import { cors } from 'hono/cors'
-import { upgradeWebSocket } from '@hono/node-server'
-import { getConnInfo } from '@hono/node-server/conninfo'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { Logger } from 'pino'
-import type { WebSocket } from 'ws'
-import { CLOSE_MESSAGE_TOO_BIG, type Refusal } from '@ortak/protocol'
-import { AccessControl, type Access } from './auth/access-token.js'
-import { checkOrigin } from './auth/origin.js'
-import type { AddressLimits } from './limits/address-limits.js'
-import { RateLimiter, type RateLimits } from './limits/rate-limiter.js'
+import { AccessControl } from './auth/access-token.js'
 import { checkDependencies, type Dependency } from './health.js'
-import { countClose, countRefusal, traffic } from './metrics.js'
 import { createPrometheusPage } from './prometheus-page.js'
-import { decodeRoomSegment } from './room-name.js'
-import { takeOverSocket } from './socket-takeover.js'
-import { MAX_REASON_BYTES, truncateUtf8, type Connection } from './rooms/connection.js'
-import type { Room } from './rooms/room.js'
 import type { RoomRegistry } from './rooms/registry.js'
 import type { Storage } from './storage/storage.js'
 import type { VersionStore } from './storage/versions.js'
@@ -42,21 +31,8 @@ export interface AppContext {
   dependencies?: readonly Dependency[]
   /** Checks access tokens; everyone may read and write when absent or configured without keys. */
   access?: AccessControl
-  /** Browser origins allowed to open a WebSocket; any when empty or absent. */
+  /** Browser origins the API answers across origins; any when empty or absent. */
   allowedOrigins?: readonly string[]
-  /** Per-connection rate and send-buffer limits; none when absent. */
-  connectionLimits?: RateLimits & { maxBufferedBytes: number; trustProxy?: boolean }
-  /** Limits per client address that outlast a connection (destroyed by the owner when the server stops); none when absent. */
-  addressLimits?: AddressLimits
-}
-
-/**
- * The client's address: the peer of the TCP connection, or behind a proxy
- * (TRUST_PROXY) the last entry of X-Forwarded-For, the one the proxy added.
- */
-function clientAddress(c: Context, trustProxy: boolean): string {
-  const forwarded = trustProxy ? c.req.header('x-forwarded-for')?.split(',').pop()?.trim() : undefined
-  return forwarded || (getConnInfo(c).remote.address ?? 'unknown')
 }
 
 const PLACEHOLDER_PAGE = `<!doctype html>
@@ -65,10 +41,9 @@ const PLACEHOLDER_PAGE = `<!doctype html>
 <p>WebSocket endpoint: <code>/ws/&lt;room&gt;</code> (y-websocket compatible).</p></body></html>`
 
 export function createApp({
-  registry, storage, versions, log, editorDir, maxPayloadBytes, maxUploadBytes, dependencies = [], access = new AccessControl([]), allowedOrigins = [], connectionLimits,
-  addressLimits,
+  registry, storage, versions, log, editorDir, maxPayloadBytes, maxUploadBytes, dependencies = [], access = new AccessControl([]), allowedOrigins = [],
 }: AppContext) {
-  const app = new Hono<{ Variables: { roomName: string; access: Access | Refusal; address: string } }>()
+  const app = new Hono()
 
   // Liveness: always 200 while the process answers; a service that is down shows as "degraded".
   app.get('/healthz', async (c) => {
@@ -115,116 +90,8 @@ export function createApp({
   }))
   app.all('/api/*', async (c) => (await (documentApi ??= loadDocumentApi())).fetch(c.req.raw, c.env))
 
-  // URL normalisation turns `/ws/..` into `/`: an upgrade that ends up anywhere but /ws/<room> is refused.
-  app.use('*', async (c, next) => {
-    const isUpgrade = c.req.header('upgrade')?.toLowerCase() === 'websocket'
-    if (isUpgrade && !c.req.path.startsWith('/ws')) {
-      log.warn({ path: c.req.path }, 'refused WebSocket upgrade: not a room path')
-      countRefusal('not_a_room_path')
-      return c.text('WebSocket upgrades are accepted at /ws/<room> only (a relative path like .. is not a room)', 400)
-    }
-    await next()
-  })
-
-  app.get('/ws', (c) => c.text('room name is empty: connect to /ws/<room>', 400))
-  app.get(
-    '/ws/*',
-    async (c, next) => {
-      const segment = new URL(c.req.url).pathname.slice('/ws/'.length)
-      const decoded = decodeRoomSegment(segment)
-      if ('problem' in decoded) {
-        log.warn({ path: c.req.path, reason: decoded.problem }, 'refused WebSocket upgrade: invalid room name')
-        countRefusal('invalid_room_name')
-        return c.text(decoded.problem, 400)
-      }
-      c.set('roomName', decoded.name)
-      await next()
-    },
-    checkOrigin(allowedOrigins, log),
-    async (c, next) => {
-      c.set('access', await access.check(c.req.query('token'), c.get('roomName')))
-      await next()
-    },
-    // Last before the upgrade, so only an upgrade that would open a connection counts against its address.
-    async (c, next) => {
-      const address = clientAddress(c, connectionLimits?.trustProxy ?? false)
-      c.set('address', address)
-      const refusal = addressLimits?.admit(address)
-      if (addressLimits && refusal) {
-        log.warn({ room: c.get('roomName'), address, reason: refusal.reason, retryAfterSeconds: refusal.retryAfterSeconds }, 'refused WebSocket upgrade: address limit')
-        countRefusal('address_rate_limited')
-        await addressLimits.holdRefusal(address, refusal)
-        return c.json({ error: refusal.reason }, 429, { 'Retry-After': String(refusal.retryAfterSeconds) })
-      }
-      await next()
-    },
-    upgradeWebSocket((c) => {
-      const roomName = c.get('roomName')
-      const granted = c.get('access')
-      const wantsStoredAcks = c.req.query('ack') === '1'
-      const address = c.get('address')
-      let room: Room | undefined
-      let connection: Connection | undefined
-      let rate: RateLimiter | undefined
-      let hasLeft = false
-      return {
-        onOpen(_event, ws) {
-          const socket = ws.raw as WebSocket
-          // Refused after the upgrade, not with an HTTP status: only a close code reaches a browser's
-          // WebSocket, and 4400-4499 stop the provider from retrying. Nothing has been sent yet.
-          const refusal = 'code' in granted ? granted : registry.refusalFor(roomName)
-          if (refusal) {
-            log.warn({ room: roomName, code: refusal.code, reason: refusal.reason }, 'refused connection')
-            countClose(refusal.code)
-            socket.close(refusal.code, truncateUtf8(refusal.reason, MAX_REASON_BYTES))
-            return
-          }
-          if (addressLimits) rate = addressLimits.opened(address)
-          else if (connectionLimits) rate = new RateLimiter(connectionLimits)
-          ;({ room, connection } = registry.connect(roomName, socket, {
-            wantsStoredAcks, access: granted, maxBufferedBytes: connectionLimits?.maxBufferedBytes, rateLimiter: rate,
-            ...(addressLimits ? { chargeGreeting: (bytes: number) => addressLimits.chargeGreeting(address, bytes) } : {}),
-          }))
-          takeOverSocket(socket, { message: receiveFrame, close: leave, error: reportError })
-        },
-        // Only the frames Hono buffered before onOpen come this way; later ones go straight to receiveFrame.
-        onMessage(event) {
-          const data = event.data
-          receiveFrame(typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer))
-        },
-        onClose: () => leave(),
-        onError: (event) => reportError((event as ErrorEvent).error as Error | undefined),
-      }
-      function receiveFrame(frame: Uint8Array | string): void {
-        // A refused socket was never in a room; what it sends while closing is dropped.
-        if (!room || !connection) return
-        traffic.messagesIn++
-        traffic.bytesIn += frame.length
-        if (rate && !rate.admit(frame.length)) {
-          if (connection.isClosed) return
-          const { code, reason } = rate.refusal
-          log.warn({ room: roomName, connection: connection.id, code, reason }, 'closing connection: rate limit')
-          return connection.closeWithReason(code, reason)
-        }
-        room.receive(connection, frame)
-      }
-      function leave(): void {
-        if (!room || !connection) return
-        registry.disconnect(room, connection)
-        // Once: what the connection left of its budget goes back to its address.
-        if (addressLimits && rate && !hasLeft) addressLimits.closed(address, rate)
-        hasLeft = true
-      }
-      function reportError(error: (Error & { code?: string }) | undefined): void {
-        if (error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-          log.warn({ room: roomName, connection: connection?.id, code: CLOSE_MESSAGE_TOO_BIG, reason: `frame exceeds ${maxPayloadBytes} bytes` }, 'closing connection: bad input')
-          countClose(CLOSE_MESSAGE_TOO_BIG)
-        } else {
-          log.warn({ room: roomName, connection: connection?.id, err: error }, 'WebSocket error')
-        }
-      }
-    }),
-  )
+  // Upgrades never come here (room-upgrade.ts answers them); a plain request for a room is told what to use.
+  app.get('/ws/*', (c) => c.text('this is a room\'s WebSocket endpoint: connect with a WebSocket client (y-websocket)', 426, { Upgrade: 'websocket' }))
 
   if (fs.existsSync(path.join(editorDir, 'index.html'))) {
     app.use('/*', serveStatic({ root: path.relative(process.cwd(), editorDir) || '.' }))

@@ -4,6 +4,7 @@
  * terminal. LOG_FORMAT chooses; by default the terminal decides. And URLs
  * as its lines may show them.
  */
+import { createRequire } from 'node:module'
 import { pino, type Logger } from 'pino'
 import type { Config } from './config.js'
 
@@ -20,8 +21,9 @@ export async function createLogger(
   const options = { level, base: undefined }
   const isPretty = format === 'pretty' || (format === 'auto' && output.isTTY === true)
   if (!isPretty) return output === process.stdout ? pino(options) : pino(options, output)
-  // Loaded only for a terminal: a server whose logs are collected never reads it.
-  const { default: pretty } = await import('pino-pretty')
+  // Loaded only for a terminal: a server whose logs are collected never reads it. Required, not imported: the
+  // compiled server has no import() (see code-cache.ts).
+  const pretty = createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty')
   return pino(options, pretty({
     // Standard output is written synchronously, as pino does: a line logged just before exit is not lost.
     destination: output === process.stdout ? 1 : output,

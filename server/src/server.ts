@@ -1,17 +1,17 @@
 /**
- * Wires one Ortak server: storage, write batcher, room registry, the Hono
- * app and the HTTP/WebSocket listener. `main.ts` runs it as a process;
- * tests run it in-process.
+ * Wires one Ortak server: storage, write batcher, room registry, the
+ * WebSocket upgrade, the Hono app and the HTTP listener. `main.ts` runs it
+ * as a process; tests run it in-process.
  */
 import path from 'node:path'
 import type { AddressInfo } from 'node:net'
-import type { Server } from 'node:http'
-import { createAdaptorServer } from '@hono/node-server'
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http'
 import { WebSocketServer } from 'ws'
 import { CLOSE_SERVICE_RESTART } from '@ortak/protocol'
-import { createApp } from './app.js'
+import type { AppContext } from './app.js'
 import { AccessControl } from './auth/access-token.js'
 import { publicKey, secretKey } from './auth/keys.js'
+import { originCheck } from './auth/origin.js'
 import type { Config } from './config.js'
 import type { Dependency } from './health.js'
 import { AddressLimits } from './limits/address-limits.js'
@@ -19,6 +19,7 @@ import { Heartbeat } from './limits/heartbeat.js'
 import { redactedUrl, type Logger } from './log.js'
 import { measuredStorage } from './metrics.js'
 import { RoomRegistry } from './rooms/registry.js'
+import { createRoomUpgrade } from './room-upgrade.js'
 import { RedisBridge } from './scale/redis-bridge.js'
 import { PostgresStorage } from './storage/postgres.js'
 import { SqliteStorage } from './storage/sqlite.js'
@@ -83,18 +84,19 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
     ...(config.authPublicKey ? [publicKey(config.authPublicKey)] : []),
   ])
   const addressLimits = new AddressLimits(config)
-  const app = createApp({
-    registry, storage: measured, versions, log, editorDir: config.editorDir, maxPayloadBytes: config.maxPayloadBytes, maxUploadBytes: config.maxUploadBytes, dependencies,
-    access, allowedOrigins: config.allowedOrigins, connectionLimits: config, addressLimits,
-  })
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes })
   const heartbeat = new Heartbeat(wss, config.heartbeatIntervalMs, log)
-  const httpServer = createAdaptorServer({
-    fetch: app.fetch,
-    websocket: { server: wss },
+  const httpServer = createServer({
     // Node checks for late headers only every connectionsCheckingInterval: often enough for the timeout to hold.
-    serverOptions: { headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs) },
-  }) as Server
+    headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs),
+  }, lazyHttpRoutes({
+    registry, storage: measured, versions, log, editorDir: config.editorDir, maxPayloadBytes: config.maxPayloadBytes, maxUploadBytes: config.maxUploadBytes, dependencies,
+    access, allowedOrigins: config.allowedOrigins,
+  }, log))
+  httpServer.on('upgrade', createRoomUpgrade({
+    wss, registry, log, access, isOriginAllowed: originCheck(config.allowedOrigins), trustProxy: config.trustProxy,
+    maxPayloadBytes: config.maxPayloadBytes, connectionLimits: config, addressLimits,
+  }))
   let closing: Promise<void> | null = null
   const listenOn = () => new Promise<{ host: string; port: number }>((resolve, reject) => {
     httpServer.once('error', reject)
@@ -125,11 +127,37 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
         await batcher.destroy()
         httpServer.closeAllConnections()
         for (const client of wss.clients) client.terminate()
+        wss.close()
         await stopped
         await bridge?.close()
         await storage.close()
       })()
       return closing
     },
+  }
+}
+
+/**
+ * The HTTP routes (the Hono app of app.ts, through Hono's Node adapter),
+ * loaded with the first HTTP request. The adapter makes a fetch `Request`
+ * of every request and touches the global `Request` as it loads, which has
+ * Node load its fetch implementation (undici): a cost a server that only
+ * syncs rooms need not pay to start. Requests arriving while the routes
+ * load wait for them.
+ */
+function lazyHttpRoutes(context: AppContext, log: Logger): RequestListener {
+  let routes: Promise<RequestListener> | undefined
+  const load = async (): Promise<RequestListener> => {
+    const [{ getRequestListener }, { createApp }] = await Promise.all([import('@hono/node-server'), import('./app.js')])
+    return getRequestListener(createApp(context).fetch) as RequestListener
+  }
+  return (request: IncomingMessage, response: ServerResponse) => {
+    (routes ??= load()).then(
+      (listener) => listener(request, response),
+      (error: unknown) => {
+        log.error({ err: error, path: (request.url ?? '').split('?')[0] }, 'the HTTP routes could not be loaded')
+        response.writeHead(500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: 'internal error' }))
+      },
+    )
   }
 }

@@ -112,9 +112,11 @@ export interface ServerProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>
 }
 
-/** An Ortak server as a real child process (for restarts and kill -9). */
-export async function spawnServer(dataDir: string, args: string[] = [], env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'server/bin/ortak.js'), 'serve', '--port', '0', '--data', dataDir, ...args], {
+/** An Ortak server as a real child process (for restarts and kill -9); `bin` runs another copy of the compiled server. */
+export async function spawnServer(
+  dataDir: string, args: string[] = [], env: Record<string, string> = {}, bin = path.join(repoRoot, 'server/bin/ortak.js'),
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--data', dataDir, ...args], {
     cwd: repoRoot,
     env: { ...process.env, LOG_LEVEL: 'info', EDITOR_DIR: path.join(dataDir, 'no-editor'), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -30,7 +30,7 @@ const shipped: Record<string, RegExp> = {
   '@ortak/editor': /^dist\/([a-z-]+\.(js|d\.ts)|editor\.css|ortak-editor\.js)$/,
   '@ortak/react': /^dist\/[a-z-]+\.(js|d\.ts)$/,
   '@ortak/demo': /^dist\/(index\.html|ortak-editor\.js|assets\/index-[\w-]+\.(js|css))$/,
-  '@ortak/server': /^(bin\/ortak\.js|dist\/(main|ortak)\.js|dist\/chunks\/[\w-]+\.js)$/,
+  '@ortak/server': /^(bin\/ortak\.js|dist\/(main|ortak|code-cache)\.cjs|dist\/chunks\/[\w-]+\.cjs)$/,
 }
 
 const THREE_LINE_PAGE = `import { createEditor } from '@ortak/editor'

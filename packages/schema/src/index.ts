@@ -1,7 +1,3 @@
-export { schema, documentFragmentName, headingLevels, isSafeHref, isSafeImageSrc } from './schema.js'
-export {
-  describeForeignValue, describeUnknownAttribute, describeUnknownMark, describeUnknownNode, findUnknownAttributes,
-  findUnknownContent, markNameOf,
-} from './unknown-content.js'
+export * from './spec.js'
 export { fragmentToHtml } from './html.js'
 export { documentToMarkdown } from './markdown.js'

@@ -10,7 +10,7 @@
  * stored documents unreadable.
  */
 import { Schema, type DOMOutputSpec, type MarkSpec, type NodeSpec } from 'prosemirror-model'
-import { tableNodes } from 'prosemirror-tables'
+import { tableNodes } from './table-nodes.js'
 
 /** The Y.XmlFragment of the Y.Doc that holds the document (`doc.getXmlFragment(documentFragmentName)`). */
 export const documentFragmentName = 'prosemirror'
@@ -68,40 +68,6 @@ function checkedOf(li: HTMLElement): boolean | null {
   const first = li.firstElementChild
   if (first?.tagName === 'INPUT' && (first as HTMLInputElement).type === 'checkbox') return first.hasAttribute('checked')
   return li.classList.contains('task-list-item') ? false : null
-}
-
-// A span is what prosemirror-tables lays a table's grid out by: a cell spanning millions of columns would hang every
-// editor that opens the document, so spans stop at a size no real table reaches.
-const maxTableSpan = 1000
-
-const tableSpan = (name: string) => (value: unknown): void => {
-  if (!(Number.isInteger(value) && (value as number) >= 1 && (value as number) <= maxTableSpan)) {
-    throw new RangeError(`${name} must be a whole number from 1 to ${maxTableSpan}, got ${JSON.stringify(value)?.slice(0, 40)}`)
-  }
-}
-
-const columnWidths = (value: unknown): void => {
-  if (value === null) return
-  if (!Array.isArray(value) || value.length > maxTableSpan || !value.every((width) => Number.isFinite(width) && width > 0)) {
-    throw new RangeError(`colwidth must be null or a list of widths in pixels above 0, got ${JSON.stringify(value)?.slice(0, 40)}`)
-  }
-}
-
-/**
- * prosemirror-tables' nodes (its editing commands and column resizing look for these names and attributes),
- * with cell attributes held to what its table layout can use.
- */
-function tableNodeSpecs(): Record<string, NodeSpec> {
-  const specs = tableNodes({ tableGroup: 'block', cellContent: 'block+', cellAttributes: {} })
-  for (const cell of [specs.table_cell, specs.table_header]) {
-    cell.attrs = {
-      ...cell.attrs,
-      colspan: { default: 1, validate: tableSpan('colspan') },
-      rowspan: { default: 1, validate: tableSpan('rowspan') },
-      colwidth: { default: null, validate: columnWidths },
-    }
-  }
-  return specs
 }
 
 const nodes: Record<string, NodeSpec> = {
@@ -172,7 +138,7 @@ const nodes: Record<string, NodeSpec> = {
     parseDOM: [{ tag: 'li', getAttrs: (dom) => ({ checked: checkedOf(dom as HTMLElement) }) }],
     toDOM: (node): DOMOutputSpec => node.attrs.checked === null ? ['li', 0] : ['li', { 'data-checked': String(node.attrs.checked) }, 0],
   },
-  ...tableNodeSpecs(),
+  ...tableNodes,
   text: { group: 'inline' },
   // Inline, as in markdown (`![alt](src)` sits in a paragraph) and as Google Docs and Word put pictures on the
   // clipboard (an <img> inside a <p>): a pasted picture lands where it was, with no empty paragraphs around it.

@@ -16,13 +16,15 @@ const io: CommandIo = {
 const [name, ...rest] = process.argv.slice(2)
 // `ortak serve` is the server process: it starts without reading the other commands' modules
 // (documents, the HTTP client), which would only delay the moment it listens.
-let exitCode: number
-if (name === 'serve') {
-  const { serveCommand } = await import('./serve-command.js')
-  exitCode = await runCommand(serveCommand, rest, io)
-} else {
+const run = async (): Promise<number> => {
+  if (name === 'serve') {
+    const { serveCommand } = await import('./serve-command.js')
+    return runCommand(serveCommand, rest, io)
+  }
   const { runOrtak } = await import('./run.js')
-  exitCode = await runOrtak(process.argv.slice(2), io)
+  return runOrtak(process.argv.slice(2), io)
 }
 // Not process.exit(): output still being flushed to a pipe must get out, and `serve` keeps running.
-if (exitCode !== 0) process.exitCode = exitCode
+void run().then((exitCode) => {
+  if (exitCode !== 0) process.exitCode = exitCode
+})

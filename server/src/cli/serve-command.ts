@@ -20,6 +20,6 @@ ${settings.map((s) => `  ${s.flag.padEnd(26)} ${s.env} (default: ${formatDefault
     if (argv.includes('--help') || argv.includes('-h')) return io.stdout(`${this.usage}\n`)
     // main.ts is the server process and reads its flags from process.argv: hand it ours.
     process.argv = [process.argv[0]!, process.argv[1]!, ...argv]
-    await import('../main.js')
+    await (await import('../main.js')).started
   },
 }

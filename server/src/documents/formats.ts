@@ -4,7 +4,7 @@
  */
 import { Node } from 'prosemirror-model'
 import * as Y from 'yjs'
-import { schema } from '@ortak/schema'
+import { schema } from '@ortak/schema/spec'
 import { documentToHtml, htmlToDocument } from './html.js'
 import { describeUnreadable, readDocument } from './yjs-document.js'
 

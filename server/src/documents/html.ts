@@ -4,6 +4,7 @@
  * jsdom provides the DOM they need on the server. jsdom is loaded on first
  * use, so commands that never touch HTML do not pay for it.
  */
+import { createRequire } from 'node:module'
 import { DOMParser, type Fragment, type Node } from 'prosemirror-model'
 import { fragmentToHtml as writeHtml, schema } from '@ortak/schema'
 
@@ -13,7 +14,11 @@ let sharedWindow: Promise<JSDOMWindow> | undefined
 
 // One window for the process: it runs no scripts and loads nothing, it only builds and reads trees.
 function domWindow(): Promise<JSDOMWindow> {
-  sharedWindow ??= import('jsdom').then(({ JSDOM }) => new JSDOM('<!doctype html><html><body></body></html>').window)
+  // Required, not imported: the compiled server has no import() (see code-cache.ts).
+  sharedWindow ??= Promise.resolve().then(() => {
+    const { JSDOM } = createRequire(import.meta.url)('jsdom') as typeof import('jsdom')
+    return new JSDOM('<!doctype html><html><body></body></html>').window
+  })
   return sharedWindow
 }
 

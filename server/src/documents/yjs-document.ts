@@ -8,7 +8,7 @@
 import type { Node } from 'prosemirror-model'
 import { prosemirrorToYXmlFragment, yXmlFragmentToProseMirrorRootNode } from 'y-prosemirror'
 import * as Y from 'yjs'
-import { documentFragmentName, findUnknownContent, schema } from '@ortak/schema'
+import { documentFragmentName, findUnknownContent, schema } from '@ortak/schema/spec'
 
 /** A Y.Doc holding the given updates (a stored snapshot and log, or one exported state). */
 export function yDocFromUpdates(updates: readonly Uint8Array[]): Y.Doc {

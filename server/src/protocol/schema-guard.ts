@@ -25,7 +25,7 @@ import { CLOSE_UNKNOWN_CONTENT } from '@ortak/protocol'
 import {
   describeForeignValue, describeUnknownAttribute, describeUnknownMark, describeUnknownNode, documentFragmentName,
   isSafeHref, markNameOf,
-} from '@ortak/schema'
+} from '@ortak/schema/spec'
 import { ProtocolError } from './messages.js'
 
 /** Any shared type: the guard asks only where it sits and what it is. */

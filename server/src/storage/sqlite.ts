@@ -6,8 +6,9 @@
  * `FULL` it also survives power loss.
  */
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
-import Database from 'better-sqlite3'
+import type DatabaseConstructor from 'better-sqlite3'
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
 import type { Logger } from 'pino'
@@ -16,6 +17,10 @@ import { RoomDeletedError, StorageError } from './storage.js'
 import { SqliteFileStore } from './sqlite-files.js'
 import { WalCheckpointer } from './wal-checkpointer.js'
 import { SqliteVersionStore } from './sqlite-versions.js'
+
+// Required, not imported: an ES import of a CommonJS package has Node parse it and every file it re-exports
+// for their export names (cjs-module-lexer) before the first line runs, a cost every start paid.
+const Database = createRequire(import.meta.url)('better-sqlite3') as typeof DatabaseConstructor
 
 export interface SqliteStorageOptions {
   file: string
@@ -74,7 +79,7 @@ const VACUUM_FREE_SHARE = 0.25
 
 export class SqliteStorage implements Storage {
   readonly files: SqliteFileStore
-  private readonly db: Database.Database
+  private readonly db: DatabaseConstructor.Database
   private readonly checkpointer: WalCheckpointer
   private readonly statements
   private readonly appendAll: (entries: readonly AppendEntry[]) => number[]
