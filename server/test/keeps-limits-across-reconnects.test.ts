@@ -8,8 +8,10 @@ import { describe, expect } from 'vitest'
 import { WebSocket } from 'ws'
 import * as Y from 'yjs'
 import { MESSAGE_QUERY_AWARENESS } from '@ortak/protocol'
-import { encodeSyncStep1 } from '../src/protocol/messages.js'
-import { rawSocket, testWithServer, waitFor } from './helpers.js'
+import { CLOSE_INVALID_PAYLOAD } from '@ortak/protocol'
+import { encodeSyncStep1, encodeUpdate } from '../src/protocol/messages.js'
+import { rawSocket, synced, testWithServer, waitFor } from './helpers.js'
+import { buildUpdate } from './hostile-updates.js'
 
 /** An upgrade's outcome: an open socket, or the HTTP status and Retry-After it was refused with. */
 function upgrade(url: string, headers: Record<string, string> = {}): Promise<{ ws: WebSocket } | { status: number; retryAfter: string | undefined }> {
@@ -123,5 +125,34 @@ describe('limits per client address', () => {
   behindProxy('behind a proxy (TRUST_PROXY), the address is the last X-Forwarded-For entry, the one the proxy added', async ({ server }) => {
     expect(await claimingOtherAddresses(server.wsUrl)).toEqual(['open', 'open', 'open'])
     expect(server.logs.some((l) => l.msg === 'refused WebSocket upgrade: address limit')).toBe(false)
+  })
+
+  const smallByteBudget = testWithServer({ maxBytesPerSecond: 64 * 1024, maxPayloadBytes: 256 * 1024, maxConnectionsPerSecondPerAddress: 1_000 })
+  smallByteBudget('a connection whose update makes the room reload from storage is charged the document, and its address waits before it connects again', async ({ server, connect }) => {
+    const room = 'reloaded'
+    const doc = new Y.Doc()
+    doc.clientID = 1
+    const writer = connect(room, { doc })
+    await synced(writer)
+    doc.getText('t').insert(0, 'x'.repeat(200_000))
+    await waitFor('the document to be stored', () => server.server.registry.get(room)?.hasUnstoredWrites === false && server.server.registry.get(room)!.doc.getText('t').length === 200_000)
+    // An item whose origin lies right of its right origin: found once integrated, so the room is reloaded.
+    const misplaced = buildUpdate({ clients: [{ client: 5, clock: 0, structs: [{ kind: 'item', origin: [1, 2], rightOrigin: [1, 0], content: { kind: 'string', text: 'x' } }] }], deletes: [] })
+    // Each costs a reload of 200 KB for a few dozen bytes sent. A full budget holds two seconds' worth and one
+    // largest frame (128 + 256 KB): the first reload is paid from it, the second puts the address in deficit.
+    for (const attempt of [1, 2]) {
+      let hostile: Awaited<ReturnType<typeof rawSocket>> | undefined
+      await waitFor(`hostile connection ${attempt} to open`, async () => (hostile = await rawSocket(server.wsUrl, room).catch(() => undefined)) !== undefined)
+      hostile!.ws.send(encodeUpdate(misplaced))
+      expect((await hostile!.closed).code).toBe(CLOSE_INVALID_PAYLOAD)
+    }
+    // Once the server has seen the second go, the address is refused. (Without the charge, every one of these
+    // connections opens, and the wait times out.)
+    await waitFor('the address to be refused', async () => {
+      const result = await upgrade(`${server.wsUrl}/${room}`)
+      if ('ws' in result) result.ws.close()
+      return 'status' in result && result.status === 429
+    }, 3_000)
+    expect(addressRefusals(server.logs)).toContainEqual(expect.stringMatching(/^rate limit: this address sent more than \d+ messages or 65536 bytes per second$/))
   })
 })

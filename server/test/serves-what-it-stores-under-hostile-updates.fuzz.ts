@@ -247,13 +247,19 @@ async function freshClientLoad(server: TestServer): Promise<{ doc?: Y.Doc; probl
 }
 
 /** A stock provider with a Yjs client id of its own, reconnecting quickly after the room is reloaded. */
-function honestClient(wsUrl: string, clientId: number): TestClient & { terminalCloses: string[] } {
+function honestClient(wsUrl: string, clientId: number): TestClient & { terminalCloses: string[]; closes: string[] } {
   const doc = new Y.Doc()
   doc.clientID = clientId
   const client = connectClient(wsUrl, ROOM, { doc, maxBackoffTime: 20 })
   const terminalCloses: string[] = []
   client.provider.on('closed', ({ code, reason }) => terminalCloses.push(`${code} ${reason}`))
-  return { ...client, terminalCloses }
+  // Every close, for a break's record: the last few tell why a client is not connected.
+  const closes: string[] = []
+  client.provider.on('connection-close', (event) => {
+    closes.push(`${event?.code} ${event?.reason}`)
+    if (closes.length > 5) closes.shift()
+  })
+  return { ...client, terminalCloses, closes }
 }
 
 type HonestClient = ReturnType<typeof honestClient>
@@ -268,7 +274,7 @@ function honestEdit(doc: Y.Doc, random: () => number): void {
   if (roll < 0.5) {
     const text = doc.getText('t')
     // As an editor does, between characters: never between the halves of a hostile update's emoji.
-    const content = text.toString()
+    const content = indexedContent(text)
     if (text.length > 0 && roll < 0.15) {
       const at = characterBoundary(content, int(text.length))
       const end = characterBoundary(content, Math.min(at + 1 + int(3), text.length))
@@ -279,13 +285,34 @@ function honestEdit(doc: Y.Doc, random: () => number): void {
     return
   }
   const xml = doc.getXmlFragment('x')
-  if (xml.length > 0 && roll < 0.65) return xml.delete(int(xml.length), 1)
+  if (xml.length > 0 && roll < 0.65) {
+    // A whole element, as an editor removes a block: not a unit of a string a hostile update put beside them.
+    const at = int(xml.length)
+    return xml.get(at) instanceof Y.AbstractType ? xml.delete(at, 1) : undefined
+  }
   const child = xml.length > 0 && roll < 0.8 ? xml.get(int(xml.length)) : null
   const inner = child instanceof Y.XmlElement ? child.get(0) : null
-  if (inner instanceof Y.XmlText) return inner.insert(int(inner.length + 1), 'typed')
+  if (inner instanceof Y.XmlText) return inner.insert(characterBoundary(indexedContent(inner), int(inner.length + 1)), 'typed')
   const paragraph = new Y.XmlElement('paragraph')
   paragraph.insert(0, [new Y.XmlText('honest paragraph')])
-  xml.insert(int(xml.length + 1), [paragraph])
+  xml.insert(characterBoundary(indexedContent(xml), int(xml.length + 1)), [paragraph])
+}
+
+/**
+ * A text or fragment as its indexes count it, read from its items: whatever
+ * else a hostile update put in it (embeds, elements, JSON and `any` content
+ * of any length, which `toString` leaves out) stands as that many
+ * placeholder characters, and a string a hostile update put into a fragment
+ * as itself, so that a position in this string is the same position in the
+ * type, as an editor's mapping makes it.
+ */
+function indexedContent(text: Y.AbstractType<any>): string {
+  let content = ''
+  for (let item = text._start; item; item = item.right) {
+    if (item.deleted || !item.countable) continue
+    content += item.content instanceof Y.ContentString ? item.content.str : '\u0000'.repeat(item.length)
+  }
+  return content
 }
 
 /** `at`, or the position after it when `at` falls between the two halves of a surrogate pair. */
@@ -467,19 +494,20 @@ class HostileRun {
         const stateVector = Buffer.from(Y.encodeStateVector(room.doc))
         return this.honest.every((c) => c.provider.wsconnected && c.provider.synced && stateVector.equals(Y.encodeStateVector(c.doc)))
       }, 5_000)
-      // A delete leaves the state vectors as they are: give one in flight the time to arrive.
+      // A delete leaves the state vectors as they are: give one in flight the time to arrive (after a restart,
+      // every client's sync at once, on a shared machine).
       await waitFor('the honest clients to see what the room holds', () => {
         const room = this.room
         if (!room || room.hasUnstoredWrites) return false
         const seen = visibleContent(room.doc)
         return this.honest.every((c) => visibleContent(c.doc) === seen)
-      }, 2_000)
+      }, 5_000)
       return null
     } catch (error) {
       const room = this.room
       return `${(error as Error).message}: ${JSON.stringify({
         differences: room ? this.honest.map((c) => differenceBetween(c.doc, room.doc)) : 'no room loaded',
-        honest: this.honest.map((c) => ({ connected: c.provider.wsconnected, synced: c.provider.synced, terminalCloses: c.terminalCloses })),
+        honest: this.honest.map((c) => ({ connected: c.provider.wsconnected, synced: c.provider.synced, terminalCloses: c.terminalCloses, lastCloses: c.closes })),
       })}`
     }
   }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { buildUpdate } from '../../test/hostile-updates.js'
-import { clocksBefore, impossiblePlacement } from './integration-check.js'
+import { clocksBefore, impossiblePlacement, unintegratedPart } from './integration-check.js'
 
 /** Applies `update` to `doc` as the room does, and answers what the check finds. */
 function applyChecked(doc: Y.Doc, update: Uint8Array): string | null {
@@ -9,7 +9,7 @@ function applyChecked(doc: Y.Doc, update: Uint8Array): string | null {
   Y.transact(doc, () => {
     const before = clocksBefore(doc, update)
     Y.applyUpdate(doc, update)
-    problem = impossiblePlacement(doc, before)
+    problem = unintegratedPart(doc) ?? impossiblePlacement(doc, before)
   })
   return problem
 }
@@ -82,5 +82,19 @@ describe('the placement check', () => {
     // Client 1 again, as if it had never written "abc": an item at the start of `t` with no neighbours.
     const update = buildUpdate({ clients: [{ client: 1, clock: 3, structs: [{ kind: 'item', parent: 't', content: { kind: 'string', text: 'x' } }] }], deletes: [] })
     expect(applyChecked(room, update)).toBe('item 1:3 claims not to have seen 1:0, an earlier item of its own writer')
+  })
+
+  it('finds structs that wait on one another in a cycle, which Yjs leaves pending', () => {
+    const room = client(1)
+    room.getText('t').insert(0, 'abc')
+    // 100:0 comes after 101:1, and 101:0 after 100:0: each reference is in the update, none can be placed first.
+    const update = buildUpdate({
+      clients: [
+        { client: 101, clock: 0, structs: [{ kind: 'item', origin: [100, 0], content: { kind: 'string', text: 'xy' } }] },
+        { client: 100, clock: 0, structs: [{ kind: 'item', origin: [101, 1], content: { kind: 'string', text: 'z' } }] },
+      ],
+      deletes: [],
+    })
+    expect(applyChecked(room, update)).toMatch(/^has structs that wait on one another in a cycle/)
   })
 })

@@ -37,6 +37,24 @@ export function clocksBefore(doc: Y.Doc, update: Uint8Array): Map<number, number
 }
 
 /**
+ * What of an update the room had checked for missing dependencies Yjs still
+ * could not integrate, described; or null. Structs that wait on one another
+ * in a cycle (an item whose origin is a struct of another client of the
+ * same update, whose own origin is a later clock of the first) pass a check
+ * that looks for each reference in the update, and Yjs then keeps them
+ * "pending": a room never holds pending changes (rooms/waiting-updates.ts),
+ * and its clients would send them back as changes the room lacks.
+ */
+export function unintegratedPart(doc: Y.Doc): string | null {
+  const { pendingStructs, pendingDs } = doc.store
+  if (pendingStructs) {
+    const [client, clock] = pendingStructs.missing.entries().next().value ?? []
+    return `has structs that wait on one another in a cycle (waiting for ${client}:${clock})`
+  }
+  return pendingDs ? 'deletes what it never lets the document hold' : null
+}
+
+/**
  * The first item the last update added (the structs past `before`) whose
  * claimed neighbours cannot be true, described; or null. Called inside the
  * transaction that applied the update.

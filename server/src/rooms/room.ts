@@ -23,7 +23,7 @@ import type { Connection } from './connection.js'
 import type { RoomBus } from './room-bus.js'
 import { addsNothingNew } from './adds-nothing-new.js'
 import { newPartOf } from './new-part.js'
-import { clocksBefore, impossiblePlacement } from './integration-check.js'
+import { clocksBefore, impossiblePlacement, unintegratedPart } from './integration-check.js'
 import { RoomLoader } from './room-loader.js'
 import { RoomPresence, type PresenceRoom } from './room-presence.js'
 import { StoredLog, type CompactionOptions } from './stored-log.js'
@@ -226,6 +226,9 @@ export class Room implements PresenceRoom {
         if (item.connection.isClosed) return true
         const problem = this.applyOrHold(item)
         if (problem instanceof PoisonedDocument) {
+          // The reload reads the whole document again: charged to the sender as if it had sent it, and so to its
+          // address once it is closed (address-limits.ts), or reconnecting to do it again would cost it nothing.
+          item.connection.rateLimiter?.charge(this.storedLog.documentBytes)
           this.refuse(item.connection, problem.refusal)
           poison = problem
           return false
@@ -322,7 +325,7 @@ export class Room implements PresenceRoom {
       Y.transact(this.doc, () => {
         const before = clocksBefore(this.doc, update)
         Y.applyUpdate(this.doc, update, origin)
-        misplaced = impossiblePlacement(this.doc, before)
+        misplaced = unintegratedPart(this.doc) ?? impossiblePlacement(this.doc, before)
       }, origin)
     } catch (error) {
       return new PoisonedDocument(error as Error)
