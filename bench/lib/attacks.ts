@@ -12,7 +12,7 @@ import { CLOSE_MISSING_DEPENDENCIES, MESSAGE_AWARENESS, MESSAGE_SYNC, SYNC_STEP_
 import { encodeSyncStep1, encodeUpdate } from '../../server/src/protocol/messages.js'
 import { buildUpdate } from '../../server/test/hostile-updates.js'
 import { awarenessFrame } from '../../server/test/security-helpers.js'
-import { TRACE_ROOT } from './trace.js'
+import { TRACE_CLIENT_ID, TRACE_ROOT } from './trace.js'
 
 /** What the attacker knows of the room it attacks. */
 export interface AttackedRoom {
@@ -89,6 +89,16 @@ export const ATTACKS: readonly AttackKind[] = [
         { client: 200, clock: 0, structs: [{ kind: 'item', parent: TRACE_ROOT, content: { kind: 'string', text: 'injected by a hostile client' } }] },
         { client: 100, clock: 0, structs: [{ kind: 'item', origin: [100, 5], content: { kind: 'string', text: 'x' } }] },
       ],
+      deletes: [],
+    }))], 1),
+  },
+  {
+    name: 'misplaced-items',
+    label: 'an item whose origin lies right of its right origin (room reloaded)',
+    // Yjs scans the paper from the origin to its end looking for the right origin, places the item there, and the
+    // room finds the claim impossible: refused, and the room loaded again from storage (rooms/integration-check.ts).
+    create: () => repeating([encodeUpdate(buildUpdate({
+      clients: [{ client: 400, clock: 0, structs: [{ kind: 'item', origin: [TRACE_CLIENT_ID, 5], rightOrigin: [TRACE_CLIENT_ID, 1], content: { kind: 'string', text: 'x' } }] }],
       deletes: [],
     }))], 1),
   },
