@@ -36,6 +36,8 @@ export const ORTAK_LIMIT_FLAGS = [
   '--max-messages-per-second', '100000000',
   '--max-bytes-per-second', '1000000000',
   '--max-connections', '100000',
+  // Every bench client connects from 127.0.0.1: the per-address limit (20 a second) would refuse all but the first few.
+  '--max-connections-per-second-per-address', '100000',
   '--max-connections-per-room', '100000',
   '--max-loaded-rooms', '100000',
   '--max-buffered-bytes', String(256 * 1024 * 1024),
