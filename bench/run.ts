@@ -14,6 +14,7 @@ import { ScenarioResult, formatTable } from './lib/results.js'
 import { runAbuse } from './scenarios/abuse.js'
 import { runColdLoad } from './scenarios/cold-load.js'
 import { runConnections } from './scenarios/connections.js'
+import { runCurveClients } from './scenarios/curve-clients.js'
 import { runDurability } from './scenarios/durability.js'
 import { runFanout } from './scenarios/fanout.js'
 import { runHistory } from './scenarios/history.js'
@@ -29,6 +30,7 @@ const SCENARIOS: Record<string, (context: BenchContext) => Promise<ScenarioResul
   restart: runRestart,
   abuse: runAbuse,
   history: runHistory,
+  'curve-clients': runCurveClients,
 }
 
 interface Args {
