@@ -15,6 +15,7 @@ import { runAbuse } from './scenarios/abuse.js'
 import { runColdLoad } from './scenarios/cold-load.js'
 import { runConnections } from './scenarios/connections.js'
 import { runCurveClients } from './scenarios/curve-clients.js'
+import { runCurveRooms } from './scenarios/curve-rooms.js'
 import { runDurability } from './scenarios/durability.js'
 import { runFanout } from './scenarios/fanout.js'
 import { runHistory } from './scenarios/history.js'
@@ -30,6 +31,7 @@ const SCENARIOS: Record<string, (context: BenchContext) => Promise<ScenarioResul
   restart: runRestart,
   abuse: runAbuse,
   history: runHistory,
+  'curve-rooms': runCurveRooms,
   'curve-clients': runCurveClients,
 }
 
