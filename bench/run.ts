@@ -15,6 +15,7 @@ import { runAbuse } from './scenarios/abuse.js'
 import { runColdLoad } from './scenarios/cold-load.js'
 import { runConnections } from './scenarios/connections.js'
 import { runCurveClients } from './scenarios/curve-clients.js'
+import { runCurveDocument } from './scenarios/curve-document.js'
 import { runCurveRooms } from './scenarios/curve-rooms.js'
 import { runDurability } from './scenarios/durability.js'
 import { runFanout } from './scenarios/fanout.js'
@@ -33,6 +34,7 @@ const SCENARIOS: Record<string, (context: BenchContext) => Promise<ScenarioResul
   history: runHistory,
   'curve-rooms': runCurveRooms,
   'curve-clients': runCurveClients,
+  'curve-document': runCurveDocument,
 }
 
 interface Args {

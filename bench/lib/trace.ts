@@ -17,7 +17,7 @@ export const TRACE_ROOT = 't'
 /** The writer's Yjs client id, fixed so cached frames and checks agree across runs. */
 export const TRACE_CLIENT_ID = 4242
 
-interface TraceJson {
+export interface TraceJson {
   endContent: string
   txns: Array<{ patches: Array<[number, number, string]> }>
 }
@@ -34,15 +34,11 @@ export interface EncodedTrace {
 export const traceLength = (): number => readTrace().txns.length
 
 let parsed: TraceJson | null = null
-function readTrace(): TraceJson {
-  parsed ??= JSON.parse(zlib.gunzipSync(fs.readFileSync(TRACE_FILE)).toString()) as TraceJson
-  return parsed
-}
 
-function cacheFile(count: number, transactionsPerFrame: number): string {
+/** Where encoded frames are cached: the system's temp folder, the name tied to the trace file's size and time. */
+export function cacheFile(name: string): string {
   const stat = fs.statSync(TRACE_FILE)
-  const grouping = transactionsPerFrame === 1 ? '' : `-by${transactionsPerFrame}`
-  return path.join(os.tmpdir(), 'ortak-bench', `trace-${count}${grouping}-${stat.size}-${Math.floor(stat.mtimeMs)}-v1.bin`)
+  return path.join(os.tmpdir(), 'ortak-bench', `${name}-${stat.size}-${Math.floor(stat.mtimeMs)}-v1.bin`)
 }
 
 /**
@@ -52,9 +48,24 @@ function cacheFile(count: number, transactionsPerFrame: number): string {
  * large saves rather than keystroke by keystroke.
  */
 export function loadTrace(count: number, transactionsPerFrame = 1): EncodedTrace {
-  const file = cacheFile(count, transactionsPerFrame)
-  if (!fs.existsSync(file)) writeCache(file, encode(count, transactionsPerFrame))
-  return readCache(file)
+  const file = cacheFile(`trace-${count}${transactionsPerFrame === 1 ? '' : `-by${transactionsPerFrame}`}`)
+  if (!fs.existsSync(file)) writeFrames(file, encode(count, transactionsPerFrame))
+  return readFrames(file)
+}
+
+/** The trace's transactions, parsed once per process. */
+export function readTrace(): TraceJson {
+  parsed ??= JSON.parse(zlib.gunzipSync(fs.readFileSync(TRACE_FILE)).toString()) as TraceJson
+  return parsed
+}
+
+/** A y-websocket sync-update frame: [0 sync][2 update][varUint8Array update]. */
+export function updateFrame(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, 0)
+  encoding.writeVarUint(encoder, 2)
+  encoding.writeVarUint8Array(encoder, update)
+  return encoding.toUint8Array(encoder)
 }
 
 function encode(count: number, transactionsPerFrame: number): EncodedTrace {
@@ -64,13 +75,7 @@ function encode(count: number, transactionsPerFrame: number): EncodedTrace {
   doc.clientID = TRACE_CLIENT_ID
   const text = doc.getText(TRACE_ROOT)
   const frames: Uint8Array[] = []
-  doc.on('update', (update: Uint8Array) => {
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, 0)
-    encoding.writeVarUint(encoder, 2)
-    encoding.writeVarUint8Array(encoder, update)
-    frames.push(encoding.toUint8Array(encoder))
-  })
+  doc.on('update', (update: Uint8Array) => frames.push(updateFrame(update)))
   for (let first = 0; first < count; first += transactionsPerFrame) {
     doc.transact(() => {
       for (let i = first; i < Math.min(count, first + transactionsPerFrame); i++) {
@@ -86,8 +91,8 @@ function encode(count: number, transactionsPerFrame: number): EncodedTrace {
   return { frames, endText, stateBytes: Y.encodeStateAsUpdate(doc).byteLength }
 }
 
-// Layout: [u32 header length][header JSON][per frame: u32 length, bytes].
-function writeCache(file: string, trace: EncodedTrace): void {
+/** Writes frames to a cache file. Layout: [u32 header length][header JSON][per frame: u32 length, bytes]. */
+export function writeFrames(file: string, trace: EncodedTrace): void {
   fs.mkdirSync(path.dirname(file), { recursive: true })
   const header = Buffer.from(JSON.stringify({ endText: trace.endText, stateBytes: trace.stateBytes, count: trace.frames.length }))
   const size = 4 + header.length + trace.frames.reduce((sum, f) => sum + 4 + f.byteLength, 0)
@@ -104,7 +109,7 @@ function writeCache(file: string, trace: EncodedTrace): void {
   fs.renameSync(temporary, file)
 }
 
-function readCache(file: string): EncodedTrace {
+export function readFrames(file: string): EncodedTrace {
   const bytes = fs.readFileSync(file)
   const headerLength = bytes.readUInt32LE(0)
   const header = JSON.parse(bytes.subarray(4, 4 + headerLength).toString()) as { endText: string; stateBytes: number; count: number }
