@@ -16,6 +16,7 @@ import { runColdLoad } from './scenarios/cold-load.js'
 import { runConnections } from './scenarios/connections.js'
 import { runCurveClients } from './scenarios/curve-clients.js'
 import { runCurveDocument } from './scenarios/curve-document.js'
+import { runCurveInstances } from './scenarios/curve-instances.js'
 import { runCurveRooms } from './scenarios/curve-rooms.js'
 import { runDurability } from './scenarios/durability.js'
 import { runFanout } from './scenarios/fanout.js'
@@ -35,6 +36,7 @@ const SCENARIOS: Record<string, (context: BenchContext) => Promise<ScenarioResul
   'curve-rooms': runCurveRooms,
   'curve-clients': runCurveClients,
   'curve-document': runCurveDocument,
+  'curve-instances': runCurveInstances,
 }
 
 interface Args {

@@ -95,14 +95,17 @@ export interface StartOptions {
   nodeFlags?: string[]
   /** Ortak's client limits: 'lifted' by ORTAK_LIMIT_FLAGS (the default), or its own 'default' ones. */
   limits?: 'lifted' | 'default'
+  /** More `ortak serve` flags (--database-url and --redis-url for several instances); Ortak only. */
+  ortakArgs?: string[]
 }
 
 export async function startServer(kind: ServerKind, options: StartOptions): Promise<ServerHandle> {
-  const { dataDir, port = 0, nodeFlags = [], limits = 'lifted' } = options
+  const { dataDir, port = 0, nodeFlags = [], limits = 'lifted', ortakArgs = [] } = options
+  if (kind !== 'ortak' && ortakArgs.length > 0) throw new RangeError(`${kind} takes no ortak serve flags (got ${ortakArgs.join(' ')})`)
   fs.mkdirSync(dataDir, { recursive: true })
   const common = ['--import', probe]
   const [script, args, env] = {
-    ortak: ['server/bin/ortak.js', ['serve', '--port', String(port), '--data', dataDir, ...(limits === 'lifted' ? ORTAK_LIMIT_FLAGS : [])], { EDITOR_DIR: path.join(dataDir, 'no-editor') }],
+    ortak: ['server/bin/ortak.js', ['serve', '--port', String(port), '--data', dataDir, ...(limits === 'lifted' ? ORTAK_LIMIT_FLAGS : []), ...ortakArgs], { EDITOR_DIR: path.join(dataDir, 'no-editor') }],
     reference: ['bench/lib/reference-server.mjs', [], { HOST: '127.0.0.1', PORT: String(port), YPERSISTENCE: dataDir }],
     hocuspocus: ['bench/lib/hocuspocus-server.mjs', [], { HOST: '127.0.0.1', PORT: String(port), DATA: dataDir }],
   }[kind] as [string, string[], Record<string, string>]
