@@ -89,6 +89,21 @@ describe('RoomLoader', () => {
     expect(room.snapshot.current).toBe(stored!.updates[0])
   })
 
+  test('writes a large snapshot\'s answer to the socket in full before applying it', async ({ storage, connect }) => {
+    // Larger than the loopback socket takes at once: the rest is written only as the client reads.
+    const { snapshot } = await storeSnapshot(storage, 'x'.repeat(24 * 1024 * 1024))
+    const holdsNothing = await connect()
+    holdsNothing.connection.holdUntilReady(EMPTY_SYNC_STEP_1)
+    const room = loadingRoom([holdsNothing])
+    let unwrittenWhenApplied: number | undefined
+    room.doc.once('beforeTransaction', () => (unwrittenWhenApplied = holdsNothing.serverSocket.bufferedAmount))
+
+    await new RoomLoader(room, storage, silent).load()
+    expect(unwrittenWhenApplied).toBe(0)
+    await waitFor('the answer reaches the client', () => holdsNothing.received.length === 1)
+    expect(holdsNothing.received[0]!.byteLength).toBe(encodeSyncStep2(snapshot).byteLength)
+  })
+
   test('waits for a connecting client\'s first frame before applying the snapshot, and answers it', async ({ storage, connect }) => {
     const { snapshot } = await storeSnapshot(storage, 'a stored document')
     const client = await connect()
