@@ -5,13 +5,16 @@
  * total edit rate doubles step by step from 100 a second; the highest rate
  * whose delivery p99 stays under 50 ms, with every edit delivered and the
  * writers keeping the pace, is the instance count's sustained rate (to a
- * factor of two). The latency from an edit to its arrival at a client on
- * another instance (any client with one instance) is read at the first,
- * lightest step. The peers have no multi-instance mode in this bench
+ * factor of two). A step that misses is run once more before the ramp
+ * stops: on a shared machine one stall of another process's making would
+ * otherwise end it. A short untimed step at the first rate warms the
+ * instances, their pools and the room first. The latency from an edit to
+ * its arrival at a client on another instance (any client with one
+ * instance) is read at the first, lightest step. The peers have no multi-instance mode in this bench
  * (y-redis, the reference's, is not in the tree): a note, not a number.
  */
 import { type BenchContext, freshDir } from '../lib/context.js'
-import { PacedRoom } from '../lib/paced-room.js'
+import { PacedRoom, type PacedStepResult } from '../lib/paced-room.js'
 import { type Curve, ScenarioResult } from '../lib/results.js'
 import { type ServerHandle, startServer } from '../lib/servers.js'
 import { createSharedServices } from '../lib/scale-out.js'
@@ -21,6 +24,8 @@ const INSTANCES: Curve = { axis: 'Ortak instances on PostgreSQL + Redis', unit: 
 const CLIENTS = 12
 const WRITERS = 3
 const P99_BOUND_MS = 50
+/** The step whose server CPU per update is the curve's: high enough that timers and peer heartbeats are a small part of it. */
+const CPU_RATE = 400
 
 export async function runCurveInstances(context: BenchContext): Promise<ScenarioResult> {
   const steps = [1, 3]
@@ -43,9 +48,20 @@ export async function runCurveInstances(context: BenchContext): Promise<Scenario
         const specs = Array.from({ length: CLIENTS }, (_, i) => ({ url: servers[i % instances]!.roomUrl('shared'), instance: i % instances, isWriter: i < WRITERS }))
         const room = await PacedRoom.open('y-websocket', specs)
         try {
+          await room.run({ ratePerWriter: rates[0]! / WRITERS, durationMs: 1_000, warmupMs: 1_000 })
           let sustained = 0
           for (const [stepIndex, rate] of rates.entries()) {
-            const step = await room.run({ ratePerWriter: rate / WRITERS, durationMs, warmupMs })
+            const isMet = (s: PacedStepResult) => quantile(s.latencies, 0.99) < P99_BOUND_MS && s.arrivedShare === 1 && s.sentRate >= 0.95 * rate
+            const cpuAtStart = servers.map((server) => server.cpuSeconds())
+            let step = await room.run({ ratePerWriter: rate / WRITERS, durationMs, warmupMs })
+            if (!isMet(step)) {
+              context.log(`curve-instances ${instances}: ${rate} updates/s missed (p99 ${quantile(step.latencies, 0.99).toFixed(1)} ms); once more`)
+              cpuAtStart.splice(0, cpuAtStart.length, ...servers.map((server) => server.cpuSeconds()))
+              step = await room.run({ ratePerWriter: rate / WRITERS, durationMs, warmupMs })
+            }
+            const cpuSeconds = servers.reduce((sum, server, i) => sum + server.cpuSeconds() - cpuAtStart[i]!, 0)
+            result.add('ortak', `server CPU per update, all instances, at ${rate} updates/s, ${instances} instances`, 'us', cpuSeconds / step.edits * 1e6)
+            if (rate === CPU_RATE) result.addPoint('ortak', INSTANCES, instances, `server CPU per update, all instances together, at ${rate} updates/s`, 'us', cpuSeconds / step.edits * 1e6)
             const timed = instances > 1 ? step.crossInstanceLatencies : step.latencies
             const p99 = quantile(step.latencies, 0.99)
             result.add('ortak', `p99 at ${rate} updates/s, ${instances} instances`, 'ms', p99)
@@ -53,7 +69,7 @@ export async function runCurveInstances(context: BenchContext): Promise<Scenario
               result.addPoint('ortak', INSTANCES, instances, `cross-instance latency p50 at ${rate} updates/s (any client with 1)`, 'ms', quantile(timed, 0.5))
               result.addPoint('ortak', INSTANCES, instances, `cross-instance latency p99 at ${rate} updates/s (any client with 1)`, 'ms', quantile(timed, 0.99))
             }
-            const isSustained = p99 < P99_BOUND_MS && step.arrivedShare === 1 && step.sentRate >= 0.95 * rate
+            const isSustained = isMet(step)
             context.log(`curve-instances ${instances}: ${rate} updates/s (sent ${step.sentRate.toFixed(0)}/s): p99 ${p99.toFixed(1)} ms, ${(100 * step.arrivedShare).toFixed(2)} % delivered, busiest client process ${(100 * step.busiestDriverCpuShare).toFixed(0)} % of a core${isSustained ? '' : ': not sustained'}`)
             if (!isSustained) {
               if (step.busiestDriverCpuShare > 0.8) result.note(`${instances} instances: at ${rate} updates/s a client process used ${(100 * step.busiestDriverCpuShare).toFixed(0)} % of a core; the clients may be part of what bounds the rate`)
