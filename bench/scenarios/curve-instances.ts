@@ -52,11 +52,11 @@ export async function runCurveInstances(context: BenchContext): Promise<Scenario
           let sustained = 0
           for (const [stepIndex, rate] of rates.entries()) {
             const isMet = (s: PacedStepResult) => quantile(s.latencies, 0.99) < P99_BOUND_MS && s.arrivedShare === 1 && s.sentRate >= 0.95 * rate
-            const cpuAtStart = servers.map((server) => server.cpuSeconds())
+            let cpuAtStart = servers.map((server) => server.cpuSeconds())
             let step = await room.run({ ratePerWriter: rate / WRITERS, durationMs, warmupMs })
             if (!isMet(step)) {
               context.log(`curve-instances ${instances}: ${rate} updates/s missed (p99 ${quantile(step.latencies, 0.99).toFixed(1)} ms); once more`)
-              cpuAtStart.splice(0, cpuAtStart.length, ...servers.map((server) => server.cpuSeconds()))
+              cpuAtStart = servers.map((server) => server.cpuSeconds())
               step = await room.run({ ratePerWriter: rate / WRITERS, durationMs, warmupMs })
             }
             const cpuSeconds = servers.reduce((sum, server, i) => sum + server.cpuSeconds() - cpuAtStart[i]!, 0)
