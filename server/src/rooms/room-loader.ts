@@ -23,10 +23,13 @@ const FIRST_FRAME_WAIT_MS = 10
  * How long it then waits for its answers from the snapshot to be written to
  * their sockets. A large answer is more than a socket takes at once; what
  * is left is written as the client reads, which a client that keeps up
- * does within milliseconds. The bound keeps a client that does not from
- * holding up the room's load.
+ * does quickly. The bound keeps a client that does not from holding up the
+ * room's load for long, and is generous because a busy machine can leave
+ * the server unscheduled for a while: when it runs again, an expired timer
+ * is handled before the socket's writes, and a short bound would start the
+ * apply with most of the answer still unwritten.
  */
-const REPLY_WRITE_WAIT_MS = 200
+const REPLY_WRITE_WAIT_MS = 1_000
 
 /** Sync step 1 with an empty state vector, byte for byte: what a client holding nothing sends on connect. */
 const isEmptySyncStep1 = (frame: Uint8Array) =>
