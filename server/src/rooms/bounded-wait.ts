@@ -12,6 +12,7 @@
  */
 export class BoundedWait {
   private timer: NodeJS.Timeout | null = null
+  private afterInput: NodeJS.Immediate | null = null
   private finish: (() => void) | null = null
   private isSatisfied: () => boolean = () => true
 
@@ -22,11 +23,18 @@ export class BoundedWait {
     return new Promise((resolve) => {
       this.finish = () => {
         if (this.timer) clearTimeout(this.timer)
+        if (this.afterInput) clearImmediate(this.afterInput)
         this.timer = null
+        this.afterInput = null
         this.finish = null
         resolve()
       }
-      this.timer = setTimeout(this.finish, ms)
+      // A process the machine left unscheduled for a while runs its expired timers before it reads the
+      // sockets that became ready meanwhile; ending on the check phase that follows lets that input in first.
+      this.timer = setTimeout(() => {
+        this.timer = null
+        this.afterInput = setImmediate(() => this.finish?.())
+      }, ms)
     })
   }
 
