@@ -1,22 +1,28 @@
 /**
- * `npm run bench:merge -- run1.jsonl run2.jsonl ...`: pools the samples of
- * several `npm run bench` runs (the JSON lines each printed on stdout) and
- * prints one Markdown table of medians, a ratio of Ortak to each peer
- * (the reference, Hocuspocus) and whether each target is met. One run's
+ * `npm run bench:merge -- [--charts DIR] run1.jsonl run2.jsonl ...`: pools
+ * the samples of several `npm run bench` runs (the JSON lines each printed
+ * on stdout) and prints one Markdown table of medians, a ratio of Ortak to
+ * each peer (the reference, Hocuspocus) and whether each target is met. It
+ * also draws one SVG chart per curve figure (the curve scenarios' figures
+ * at each step, every server on the same axes) into DIR, bench/charts/ by
+ * default, and names the files it wrote on stderr. One run's
  * medians move with whatever else the shared machine was doing; the median
  * over runs is what we quote. Runs from before Hocuspocus was a peer (no
  * samples of it) merge as they are; a server no run has samples of gets
  * no column.
  */
 import fs from 'node:fs'
-import { PEERS, SERVER_KINDS, type ServerKind } from './lib/servers.js'
+import path from 'node:path'
+import { renderLineChart } from './lib/chart.js'
+import type { CurvePoint } from './lib/results.js'
+import { PEERS, SERVER_KINDS, type ServerKind, repoRoot } from './lib/servers.js'
 import { median, round } from './lib/stats.js'
 
 interface ScenarioLine {
   scenario: string
   mode: string
   machine: { cores: number; cpu: string; node: string; loadAverage: number }
-  figures: Record<string, { unit: string; target?: string; samples: Partial<Record<ServerKind, number[]>> }>
+  figures: Record<string, { unit: string; target?: string; point?: CurvePoint; samples: Partial<Record<ServerKind, number[]>> }>
 }
 
 interface Pooled {
@@ -24,14 +30,18 @@ interface Pooled {
   name: string
   unit: string
   target?: string
+  point?: CurvePoint
   samples: Record<ServerKind, number[]>
   /** Ortak's median in each run, to show the spread between runs. */
   ortakPerRun: number[]
 }
 
-const files = process.argv.slice(2)
-if (files.length === 0) {
-  process.stderr.write('usage: npm run bench:merge -- <run1.jsonl> [<run2.jsonl> ...]  (the stdout of `npm run bench`)\n')
+const argv = process.argv.slice(2)
+const chartsOption = argv.indexOf('--charts')
+const chartsDir = path.resolve(chartsOption === -1 ? path.join(repoRoot, 'bench/charts') : argv[chartsOption + 1] ?? '')
+const files = chartsOption === -1 ? argv : argv.filter((_, i) => i !== chartsOption && i !== chartsOption + 1)
+if (files.length === 0 || (chartsOption !== -1 && argv[chartsOption + 1] === undefined)) {
+  process.stderr.write('usage: npm run bench:merge -- [--charts <dir>] <run1.jsonl> [<run2.jsonl> ...]  (the stdout of `npm run bench`)\n')
   process.exit(2)
 }
 
@@ -50,7 +60,7 @@ for (const file of files) {
     modes.add(result.mode)
     for (const [name, figure] of Object.entries(result.figures)) {
       const key = `${result.scenario}\u0000${name}`
-      const entry = pooled.get(key) ?? { scenario: result.scenario, name, unit: figure.unit, target: figure.target, samples: { ortak: [], reference: [], hocuspocus: [] }, ortakPerRun: [] }
+      const entry = pooled.get(key) ?? { scenario: result.scenario, name, unit: figure.unit, target: figure.target, point: figure.point, samples: { ortak: [], reference: [], hocuspocus: [] }, ortakPerRun: [] }
       for (const kind of SERVER_KINDS) entry.samples[kind].push(...figure.samples[kind] ?? [])
       const ortak = figure.samples.ortak ?? []
       if (ortak.length > 0) entry.ortakPerRun.push(median(ortak))
@@ -79,6 +89,9 @@ function meets(target: string | undefined, ortak: number, reference: number): bo
 // A ratio to a zero (no closes by the reference, say), or a median of no samples, says nothing.
 const show = (value: number) => (Number.isFinite(value) ? String(round(value, 3)) : '-')
 const TITLES: Record<ServerKind, string> = { ortak: 'Ortak', reference: 'reference', hocuspocus: 'Hocuspocus' }
+const COLORS: Record<ServerKind, string> = { ortak: '#1f5fbf', reference: '#d9730d', hocuspocus: '#2e8b57' }
+/** A file name from a figure's name: "fanout p99 (ms)" -> "fanout-p99-ms". */
+const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')
 const RATIO_TITLES: Record<ServerKind, string> = { ortak: '', reference: 'Ortak / ref', hocuspocus: 'Ortak / Hocuspocus' }
 const pooledEntries = [...pooled.values()]
 const kinds = SERVER_KINDS.filter((kind) => pooledEntries.some((entry) => entry.samples[kind].length > 0))
@@ -95,3 +108,35 @@ for (const entry of pooledEntries) {
   rows.push(`| ${entry.scenario} | ${entry.name} | ${entry.unit} | ${cells.join(' | ')} | ${entry.target ?? ''} | ${met === null ? (entry.target ? 'see notes' : '') : met ? 'yes' : '**no**'} | ${entry.ortakPerRun.map(show).join(', ')} |`)
 }
 process.stdout.write(`Medians over ${files.length} run(s) of \`npm run bench\` (${[...modes].join(', ')} mode) on ${[...machines].join('; ')}.\n\n${rows.join('\n')}\n`)
+
+writeCharts(pooledEntries, chartsDir)
+
+/** One chart per curve figure (a scenario's figure at each of its steps): a series per server that has samples of it. */
+function writeCharts(entries: readonly Pooled[], dir: string): void {
+  const curves = new Map<string, Pooled[]>()
+  for (const entry of entries) {
+    if (!entry.point) continue
+    const key = `${entry.scenario}\u0000${entry.point.figure}`
+    curves.set(key, [...curves.get(key) ?? [], entry])
+  }
+  if (curves.size === 0) return
+  fs.mkdirSync(dir, { recursive: true })
+  for (const steps of curves.values()) {
+    const { scenario, unit } = steps[0]!
+    const point = steps[0]!.point!
+    const svg = renderLineChart({
+      title: `${scenario}: ${point.figure}`,
+      xLabel: point.axis,
+      yLabel: `${point.figure} (${unit})`,
+      xScale: point.scale,
+      series: kinds.map((kind) => ({
+        name: TITLES[kind],
+        color: COLORS[kind],
+        points: steps.map((step) => [step.point!.x, median(step.samples[kind])] as const).filter(([, y]) => Number.isFinite(y)),
+      })),
+    })
+    const file = path.join(dir, `${slug(scenario)}--${slug(point.figure)}.svg`)
+    fs.writeFileSync(file, svg)
+    process.stderr.write(`bench:merge: wrote ${path.relative(process.cwd(), file)}\n`)
+  }
+}

@@ -14,6 +14,10 @@ import { ScenarioResult, formatTable } from './lib/results.js'
 import { runAbuse } from './scenarios/abuse.js'
 import { runColdLoad } from './scenarios/cold-load.js'
 import { runConnections } from './scenarios/connections.js'
+import { runCurveClients } from './scenarios/curve-clients.js'
+import { runCurveDocument } from './scenarios/curve-document.js'
+import { runCurveInstances } from './scenarios/curve-instances.js'
+import { runCurveRooms } from './scenarios/curve-rooms.js'
 import { runDurability } from './scenarios/durability.js'
 import { runFanout } from './scenarios/fanout.js'
 import { runHistory } from './scenarios/history.js'
@@ -29,6 +33,10 @@ const SCENARIOS: Record<string, (context: BenchContext) => Promise<ScenarioResul
   restart: runRestart,
   abuse: runAbuse,
   history: runHistory,
+  'curve-rooms': runCurveRooms,
+  'curve-clients': runCurveClients,
+  'curve-document': runCurveDocument,
+  'curve-instances': runCurveInstances,
 }
 
 interface Args {

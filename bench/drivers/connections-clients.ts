@@ -6,26 +6,14 @@
  * closed meanwhile (Hocuspocus closes a socket silent for a minute), so a
  * figure of fewer connections than it says is known.
  */
-import * as Y from 'yjs'
-import * as encoding from 'lib0/encoding'
 import { driverOptions, onCommand, report } from '../lib/driver-side.js'
 import { ProtocolClient } from '../lib/protocol-client.js'
+import { smallDocumentFrame } from '../lib/small-document.js'
 import { median } from '../lib/stats.js'
 import type { Wire } from '../lib/wire.js'
 
 const { wire, urlPrefix } = driverOptions<{ wire: Wire; urlPrefix: string }>()
 const CONCURRENCY = 64
-
-/** A small document (one 64-character paragraph) written into each room of the one-room-each layout. */
-const smallDocFrame = (() => {
-  const doc = new Y.Doc()
-  doc.getText('t').insert(0, 'A small document: one short paragraph typed into a fresh room....')
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, 0)
-  encoding.writeVarUint(encoder, 2)
-  encoding.writeVarUint8Array(encoder, Y.encodeStateAsUpdate(doc))
-  return encoding.toUint8Array(encoder)
-})()
 
 let clients: ProtocolClient[] = []
 
@@ -44,7 +32,7 @@ onCommand('connect', async (command) => {
       clients.push(client)
       await client.synced
       times.push(performance.now() - opened)
-      if (isOneRoomEach) client.send(smallDocFrame)
+      if (isOneRoomEach) client.send(smallDocumentFrame)
     }
   }
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))

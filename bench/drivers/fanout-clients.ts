@@ -12,6 +12,7 @@
  */
 import * as Y from 'yjs'
 import { WebSocket } from 'ws'
+import { idKey, noteArrivals, now } from '../lib/arrivals.js'
 import { driverOptions, onCommand, report } from '../lib/driver-side.js'
 import { firstId } from '../lib/protocol-client.js'
 import { type RoomProvider, connectProvider, whenSynced } from '../lib/providers.js'
@@ -33,8 +34,6 @@ interface Options {
 
 const options = driverOptions<Options>()
 const ROOT = 'fanout'
-const now = () => Number(process.hrtime.bigint()) / 1e6
-const idKey = (client: number, clock: number) => client * 1e6 + clock
 
 /** [key, time] of every edit typed here. */
 const sent: number[] = []
@@ -53,23 +52,9 @@ function timedSocket(receiverClientId: () => number) {
         if (frame === null || frame[0] !== 0 || frame[1] !== 2) return
         let at = 2
         while (frame[at]! >= 0x80) at++
-        noteArrivals(frame.subarray(at + 1), receiverClientId(), arrivedAt)
+        noteArrivals(arrivals, frame.subarray(at + 1), receiverClientId(), receiverClientId(), arrivedAt)
       })
     }
-  }
-}
-
-/** Notes the arrival of every edit in `update`: at once for an update of one struct (one edit), by decoding it otherwise. */
-function noteArrivals(update: Uint8Array, receiver: number, arrivedAt: number): void {
-  // [client count][struct count][client][clock]...: one client with one struct.
-  if (update[0] === 1 && update[1] === 1) {
-    const id = firstId(update)
-    if (id && id.client !== receiver) arrivals.push(idKey(id.client, id.clock), receiver, arrivedAt)
-    return
-  }
-  for (const struct of Y.decodeUpdate(update).structs) {
-    if (struct instanceof Y.Skip || struct.id.client === receiver) continue
-    for (let clock = struct.id.clock; clock < struct.id.clock + struct.length; clock++) arrivals.push(idKey(struct.id.client, clock), receiver, arrivedAt)
   }
 }
 

@@ -7,7 +7,26 @@ export interface Figure {
   unit: string
   /** What the issue asks of Ortak for this figure, for the table. */
   target?: string
+  /** Where this figure sits on a curve, for the charts `npm run bench:merge` draws; absent for a single figure. */
+  point?: CurvePoint
   samples: Record<ServerKind, number[]>
+}
+
+/** One dimension a curve scenario grows, step by step: its chart's x axis. */
+export interface Curve {
+  /** What grows, as the axis names it: "rooms loaded". */
+  axis: string
+  /** The unit of a step, as a figure's name says it: "rooms". */
+  unit: string
+  /** 'log' where the steps grow by a factor (100, 1,000, 10,000), 'linear' where they do not (1, 3). */
+  scale: 'log' | 'linear'
+}
+
+/** A figure's place on a curve: which of the curve's figures (one chart each) and at which step. */
+export interface CurvePoint extends Curve {
+  /** The figure's name without its step: the chart's title and y axis. */
+  figure: string
+  x: number
 }
 
 const noSamples = (): Record<ServerKind, number[]> => ({ ortak: [], reference: [], hocuspocus: [] })
@@ -25,6 +44,17 @@ export class ScenarioResult {
       this.figures.push(figure)
     }
     figure.samples[kind].push(value)
+  }
+
+  /**
+   * A figure at one step of a curve: named "<name>, <x> <unit>" in the
+   * tables, and carrying its place on the curve so that the merge can draw
+   * every server's steps of it on one chart.
+   */
+  addPoint(kind: ServerKind, curve: Curve, x: number, name: string, unit: string, value: number, target?: string): void {
+    const fullName = `${name}, ${x.toLocaleString('en-US')} ${curve.unit}`
+    this.add(kind, fullName, unit, value, target)
+    this.figures.find((f) => f.name === fullName)!.point ??= { ...curve, figure: name, x }
   }
 
   note(text: string): void {
@@ -49,6 +79,7 @@ export class ScenarioResult {
           ratio: ratios.reference,
           ratios,
           target: f.target,
+          point: f.point,
           samples: Object.fromEntries(SERVER_KINDS.map((kind) => [kind, f.samples[kind].map((v) => round(v, 4))])),
         }]
       })),

@@ -36,6 +36,8 @@ export const ORTAK_LIMIT_FLAGS = [
   '--max-messages-per-second', '100000000',
   '--max-bytes-per-second', '1000000000',
   '--max-connections', '100000',
+  // Every bench client connects from 127.0.0.1: the per-address limit (20 a second) would refuse all but the first few.
+  '--max-connections-per-second-per-address', '100000',
   '--max-connections-per-room', '100000',
   '--max-loaded-rooms', '100000',
   '--max-buffered-bytes', String(256 * 1024 * 1024),
@@ -102,15 +104,19 @@ export interface StartOptions {
   isHistoryOff?: boolean
   /** Where Ortak serves its web app from; by default it serves none (a folder that does not exist). */
   editorDir?: string
+  /** More `ortak serve` flags (--database-url and --redis-url for several instances); Ortak only. */
+  ortakArgs?: string[]
 }
 
 export async function startServer(kind: ServerKind, options: StartOptions): Promise<ServerHandle> {
-  const { dataDir, port = 0, nodeFlags = [], limits = 'lifted', isHistoryOff = false, editorDir = path.join(dataDir, 'no-editor') } = options
-  if (kind !== 'ortak' && (isHistoryOff || options.editorDir !== undefined)) throw new RangeError(`isHistoryOff and editorDir are Ortak's settings, not ${kind}'s`)
+  const { dataDir, port = 0, nodeFlags = [], limits = 'lifted', isHistoryOff = false, editorDir = path.join(dataDir, 'no-editor'), ortakArgs = [] } = options
+  if (kind !== 'ortak' && (isHistoryOff || options.editorDir !== undefined || ortakArgs.length > 0)) {
+    throw new RangeError(`isHistoryOff, editorDir and ortakArgs are Ortak's settings, not ${kind}'s`)
+  }
   fs.mkdirSync(dataDir, { recursive: true })
   const common = ['--import', probe]
   const [script, args, env] = {
-    ortak: ['server/bin/ortak.js', ['serve', '--port', String(port), '--data', dataDir, ...(limits === 'lifted' ? ORTAK_LIMIT_FLAGS : [])], { EDITOR_DIR: editorDir, ...(isHistoryOff ? { VERSION_HISTORY: 'off' } : {}) }],
+    ortak: ['server/bin/ortak.js', ['serve', '--port', String(port), '--data', dataDir, ...(limits === 'lifted' ? ORTAK_LIMIT_FLAGS : []), ...ortakArgs], { EDITOR_DIR: editorDir, ...(isHistoryOff ? { VERSION_HISTORY: 'off' } : {}) }],
     reference: ['bench/lib/reference-server.mjs', [], { HOST: '127.0.0.1', PORT: String(port), YPERSISTENCE: dataDir }],
     hocuspocus: ['bench/lib/hocuspocus-server.mjs', [], { HOST: '127.0.0.1', PORT: String(port), DATA: dataDir }],
   }[kind] as [string, string[], Record<string, string>]

@@ -31,7 +31,7 @@ export function paragraphText(doc: Y.Doc): string {
   return paragraph?.get(0)?.toString() ?? ''
 }
 
-interface TraceJson {
+export interface TraceJson {
   endContent: string
   txns: Array<{ patches: Array<[number, number, string]> }>
 }
@@ -48,16 +48,16 @@ export interface EncodedTrace {
 export const traceLength = (): number => readTrace().txns.length
 
 let parsed: TraceJson | null = null
-function readTrace(): TraceJson {
-  parsed ??= JSON.parse(zlib.gunzipSync(fs.readFileSync(TRACE_FILE)).toString()) as TraceJson
-  return parsed
+
+/** Where encoded frames are cached: the system's temp folder, the name tied to the trace file's size and time. */
+export function cacheFile(name: string): string {
+  const stat = fs.statSync(TRACE_FILE)
+  return path.join(os.tmpdir(), 'ortak-bench', `${name}-${stat.size}-${Math.floor(stat.mtimeMs)}-v1.bin`)
 }
 
-function cacheFile(count: number, transactionsPerFrame: number, shape: TraceShape): string {
-  const stat = fs.statSync(TRACE_FILE)
+function traceCacheName(count: number, transactionsPerFrame: number, shape: TraceShape): string {
   const grouping = transactionsPerFrame === 1 ? '' : `-by${transactionsPerFrame}`
-  const shaped = shape === 'text' ? '' : `-${shape}`
-  return path.join(os.tmpdir(), 'ortak-bench', `trace-${count}${grouping}${shaped}-${stat.size}-${Math.floor(stat.mtimeMs)}-v1.bin`)
+  return `trace-${count}${grouping}${shape === 'text' ? '' : `-${shape}`}`
 }
 
 /**
@@ -67,9 +67,24 @@ function cacheFile(count: number, transactionsPerFrame: number, shape: TraceShap
  * large saves rather than keystroke by keystroke.
  */
 export function loadTrace(count: number, transactionsPerFrame = 1, shape: TraceShape = 'text'): EncodedTrace {
-  const file = cacheFile(count, transactionsPerFrame, shape)
-  if (!fs.existsSync(file)) writeCache(file, encode(count, transactionsPerFrame, shape))
-  return readCache(file)
+  const file = cacheFile(traceCacheName(count, transactionsPerFrame, shape))
+  if (!fs.existsSync(file)) writeFrames(file, encode(count, transactionsPerFrame, shape))
+  return readFrames(file)
+}
+
+/** The trace's transactions, parsed once per process. */
+export function readTrace(): TraceJson {
+  parsed ??= JSON.parse(zlib.gunzipSync(fs.readFileSync(TRACE_FILE)).toString()) as TraceJson
+  return parsed
+}
+
+/** A y-websocket sync-update frame: [0 sync][2 update][varUint8Array update]. */
+export function updateFrame(update: Uint8Array): Uint8Array {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, 0)
+  encoding.writeVarUint(encoder, 2)
+  encoding.writeVarUint8Array(encoder, update)
+  return encoding.toUint8Array(encoder)
 }
 
 /** The Y.Text or XmlText the trace is typed into; a paragraph is made by the first frame, with its first edits. */
@@ -89,13 +104,7 @@ function encode(count: number, transactionsPerFrame: number, shape: TraceShape):
   doc.clientID = TRACE_CLIENT_ID
   let text!: Y.Text
   const frames: Uint8Array[] = []
-  doc.on('update', (update: Uint8Array) => {
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, 0)
-    encoding.writeVarUint(encoder, 2)
-    encoding.writeVarUint8Array(encoder, update)
-    frames.push(encoding.toUint8Array(encoder))
-  })
+  doc.on('update', (update: Uint8Array) => frames.push(updateFrame(update)))
   for (let first = 0; first < count; first += transactionsPerFrame) {
     doc.transact(() => {
       if (first === 0) text = typedText(doc, shape)
@@ -112,8 +121,8 @@ function encode(count: number, transactionsPerFrame: number, shape: TraceShape):
   return { frames, endText, stateBytes: Y.encodeStateAsUpdate(doc).byteLength }
 }
 
-// Layout: [u32 header length][header JSON][per frame: u32 length, bytes].
-function writeCache(file: string, trace: EncodedTrace): void {
+/** Writes frames to a cache file. Layout: [u32 header length][header JSON][per frame: u32 length, bytes]. */
+export function writeFrames(file: string, trace: EncodedTrace): void {
   fs.mkdirSync(path.dirname(file), { recursive: true })
   const header = Buffer.from(JSON.stringify({ endText: trace.endText, stateBytes: trace.stateBytes, count: trace.frames.length }))
   const size = 4 + header.length + trace.frames.reduce((sum, f) => sum + 4 + f.byteLength, 0)
@@ -130,7 +139,7 @@ function writeCache(file: string, trace: EncodedTrace): void {
   fs.renameSync(temporary, file)
 }
 
-function readCache(file: string): EncodedTrace {
+export function readFrames(file: string): EncodedTrace {
   const bytes = fs.readFileSync(file)
   const headerLength = bytes.readUInt32LE(0)
   const header = JSON.parse(bytes.subarray(4, 4 + headerLength).toString()) as { endText: string; stateBytes: number; count: number }

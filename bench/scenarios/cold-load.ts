@@ -5,13 +5,11 @@
  * it spends doing so is subtracted: what is left is the server's part
  * (connect, load, reply) plus the loopback network. Also: bytes on disk.
  */
-import * as Y from 'yjs'
 import { type BenchContext, orderFor, sleep } from '../lib/context.js'
-import { ProtocolClient } from '../lib/protocol-client.js'
 import { ScenarioResult } from '../lib/results.js'
-import { type ServerKind, diskBytes, startServer } from '../lib/servers.js'
+import { diskBytes, startServer } from '../lib/servers.js'
+import { timeLoad } from '../lib/time-load.js'
 import { TRACE_ROOT, loadTrace } from '../lib/trace.js'
-import type { Wire } from '../lib/wire.js'
 import { type FilledDir, TRACE_ROOM, runTrace } from './trace.js'
 
 export async function runColdLoad(context: BenchContext): Promise<ScenarioResult> {
@@ -29,7 +27,8 @@ export async function runColdLoad(context: BenchContext): Promise<ScenarioResult
       try {
         // Let start-up work settle so it is not counted as load time.
         await sleep(300)
-        const load = await timeLoad(server.roomUrl(TRACE_ROOM), server.wire, endText, context.isQuick ? 20_000 : 60_000)
+        const load = await timeLoad(server.roomUrl(TRACE_ROOM), server.wire, TRACE_ROOT, endText, context.isQuick ? 20_000 : 60_000)
+        load.client.close()
         if (!load.isComplete) result.note(`${kind}: the loaded document did not equal the trace's final text (${load.text.length} of ${endText.length} characters)`)
         result.add(kind, 'connect to full document, server side', 'ms', load.totalMs - load.clientApplyMs, '< 50')
         // The reference rewrites its log at its first load after the trace: that one stands apart.
@@ -44,50 +43,4 @@ export async function runColdLoad(context: BenchContext): Promise<ScenarioResult
     }
   }
   return result
-}
-
-/**
- * Connects a raw protocol client and applies what arrives until the text is
- * `expected`. The reference answers at once with an empty document and
- * sends the stored one when it has read it, seconds later for a long log.
- * A server whose stored document is incomplete never gets there: then the
- * time of its last message is reported, once a second has passed without
- * one after the first content (bounded by `timeoutMs`).
- */
-async function timeLoad(url: string, wire: Wire, expected: string, timeoutMs: number): Promise<{ totalMs: number; clientApplyMs: number; isComplete: boolean; text: string }> {
-  const doc = new Y.Doc()
-  const text = doc.getText(TRACE_ROOT)
-  let clientApplyMs = 0
-  const started = performance.now()
-  let lastMessageAt = started
-  let lastContentAt: number | null = null
-  const client = new ProtocolClient(url, wire)
-  try {
-    const isComplete = await new Promise<boolean>((resolve) => {
-      const deadline = started + timeoutMs
-      const timer = setInterval(() => {
-        const now = performance.now()
-        if (now > deadline || (lastContentAt !== null && now - lastContentAt > 1_000)) {
-          clearInterval(timer)
-          resolve(false)
-        }
-      }, 50)
-      client.onDocMessage = ({ update }) => {
-        const applyStarted = performance.now()
-        Y.applyUpdate(doc, update)
-        const isDone = text.length === expected.length && text.toString() === expected
-        clientApplyMs += performance.now() - applyStarted
-        lastMessageAt = performance.now()
-        if (update.length > 2) lastContentAt = lastMessageAt
-        if (isDone) {
-          clearInterval(timer)
-          resolve(true)
-        }
-      }
-    })
-    return { totalMs: lastMessageAt - started, clientApplyMs, isComplete, text: text.toString() }
-  } finally {
-    client.close()
-    doc.destroy()
-  }
 }

@@ -221,6 +221,8 @@ export async function rawSocket(
 export interface ConnectedClient {
   connection: Connection
   ws: WebSocket
+  /** The server's end of the socket, the one `connection` sends on. */
+  serverSocket: WebSocket
   received: Uint8Array[]
 }
 
@@ -267,7 +269,7 @@ export const testWithRoomParts = test.extend<RoomPartFixtures>({
       ws.on('message', (data: Buffer) => received.push(new Uint8Array(data)))
       const [socket] = await Promise.all([serverEnd, once(ws, 'open')])
       accepted.delete(url)
-      return { connection: new Connection(socket, { wantsStoredAcks: false, ...options }), ws, received }
+      return { connection: new Connection(socket, { wantsStoredAcks: false, ...options }), ws, serverSocket: socket, received }
     })
     for (const socket of wss.clients) socket.terminate()
     await new Promise<void>((resolve, reject) => wss.close((error) => (error ? reject(error) : resolve())))

@@ -128,12 +128,17 @@ export class Connection {
     return frames
   }
 
-  send(frame: Uint8Array): void {
-    if (this.isClosed || this.socket.readyState !== this.socket.OPEN) return
+  /** Sends a frame; `onWritten`, if given, is called once it has been written to the socket, or will not be (closed). */
+  send(frame: Uint8Array, onWritten?: () => void): void {
+    if (this.isClosed || this.socket.readyState !== this.socket.OPEN) return onWritten?.()
     // Checked before sending, so a frame as large as the whole document still goes to a client that keeps up.
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) return this.closeAsSlowConsumer()
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+      this.closeAsSlowConsumer()
+      return onWritten?.()
+    }
     this.corkUntilEndOfTurn()
-    this.socket.send(frame)
+    if (onWritten) this.socket.send(frame, () => onWritten())
+    else this.socket.send(frame)
     traffic.messagesOut++
     traffic.bytesOut += frame.byteLength
   }

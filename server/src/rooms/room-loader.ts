@@ -14,11 +14,22 @@ import { encodeSyncStep2 } from '../protocol/messages.js'
 import type { LoadedRoom, Storage } from '../storage/storage.js'
 import type { Connection } from './connection.js'
 import { applyInRuns } from './transaction-runs.js'
-import { FirstFrameWait } from './first-frames.js'
+import { BoundedWait } from './bounded-wait.js'
 import type { UnchangedSnapshot } from './unchanged-snapshot.js'
 
-/** How long a loading room waits for its clients' first frames before applying its snapshot; see FirstFrameWait. */
+/** How long a loading room waits for its clients' first frames before applying its snapshot; see BoundedWait. */
 const FIRST_FRAME_WAIT_MS = 10
+/**
+ * How long it then waits for its answers from the snapshot to be written to
+ * their sockets. A large answer is more than a socket takes at once; what
+ * is left is written as the client reads, which a client that keeps up
+ * does quickly. The bound keeps a client that does not from holding up the
+ * room's load for long, and is generous because a busy machine can leave
+ * the server unscheduled for a while: when it runs again, an expired timer
+ * is handled before the socket's writes, and a short bound would start the
+ * apply with most of the answer still unwritten.
+ */
+const REPLY_WRITE_WAIT_MS = 1_000
 
 /** Sync step 1 with an empty state vector, byte for byte: what a client holding nothing sends on connect. */
 const isEmptySyncStep1 = (frame: Uint8Array) =>
@@ -40,7 +51,8 @@ export interface LoadingRoom {
 }
 
 export class RoomLoader {
-  private readonly firstFrames = new FirstFrameWait()
+  private readonly firstFrames = new BoundedWait()
+  private readonly repliesWritten = new BoundedWait()
   private isCancelled = false
 
   constructor(
@@ -94,7 +106,7 @@ export class RoomLoader {
     this.room.snapshot.hold(snapshot)
     await this.firstFrames.wait(FIRST_FRAME_WAIT_MS, () => [...this.room.connections].every((c) => c.hasHeldFrames))
     if (this.isCancelled) return false
-    let answered = 0
+    let unwritten = 0
     if (this.room.snapshot.current !== null) {
       for (const connection of this.room.connections) {
         if (!connection.takeHeldFrame(isEmptySyncStep1)) continue
@@ -102,23 +114,27 @@ export class RoomLoader {
         // The client's join, as if the room had answered it (Room.replyToSyncStep1).
         connection.countSyncRequest()
         connection.greeted(reply.byteLength)
-        connection.send(reply)
-        answered++
+        unwritten++
+        connection.send(reply, () => {
+          unwritten--
+          this.repliesWritten.recheck()
+        })
       }
     }
-    // One turn for those answers to reach the sockets before the apply holds the thread.
-    if (answered > 0) await new Promise<void>((resolve) => setImmediate(resolve))
+    // The answers reach their sockets before the apply holds the thread.
+    await this.repliesWritten.wait(REPLY_WRITE_WAIT_MS, () => unwritten === 0)
     return this.room.snapshot.current !== null
   }
 
   /** A waiting connection sent a frame. */
   frameArrived(): void {
-    this.firstFrames.frameArrived()
+    this.firstFrames.recheck()
   }
 
   /** The room is going away: the load stops at its next step and resolves with null. */
   cancel(): void {
     this.isCancelled = true
     this.firstFrames.destroy()
+    this.repliesWritten.destroy()
   }
 }
