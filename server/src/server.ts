@@ -88,7 +88,7 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
     access, allowedOrigins: config.allowedOrigins, connectionLimits: config, addressLimits,
   })
   const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes })
-  const heartbeat = new Heartbeat(wss, config.heartbeatIntervalMs, log)
+  const heartbeat = new Heartbeat(wss, config.heartbeatIntervalMs, log, (socket) => registry.roomNameOf(socket))
   const httpServer = createAdaptorServer({
     fetch: app.fetch,
     websocket: { server: wss },
