@@ -11,18 +11,18 @@ import { getConnInfo } from '@hono/node-server/conninfo'
 import { serveStatic } from '@hono/node-server/serve-static'
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
-import { CLOSE_MESSAGE_TOO_BIG, type Refusal } from '@ortak/protocol'
+import type { Refusal } from '@ortak/protocol'
 import { AccessControl, type Access } from './auth/access-token.js'
 import { checkOrigin } from './auth/origin.js'
 import type { AddressLimits } from './limits/address-limits.js'
 import { RateLimiter, type RateLimits } from './limits/rate-limiter.js'
 import { checkDependencies, type Dependency } from './health.js'
-import { countClose, countRefusal, traffic } from './metrics.js'
+import { countClose, countRefusal } from './metrics.js'
 import { createPrometheusPage } from './prometheus-page.js'
 import { decodeRoomSegment } from './room-name.js'
-import { takeOverSocket } from './socket-takeover.js'
-import { MAX_REASON_BYTES, truncateUtf8, type Connection } from './rooms/connection.js'
-import type { Room } from './rooms/room.js'
+import { SocketTakeover } from './socket-takeover.js'
+import { RoomSocket, type RoomSocketServices } from './room-socket.js'
+import { MAX_REASON_BYTES, truncateUtf8 } from './rooms/connection.js'
 import type { RoomRegistry } from './rooms/registry.js'
 import type { Storage } from './storage/storage.js'
 import type { VersionStore } from './storage/versions.js'
@@ -69,6 +69,8 @@ export function createApp({
   addressLimits,
 }: AppContext) {
   const app = new Hono<{ Variables: { roomName: string; access: Access | Refusal; address: string } }>()
+  const takeover = new SocketTakeover()
+  const roomSocketServices: RoomSocketServices = { registry, log, addressLimits, maxPayloadBytes }
 
   // Liveness: always 200 while the process answers; a service that is down shows as "degraded".
   app.get('/healthz', async (c) => {
@@ -163,10 +165,8 @@ export function createApp({
       const granted = c.get('access')
       const wantsStoredAcks = c.req.query('ack') === '1'
       const address = c.get('address')
-      let room: Room | undefined
-      let connection: Connection | undefined
-      let rate: RateLimiter | undefined
-      let hasLeft = false
+      // Set once the connection is in its room; a refused socket never has one, and what it sends while closing is dropped.
+      let roomSocket: RoomSocket | undefined
       return {
         onOpen(_event, ws) {
           const socket = ws.raw as WebSocket
@@ -179,49 +179,27 @@ export function createApp({
             socket.close(refusal.code, truncateUtf8(refusal.reason, MAX_REASON_BYTES))
             return
           }
+          let rate: RateLimiter | undefined
           if (addressLimits) rate = addressLimits.opened(address)
           else if (connectionLimits) rate = new RateLimiter(connectionLimits)
-          ;({ room, connection } = registry.connect(roomName, socket, {
+          const { room, connection } = registry.connect(roomName, socket, {
             wantsStoredAcks, access: granted, maxBufferedBytes: connectionLimits?.maxBufferedBytes, rateLimiter: rate,
-            ...(addressLimits ? { chargeGreeting: (bytes: number) => addressLimits.chargeGreeting(address, bytes) } : {}),
-          }))
-          takeOverSocket(socket, { message: receiveFrame, close: leave, error: reportError })
+            greetingCharge: addressLimits?.greetingChargeFor(address),
+          })
+          roomSocket = new RoomSocket(roomSocketServices, room, connection, address, rate)
+          takeover.take(socket, roomSocket)
         },
-        // Only the frames Hono buffered before onOpen come this way; later ones go straight to receiveFrame.
+        // Only the frames Hono buffered before onOpen come this way; later ones go straight to the room socket.
         onMessage(event) {
           const data = event.data
-          receiveFrame(typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer))
+          roomSocket?.message(typeof data === 'string' ? data : new Uint8Array(data as ArrayBuffer))
         },
-        onClose: () => leave(),
-        onError: (event) => reportError((event as ErrorEvent).error as Error | undefined),
-      }
-      function receiveFrame(frame: Uint8Array | string): void {
-        // A refused socket was never in a room; what it sends while closing is dropped.
-        if (!room || !connection) return
-        traffic.messagesIn++
-        traffic.bytesIn += frame.length
-        if (rate && !rate.admit(frame.length)) {
-          if (connection.isClosed) return
-          const { code, reason } = rate.refusal
-          log.warn({ room: roomName, connection: connection.id, code, reason }, 'closing connection: rate limit')
-          return connection.closeWithReason(code, reason)
-        }
-        room.receive(connection, frame)
-      }
-      function leave(): void {
-        if (!room || !connection) return
-        registry.disconnect(room, connection)
-        // Once: what the connection left of its budget goes back to its address.
-        if (addressLimits && rate && !hasLeft) addressLimits.closed(address, rate)
-        hasLeft = true
-      }
-      function reportError(error: (Error & { code?: string }) | undefined): void {
-        if (error?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-          log.warn({ room: roomName, connection: connection?.id, code: CLOSE_MESSAGE_TOO_BIG, reason: `frame exceeds ${maxPayloadBytes} bytes` }, 'closing connection: bad input')
-          countClose(CLOSE_MESSAGE_TOO_BIG)
-        } else {
-          log.warn({ room: roomName, connection: connection?.id, err: error }, 'WebSocket error')
-        }
+        onClose: () => roomSocket?.close(),
+        onError: (event) => {
+          const error = (event as ErrorEvent).error as Error | undefined
+          if (roomSocket) roomSocket.error(error)
+          else log.warn({ room: roomName, err: error }, 'WebSocket error')
+        },
       }
     }),
   )

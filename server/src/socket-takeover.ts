@@ -13,6 +13,15 @@
  * added are swapped for direct ones, so no frame is lost or seen twice.
  * Should a later version of the helper add its listeners differently, the
  * swap is skipped and Hono's path keeps working.
+ *
+ * What an idle connection costs here is kept small on purpose. The direct
+ * listeners are three functions shared by every socket, which find the
+ * socket's handlers in one table, instead of closures made for each. And
+ * the socket's listener table is built anew for the swap: the helper has
+ * already removed a listener of its own (the one buffering early frames),
+ * and an event left with no listener is deleted from the table, which
+ * turns that object into a dictionary several times its size; a list of
+ * listeners that once grew past two also keeps its larger backing store.
  */
 import type { WebSocket } from 'ws'
 
@@ -24,26 +33,54 @@ export interface SocketHandlers {
 
 const EVENTS = ['message', 'close', 'error'] as const
 
-/** Call from onOpen: from the end of this turn on, `handlers` receive the socket's events instead of Hono's listeners. */
-export function takeOverSocket(socket: WebSocket, handlers: SocketHandlers): void {
-  const before = new Map(EVENTS.map((event) => [event, new Set(socket.listeners(event))]))
-  queueMicrotask(() => {
-    const added = new Map(EVENTS.map((event) => [event, socket.listeners(event).filter((l) => !before.get(event)!.has(l))]))
-    if (EVENTS.some((event) => added.get(event)!.length !== 1)) return
-    for (const event of EVENTS) socket.off(event, added.get(event)![0] as (...args: unknown[]) => void)
-    listenDirectly(socket, handlers)
-  })
+type Listener = (...args: unknown[]) => void
+
+export class SocketTakeover {
+  /** The handlers of every socket taken over and not closed yet. */
+  private readonly handlers = new Map<WebSocket, SocketHandlers>()
+  private readonly listeners: Record<(typeof EVENTS)[number], Listener>
+
+  constructor() {
+    const handlers = this.handlers
+    // `ws` calls a listener with the socket as `this`.
+    const onMessage = function (this: WebSocket, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) {
+      handlers.get(this)?.message(frameOf(data, isBinary))
+    }
+    const onClose = function (this: WebSocket) {
+      const closed = handlers.get(this)
+      handlers.delete(this)
+      closed?.close()
+    }
+    const onError = function (this: WebSocket, error: Error) {
+      handlers.get(this)?.error(error)
+    }
+    this.listeners = { message: onMessage as Listener, close: onClose as Listener, error: onError as Listener }
+  }
+
+  /** Call from onOpen: from the end of this turn on, `handlers` receive the socket's events instead of Hono's listeners. */
+  take(socket: WebSocket, handlers: SocketHandlers): void {
+    const before = new Map(EVENTS.map((event) => [event, new Set(socket.listeners(event))]))
+    queueMicrotask(() => {
+      // Closed already: Hono's listeners have told the handlers, and no close event will come to remove the entry.
+      if (socket.readyState === socket.CLOSED) return
+      const added = new Map(EVENTS.map((event) => [event, socket.listeners(event).filter((l) => !before.get(event)!.has(l))]))
+      if (EVENTS.some((event) => added.get(event)!.length !== 1)) return
+      const replaced = new Set(EVENTS.map((event) => added.get(event)![0]))
+      // rawListeners keeps `once` wrappers as they are, so those still fire once.
+      const kept = socket.eventNames().map((event) => [event, socket.rawListeners(event).filter((l) => !replaced.has(l))] as const)
+      socket.removeAllListeners()
+      for (const [event, listeners] of kept) for (const listener of listeners) socket.on(event, listener as Listener)
+      for (const event of EVENTS) socket.on(event, this.listeners[event])
+      this.handlers.set(socket, handlers)
+    })
+  }
 }
 
-// Its own function, so the listeners' closures hold only the socket and the handlers, not Hono's listeners.
-function listenDirectly(socket: WebSocket, handlers: SocketHandlers): void {
-  socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-    const joined = Array.isArray(data) ? Buffer.concat(data) : data
-    if (!isBinary) return handlers.message(joined instanceof ArrayBuffer ? Buffer.from(joined).toString('utf8') : joined.toString('utf8'))
-    handlers.message(joined instanceof ArrayBuffer ? new Uint8Array(joined) : ownCopy(joined))
-  })
-  socket.on('close', () => handlers.close())
-  socket.on('error', (error) => handlers.error(error))
+/** A frame as the room takes it: text as a string, binary in memory of its own. */
+function frameOf(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): Uint8Array | string {
+  const joined = Array.isArray(data) ? Buffer.concat(data) : data
+  if (!isBinary) return joined instanceof ArrayBuffer ? Buffer.from(joined).toString('utf8') : joined.toString('utf8')
+  return joined instanceof ArrayBuffer ? new Uint8Array(joined) : ownCopy(joined)
 }
 
 /**
