@@ -44,17 +44,17 @@ const MAX_SHOWN_NAME_LENGTH = 256
 type SentEntry = Pick<AwarenessEntry, 'clientId' | 'clock' | 'isRemoval'>
 
 /**
- * What the room knows of one connection's presence. Every connection has
- * one from its greeting on, so what only some need is allocated when first
- * needed.
+ * What the room knows of one connection's presence: the states it was sent,
+ * to tell its echoes (SentStates, extended rather than held, so that each
+ * connection costs one object), and what it announced. Every connection
+ * has one from its greeting on, so what only some need is allocated when
+ * first needed.
  */
-interface Member {
+class Member extends SentStates {
   /** The awareness client ids it announced and holds, null before its first; removed for everyone when it leaves. */
-  ids: Set<number> | null
-  /** The states it was sent, to tell its echoes. */
-  readonly sent: SentStates
+  ids: Set<number> | null = null
   /** Its entries for an id another connection holds were ignored, and that was logged (once). */
-  wasIgnoredForHeldIds: boolean
+  wasIgnoredForHeldIds = false
 }
 
 export class RoomPresence {
@@ -89,7 +89,7 @@ export class RoomPresence {
     const member = this.memberFor(connection)
     const entries = awarenessEntries(update)
     // A provider never echoes its own state: an entry for an id the connection holds is news (its leaving, say).
-    if (!entries.some((entry) => this.holders?.get(entry.clientId) === connection) && member.sent.takeEcho(entries)) {
+    if (!entries.some((entry) => this.holders?.get(entry.clientId) === connection) && member.takeEcho(entries)) {
       connection.rateLimiter?.refundMessage()
       return null
     }
@@ -136,7 +136,7 @@ export class RoomPresence {
     const clients = [...this.awareness.getStates().keys()]
     if (clients.length === 0) return
     connection.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)))
-    member.sent.sent(clients.map((clientId) => ({ clientId, clock: this.clockOf(clientId), isRemoval: false })))
+    member.sent(clients.map((clientId) => ({ clientId, clock: this.clockOf(clientId), isRemoval: false })))
   }
 
   /** The name `connection` shows in its awareness (`user.name`, as y-prosemirror's cursors read it), or null. */
@@ -194,14 +194,14 @@ export class RoomPresence {
 
   private memberFor(connection: Connection): Member {
     let member = this.members.get(connection)
-    if (!member) this.members.set(connection, member = { ids: null, sent: new SentStates(), wasIgnoredForHeldIds: false })
+    if (!member) this.members.set(connection, member = new Member())
     return member
   }
 
   /** Sends every client of this room `frame`, noting for each the states it was sent. */
   private broadcast(frame: Uint8Array, entries: readonly SentEntry[]): void {
     this.room.broadcastAwareness(frame)
-    for (const member of this.members.values()) member.sent.sent(entries)
+    for (const member of this.members.values()) member.sent(entries)
   }
 
   /** y-protocols' own test: whether applying the entry would change the room's awareness. */
