@@ -15,16 +15,16 @@ import {
   ProtocolError, checkDocumentUpdate, decodeClientMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type HeldDocument,
 } from '../protocol/messages.js'
 import type { MissingClock } from '../protocol/update-guard.js'
-import type { Storage } from '../storage/storage.js'
+import type { RoomDeletedError, Storage } from '../storage/storage.js'
 import type { VersionAuthor } from '../storage/versions.js'
-import { VersionTracker, type History } from '../history/version-tracker.js'
+import { VersionTracker, type History, type TrackedRoom } from '../history/version-tracker.js'
 import type { PendingAppend, WriteBatcher } from '../storage/write-batcher.js'
 import type { Connection } from './connection.js'
 import type { RoomBus } from './room-bus.js'
 import { addsNothingNew } from './adds-nothing-new.js'
 import { RoomLoader } from './room-loader.js'
 import { RoomPresence, type PresenceRoom } from './room-presence.js'
-import { StoredLog, type CompactionOptions } from './stored-log.js'
+import { StoredLog, type CompactionOptions, type LoggedRoom } from './stored-log.js'
 import { applyInRuns } from './transaction-runs.js'
 import { FROM_ANOTHER_INSTANCE } from './transaction-origins.js'
 import { updateRefusal, type UpdateLimits } from './update-admission.js'
@@ -58,7 +58,7 @@ type RoomState = 'loading' | 'ready' | 'failed' | 'destroyed'
 // An update with no structs and an empty delete set: what a client with nothing new sends in sync step 2.
 const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0
 
-export class Room implements PresenceRoom {
+export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
   readonly doc = new Y.Doc({ gc: true })
   readonly awareness = new Awareness(this.doc)
   readonly connections = new Set<Connection>()
@@ -90,18 +90,9 @@ export class Room implements PresenceRoom {
     private readonly log: Logger,
     private readonly bus?: RoomBus,
   ) {
-    this.storedLog = new StoredLog(name, storage, batcher, options, () => this.encodeSnapshot(), log,
-      (error) => this.hooks.onStorageFailure(this, error))
+    this.storedLog = new StoredLog(name, storage, batcher, options, this, log)
     this.presence = new RoomPresence(this.awareness, this, log)
-    this.history = options.history ? new VersionTracker({
-      name, doc: this.doc,
-      generation: () => this.generation,
-      isReady: () => this.isReady,
-      afterStored: (run) => this.storedLog.afterWritesInFlight(run),
-      shownName: (connection) => this.presence.shownName(connection),
-      publishAuthor: (author) => bus?.publishAuthor(this, author),
-      publishVersioned: () => bus?.publishVersioned(this),
-    }, options.history, log) : null
+    this.history = options.history ? new VersionTracker(this, options.history, log) : null
     this.waiting = new WaitingUpdates<ReceivedUpdate & WaitingUpdate>(options.maxPendingBytes ?? Number.POSITIVE_INFINITY)
     this.loader = new RoomLoader({
       name, doc: this.doc, snapshot: this.snapshot, connections: this.connections,
@@ -408,6 +399,26 @@ export class Room implements PresenceRoom {
     for (const frame of connection.takeHeldFrames()) this.receive(connection, frame)
   }
 
+  /** Runs `run` once the updates applied so far are stored (TrackedRoom): a version shows only what is stored. */
+  afterStored(run: () => void): void {
+    this.storedLog.afterWritesInFlight(run)
+  }
+
+  /** The name `connection` shows in its awareness, or null (TrackedRoom). */
+  shownName(connection: Connection): string | null {
+    return this.presence.shownName(connection)
+  }
+
+  /** Tells the other instances that `author` has unversioned changes here (TrackedRoom). */
+  publishAuthor(author: VersionAuthor): void {
+    this.bus?.publishAuthor(this, author)
+  }
+
+  /** Tells the other instances that this one recorded a version of the room (TrackedRoom). */
+  publishVersioned(): void {
+    this.bus?.publishVersioned(this)
+  }
+
   /** Where presence publishes an awareness change this instance accepted (PresenceRoom). */
   publishAwareness(update: Uint8Array): void {
     this.bus?.publishAwareness(this, update)
@@ -434,8 +445,13 @@ export class Room implements PresenceRoom {
     return this.state === 'ready' ? this.storedLog.compact() : Promise.resolve()
   }
 
-  /** The document's whole state for a compaction, held as the snapshot a client holding nothing is sent. */
-  private encodeSnapshot(): Uint8Array | null {
+  /** Storage refused a compaction: the room was deleted after it loaded (LoggedRoom). */
+  compactionRefused(error: RoomDeletedError): void {
+    this.hooks.onStorageFailure(this, error)
+  }
+
+  /** The document's whole state for a compaction, held as the snapshot a client holding nothing is sent (LoggedRoom). */
+  encodeSnapshot(): Uint8Array | null {
     if (this.state !== 'ready') return null
     const snapshot = Y.encodeStateAsUpdate(this.doc)
     this.snapshot.hold(snapshot)
