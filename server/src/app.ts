@@ -48,6 +48,8 @@ export interface AppContext {
   connectionLimits?: RateLimits & { maxBufferedBytes: number; trustProxy?: boolean }
   /** Limits per client address that outlast a connection (destroyed by the owner when the server stops); none when absent. */
   addressLimits?: AddressLimits
+  /** Where every room socket's events go after the upgrade, and the list of open sockets; one of its own when absent. */
+  takeover?: SocketTakeover
 }
 
 /**
@@ -66,10 +68,9 @@ const PLACEHOLDER_PAGE = `<!doctype html>
 
 export function createApp({
   registry, storage, versions, log, editorDir, maxPayloadBytes, maxUploadBytes, dependencies = [], access = new AccessControl([]), allowedOrigins = [], connectionLimits,
-  addressLimits,
+  addressLimits, takeover = new SocketTakeover(),
 }: AppContext) {
   const app = new Hono<{ Variables: { roomName: string; access: Access | Refusal; address: string } }>()
-  const takeover = new SocketTakeover()
   const roomSocketServices: RoomSocketServices = { registry, log, addressLimits, maxPayloadBytes }
 
   // Liveness: always 200 while the process answers; a service that is down shows as "degraded".
@@ -176,6 +177,7 @@ export function createApp({
           if (refusal) {
             log.warn({ room: roomName, code: refusal.code, reason: refusal.reason }, 'refused connection')
             countClose(refusal.code)
+            takeover.refusing(socket)
             socket.close(refusal.code, truncateUtf8(refusal.reason, MAX_REASON_BYTES))
             return
           }

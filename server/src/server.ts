@@ -16,6 +16,7 @@ import type { Config } from './config.js'
 import type { Dependency } from './health.js'
 import { AddressLimits } from './limits/address-limits.js'
 import { Heartbeat } from './limits/heartbeat.js'
+import { SocketTakeover } from './socket-takeover.js'
 import { redactedUrl, type Logger } from './log.js'
 import { measuredStorage } from './metrics.js'
 import { RoomRegistry } from './rooms/registry.js'
@@ -83,12 +84,14 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
     ...(config.authPublicKey ? [publicKey(config.authPublicKey)] : []),
   ])
   const addressLimits = new AddressLimits(config)
+  const takeover = new SocketTakeover()
   const app = createApp({
     registry, storage: measured, versions, log, editorDir: config.editorDir, maxPayloadBytes: config.maxPayloadBytes, maxUploadBytes: config.maxUploadBytes, dependencies,
-    access, allowedOrigins: config.allowedOrigins, connectionLimits: config, addressLimits,
+    access, allowedOrigins: config.allowedOrigins, connectionLimits: config, addressLimits, takeover,
   })
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes })
-  const heartbeat = new Heartbeat(wss, config.heartbeatIntervalMs, log, (socket) => registry.roomNameOf(socket))
+  // The takeover lists the open sockets; a list kept by `ws` too would cost every socket a listener more.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes, clientTracking: false })
+  const heartbeat = new Heartbeat(wss, () => takeover.sockets(), config.heartbeatIntervalMs, log, (socket) => registry.roomNameOf(socket))
   const httpServer = createAdaptorServer({
     fetch: app.fetch,
     websocket: { server: wss },
@@ -124,7 +127,7 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
         await registry.closeAll(CLOSE_SERVICE_RESTART, 'server restarting: reconnect shortly')
         await batcher.destroy()
         httpServer.closeAllConnections()
-        for (const client of wss.clients) client.terminate()
+        for (const socket of [...takeover.sockets()]) socket.terminate()
         await stopped
         await bridge?.close()
         await storage.close()

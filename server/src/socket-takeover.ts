@@ -22,6 +22,9 @@
  * and an event left with no listener is deleted from the table, which
  * turns that object into a dictionary several times its size; a list of
  * listeners that once grew past two also keeps its larger backing store.
+ * The table here is also the server's list of its open sockets (for the
+ * heartbeat and the shutdown), so `ws` need not keep one of its own with a
+ * `close` listener on every socket (`clientTracking: false`).
  */
 import type { WebSocket } from 'ws'
 
@@ -38,6 +41,8 @@ type Listener = (...args: unknown[]) => void
 export class SocketTakeover {
   /** The handlers of every socket taken over and not closed yet. */
   private readonly handlers = new Map<WebSocket, SocketHandlers>()
+  /** Sockets refused after the upgrade, until they have closed. */
+  private readonly refused = new Set<WebSocket>()
   private readonly listeners: Record<(typeof EVENTS)[number], Listener>
 
   constructor() {
@@ -55,6 +60,18 @@ export class SocketTakeover {
       handlers.get(this)?.error(error)
     }
     this.listeners = { message: onMessage as Listener, close: onClose as Listener, error: onError as Listener }
+  }
+
+  /** Every open socket: those taken over and those refused and closing. */
+  *sockets(): IterableIterator<WebSocket> {
+    yield* this.handlers.keys()
+    yield* this.refused
+  }
+
+  /** A socket refused after the upgrade: listed until it has closed, so the heartbeat can end a close that never completes. */
+  refusing(socket: WebSocket): void {
+    this.refused.add(socket)
+    socket.once('close', () => this.refused.delete(socket))
   }
 
   /** Call from onOpen: from the end of this turn on, `handlers` receive the socket's events instead of Hono's listeners. */

@@ -23,7 +23,7 @@ export class Heartbeat {
    * size of their send buffer then. An answered socket leaves the map, so
    * an idle connection costs the heartbeat nothing between beats but its
    * one `pong` listener, shared by every socket. The open sockets
-   * themselves are `ws`'s own `wss.clients`. A socket that closes while its
+   * themselves are listed by their owner (`sockets`). A socket that closes while its
    * ping is unanswered stays here until the next beat (the listeners a
    * `close` handler per socket needs cost every idle connection more).
    */
@@ -35,7 +35,10 @@ export class Heartbeat {
   private readonly track = (socket: WebSocket) => socket.on('pong', this.answered)
 
   constructor(
+    /** Where new sockets are announced. */
     private readonly wss: WebSocketServer,
+    /** Every open socket, read at each beat. */
+    private readonly sockets: () => Iterable<WebSocket>,
     readonly intervalMs: number,
     private readonly log: Logger,
     /** The room a socket belongs to, for the log line of one terminated (looked up then, not kept per socket). */
@@ -55,7 +58,7 @@ export class Heartbeat {
     for (const [socket] of this.unanswered) {
       if (socket.readyState !== socket.OPEN) this.unanswered.delete(socket)
     }
-    for (const socket of this.wss.clients) {
+    for (const socket of this.sockets()) {
       if (socket.readyState === socket.CLOSING) {
         if (this.closingAtLastBeat.has(socket)) socket.terminate()
         else closing.add(socket)

@@ -58,8 +58,13 @@ type RoomState = 'loading' | 'ready' | 'failed' | 'destroyed'
 // An update with no structs and an empty delete set: what a client with nothing new sends in sync step 2.
 const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0
 
+const ROOM_DOC_GUID = 'ortak-room'
+
 export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
-  readonly doc = new Y.Doc({ gc: true })
+  // A fixed guid, not Yjs's default random uuid: making that one draws 32 numbers from WebCrypto, one
+  // call each, the largest part of opening a small room (`npm run bench`, scenario connections). A guid
+  // matters only to subdocuments, and a room's document is never one.
+  readonly doc = new Y.Doc({ gc: true, guid: ROOM_DOC_GUID })
   readonly awareness = new Awareness(this.doc)
   readonly connections = new Set<Connection>()
   /** Resolves once the stored document is loaded (rejects if it could not be). */
