@@ -7,6 +7,8 @@
  * client; and the server's CPU over the joins.
  *
  *   npx tsx bench/tools/join-loaded-paper.ts [ortak|reference|hocuspocus] [joins]
+ *
+ * With PROFILE_DIR set, the server writes a CPU profile there.
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -38,7 +40,8 @@ const updateFrame = (update: Uint8Array) => {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
 
-const server = await startServer(kind, { dataDir: path.join(dir, 'data') })
+const profile = process.env.PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] : []
+const server = await startServer(kind, { dataDir: path.join(dir, 'data'), nodeFlags: profile })
 try {
   const writer = new ProtocolClient(server.roomUrl(room), server.wire)
   await writer.synced

@@ -28,7 +28,7 @@ import { StoredLog, type CompactionOptions, type LoggedRoom } from './stored-log
 import { applyInRuns } from './transaction-runs.js'
 import { FROM_ANOTHER_INSTANCE } from './transaction-origins.js'
 import { updateRefusal, type UpdateLimits } from './update-admission.js'
-import { UnchangedSnapshot, isEmptyStateVector } from './unchanged-snapshot.js'
+import { HeldSnapshot, isEmptyStateVector } from './held-snapshot.js'
 import { WaitingUpdates, type WaitingUpdate } from './waiting-updates.js'
 
 export interface RoomOptions extends CompactionOptions, UpdateLimits {
@@ -71,7 +71,7 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
   readonly ready: Promise<void>
   private state: RoomState = 'loading'
   /** The stored snapshot while the document is still exactly it: the reply to a client holding nothing. */
-  private readonly snapshot = new UnchangedSnapshot(this.doc)
+  private readonly snapshot = new HeldSnapshot(this.doc)
   private readonly storedLog: StoredLog
   /** Until the load is done: a loaded room keeps nothing of it. */
   private loader: RoomLoader | null
@@ -303,6 +303,7 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
   private apply(update: Uint8Array, origin: Connection | null, by: VersionAuthor | null = null): ProtocolError | PoisonedDocument | null {
     const refusal = updateRefusal(update, this.doc, this.storedLog.documentBytes, this.options)
     if (refusal) return refusal
+    this.snapshot.applying(update)
     try {
       Y.applyUpdate(this.doc, update, origin)
     } catch (error) {
@@ -369,24 +370,33 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
     // A reply sent while writes are in flight could show a client updates that are not stored yet, so it
     // is encoded now and sent once those are stored.
     // A client that holds nothing the document has (a new one, or one naming clients it never saw) is
-    // sent the whole state, encoded once for as long as the document does not change.
+    // sent the whole state: a snapshot encoded once and the updates applied since (held-snapshot.ts).
     const asksForAll = isEmptyStateVector(stateVector) || !namesAHeldClock(this.doc, stateVector)
-    const unchanged = asksForAll ? this.snapshot.current : null
-    const state = unchanged ?? Y.encodeStateAsUpdate(this.doc, stateVector)
-    if (asksForAll && !unchanged) this.snapshot.hold(state)
-    const reply = encodeSyncStep2(state)
+    const held = asksForAll ? this.snapshot.wholeState : null
+    let frames: Uint8Array[]
+    if (held) {
+      // The later updates go first: the client keeps them until the snapshot they build on arrives, and
+      // the sync step 2, after which a provider says it is synced, then leaves it with the whole document.
+      frames = held.later.map((update) => encodeUpdate(update))
+      frames.push(encodeSyncStep2(held.snapshot))
+    } else {
+      const state = Y.encodeStateAsUpdate(this.doc, stateVector)
+      if (asksForAll) this.snapshot.hold(state)
+      frames = [encodeSyncStep2(state)]
+    }
+    const replyBytes = frames.reduce((sum, frame) => sum + frame.byteLength, 0)
     // Asking again and again would make the server encode the document for nothing: after the join,
     // what a reply sends is taken from the asker's byte budget as if it had sent it. The join's reply is
     // charged to the client's address, so reconnecting to ask again costs the same (address-limits.ts).
     const rate = connection.rateLimiter
     const isJoin = connection.countSyncRequest()
-    if (isJoin) connection.greeted(reply.byteLength)
-    else if (rate && !rate.admit(reply.byteLength)) {
+    if (isJoin) connection.greeted(replyBytes)
+    else if (rate && !rate.admit(replyBytes)) {
       const { code, reason } = rate.refusal
       return this.refuse(connection, new ProtocolError(code, `${reason}, counting the replies to its repeated sync requests`))
     }
     this.storedLog.afterWritesInFlight(() => {
-      if (this.state === 'ready') connection.send(reply)
+      if (this.state === 'ready') for (const frame of frames) connection.send(frame)
     })
   }
 
