@@ -36,7 +36,8 @@ describe('a client joining a room being edited', () => {
     await synced(writer)
     const text = writer.doc.getText('t')
     const isStored = () => !server.server.registry.get('edited')!.hasUnstoredWrites
-    text.insert(0, 'the first paragraph. ')
+    // Large enough to be worth keeping encoded while edits come in (a small one is encoded again).
+    text.insert(0, 'a long first paragraph, typed before anyone else joined. '.repeat(1_000))
     await waitFor('the first edit reaches the room', async () => isStored() && (await join(server.wsUrl, 'edited')).length > 0)
 
     for (const word of ['more ', 'words ', 'typed ']) text.insert(text.length, word)

@@ -14,7 +14,11 @@
  * Any transaction of the document that applied nothing reported (another
  * instance's changes, say) drops what is held, as does a list of later
  * updates grown past a share of the snapshot: encoding the whole state
- * once more is then cheaper than what a new client would be sent.
+ * once more is then cheaper than what a new client would be sent. A small
+ * snapshot is dropped by the first change instead: encoding a small
+ * document again costs little, and holding its bytes, its later updates
+ * and a listener would cost every quiet small room memory (scenario
+ * connections).
  */
 import type * as Y from 'yjs'
 
@@ -22,6 +26,8 @@ import type * as Y from 'yjs'
 const MAX_LATER_UPDATES = 256
 const MAX_LATER_SHARE = 0.25
 const MIN_LATER_BYTES = 16 * 1024
+/** Snapshots smaller than this are kept only while the document is unchanged. */
+const MIN_SNAPSHOT_BYTES_WITH_LATER = 32 * 1024
 
 export interface WholeState {
   snapshot: Uint8Array
@@ -55,6 +61,7 @@ export class HeldSnapshot {
   /** The room is about to apply `update` to the document. */
   applying(update: Uint8Array): void {
     if (this.bytes === null) return
+    if (this.bytes.byteLength < MIN_SNAPSHOT_BYTES_WITH_LATER) return this.drop()
     this.isUpdateReported = true
     this.later.push(update)
     this.laterBytes += update.byteLength
