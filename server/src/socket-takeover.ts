@@ -41,8 +41,8 @@ type Listener = (...args: unknown[]) => void
 export class SocketTakeover {
   /** The handlers of every socket taken over and not closed yet. */
   private readonly handlers = new Map<WebSocket, SocketHandlers>()
-  /** Sockets refused after the upgrade, until they have closed. */
-  private readonly refused = new Set<WebSocket>()
+  /** Open sockets not taken over (refused after the upgrade, or set up by Hono as this does not know), until they close. */
+  private readonly untaken = new Set<WebSocket>()
   private readonly listeners: Record<(typeof EVENTS)[number], Listener>
 
   constructor() {
@@ -62,16 +62,15 @@ export class SocketTakeover {
     this.listeners = { message: onMessage as Listener, close: onClose as Listener, error: onError as Listener }
   }
 
-  /** Every open socket: those taken over and those refused and closing. */
+  /** Every open socket: those taken over and the others. */
   *sockets(): IterableIterator<WebSocket> {
     yield* this.handlers.keys()
-    yield* this.refused
+    yield* this.untaken
   }
 
   /** A socket refused after the upgrade: listed until it has closed, so the heartbeat can end a close that never completes. */
   refusing(socket: WebSocket): void {
-    this.refused.add(socket)
-    socket.once('close', () => this.refused.delete(socket))
+    this.listUntilClosed(socket)
   }
 
   /** Call from onOpen: from the end of this turn on, `handlers` receive the socket's events instead of Hono's listeners. */
@@ -81,7 +80,8 @@ export class SocketTakeover {
       // Closed already: Hono's listeners have told the handlers, and no close event will come to remove the entry.
       if (socket.readyState === socket.CLOSED) return
       const added = new Map(EVENTS.map((event) => [event, socket.listeners(event).filter((l) => !before.get(event)!.has(l))]))
-      if (EVENTS.some((event) => added.get(event)!.length !== 1)) return
+      // Hono's listeners keep working; the socket is still listed for the heartbeat and the shutdown.
+      if (EVENTS.some((event) => added.get(event)!.length !== 1)) return this.listUntilClosed(socket)
       const replaced = new Set(EVENTS.map((event) => added.get(event)![0]))
       // rawListeners keeps `once` wrappers as they are, so those still fire once.
       const kept = socket.eventNames().map((event) => [event, socket.rawListeners(event).filter((l) => !replaced.has(l))] as const)
@@ -90,6 +90,11 @@ export class SocketTakeover {
       for (const event of EVENTS) socket.on(event, this.listeners[event])
       this.handlers.set(socket, handlers)
     })
+  }
+
+  private listUntilClosed(socket: WebSocket): void {
+    this.untaken.add(socket)
+    socket.once('close', () => this.untaken.delete(socket))
   }
 }
 
