@@ -1,13 +1,14 @@
 /**
- * One accepted WebSocket of a room, from `ws` to the room and back: its
- * frames go to `Room.receive` past the connection's rate budget, its close
- * leaves the room, and a token or room refusal closes it with a code.
+ * One accepted WebSocket of a room, between `ws` and its room: a token or
+ * room refusal closes it with a code; otherwise its frames go to
+ * `Room.receive` past the connection's rate budget, and its close leaves
+ * the room, giving what is left of its budget back to its address.
  *
- * The socket is read straight from `ws`. Each binary frame is copied into
- * memory of its own (see `ownCopy`), and the listeners' closures hold the
- * socket, the room and the connection only: nothing of the upgrade request
- * stays alive as long as the socket does (`npm run bench`, scenarios
- * fanout and connections, measure what an idle connection holds).
+ * One small `RoomSocket` object per connection and no closures of its own:
+ * the listeners that call it are shared by every socket (socket-table.ts),
+ * and nothing of the upgrade request stays alive as long as the socket
+ * does, since an idle connection's memory is mostly what is kept per
+ * socket (`npm run bench`, scenario connections).
  */
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
@@ -16,12 +17,17 @@ import type { Access } from './auth/access-token.js'
 import type { AddressLimits } from './limits/address-limits.js'
 import { RateLimiter, type RateLimits } from './limits/rate-limiter.js'
 import { countClose, traffic } from './metrics.js'
-import { MAX_REASON_BYTES, truncateUtf8 } from './rooms/connection.js'
+import { MAX_REASON_BYTES, truncateUtf8, type Connection } from './rooms/connection.js'
 import type { RoomRegistry } from './rooms/registry.js'
+import type { Room } from './rooms/room.js'
+import type { SocketHandlers, SocketTable } from './socket-table.js'
 
+/** What every room socket of a server shares. */
 export interface RoomSocketContext {
   registry: RoomRegistry
   log: Logger
+  /** The open sockets, where each one's events are sent on. */
+  sockets: SocketTable
   maxPayloadBytes: number
   /** Per-connection rate and send-buffer limits; none when absent. */
   connectionLimits?: RateLimits & { maxBufferedBytes: number }
@@ -40,66 +46,65 @@ export interface AdmittedSocket {
 
 /** Puts a freshly upgraded socket into its room, or closes it with the refusal that keeps it out. */
 export function openRoomSocket(socket: WebSocket, admitted: AdmittedSocket, context: RoomSocketContext): void {
-  const { registry, log, maxPayloadBytes, connectionLimits, addressLimits } = context
+  const { registry, sockets, connectionLimits, addressLimits } = context
   const { roomName, granted, wantsStoredAcks, address } = admitted
   // Refused after the upgrade, not with an HTTP status: only a close code reaches a browser's
   // WebSocket, and 4400-4499 stop the provider from retrying. Nothing has been sent yet.
-  if ('code' in granted) return closeRefused(socket, roomName, granted, log)
+  if ('code' in granted) return closeRefused(socket, roomName, granted, context)
   const roomRefusal = registry.refusalFor(roomName)
-  if (roomRefusal) return closeRefused(socket, roomName, roomRefusal, log)
+  if (roomRefusal) return closeRefused(socket, roomName, roomRefusal, context)
   const rate = addressLimits ? addressLimits.opened(address) : connectionLimits ? new RateLimiter(connectionLimits) : undefined
   const { room, connection } = registry.connect(roomName, socket, {
     wantsStoredAcks, access: granted, maxBufferedBytes: connectionLimits?.maxBufferedBytes, rateLimiter: rate,
-    ...(addressLimits ? { chargeGreeting: (bytes: number) => addressLimits.chargeGreeting(address, bytes) } : {}),
+    greetingCharge: addressLimits?.greetingChargeFor(address),
   })
+  sockets.attach(socket, new RoomSocket(context, room, connection, address, rate))
+}
 
-  socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-    const joined = Array.isArray(data) ? Buffer.concat(data) : data
-    const frame = !isBinary
-      ? (joined instanceof ArrayBuffer ? Buffer.from(joined).toString('utf8') : joined.toString('utf8'))
-      : joined instanceof ArrayBuffer ? new Uint8Array(joined) : ownCopy(joined)
+function closeRefused(socket: WebSocket, roomName: string, refusal: Refusal, { log, sockets }: RoomSocketContext): void {
+  log.warn({ room: roomName, code: refusal.code, reason: refusal.reason }, 'refused connection')
+  countClose(refusal.code)
+  sockets.listRefused(socket)
+  socket.close(refusal.code, truncateUtf8(refusal.reason, MAX_REASON_BYTES))
+}
+
+/** The handlers of one socket in its room; the socket table calls `close` once. */
+class RoomSocket implements SocketHandlers {
+  constructor(
+    private readonly context: RoomSocketContext,
+    private readonly room: Room,
+    private readonly connection: Connection,
+    /** Where the connection came from, for its address's limits. */
+    private readonly address: string,
+    private readonly rate: RateLimiter | undefined,
+  ) {}
+
+  message(frame: Uint8Array | string): void {
+    const { connection, rate } = this
     traffic.messagesIn++
     traffic.bytesIn += frame.length
     if (rate && !rate.admit(frame.length)) {
       if (connection.isClosed) return
       const { code, reason } = rate.refusal
-      log.warn({ room: roomName, connection: connection.id, code, reason }, 'closing connection: rate limit')
+      this.context.log.warn({ room: this.room.name, connection: connection.id, code, reason }, 'closing connection: rate limit')
       return connection.closeWithReason(code, reason)
     }
-    room.receive(connection, frame)
-  })
-  socket.once('close', () => {
-    registry.disconnect(room, connection)
+    this.room.receive(connection, frame)
+  }
+
+  close(): void {
+    this.context.registry.disconnect(this.room, this.connection)
     // What the connection left of its budget goes back to its address.
-    if (addressLimits && rate) addressLimits.closed(address, rate)
-  })
-  socket.on('error', (error: Error & { code?: string }) => {
+    if (this.rate) this.context.addressLimits?.closed(this.address, this.rate)
+  }
+
+  error(error: Error & { code?: string }): void {
+    const { log, maxPayloadBytes } = this.context
     if (error.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') {
-      log.warn({ room: roomName, connection: connection.id, code: CLOSE_MESSAGE_TOO_BIG, reason: `frame exceeds ${maxPayloadBytes} bytes` }, 'closing connection: bad input')
+      log.warn({ room: this.room.name, connection: this.connection.id, code: CLOSE_MESSAGE_TOO_BIG, reason: `frame exceeds ${maxPayloadBytes} bytes` }, 'closing connection: bad input')
       countClose(CLOSE_MESSAGE_TOO_BIG)
     } else {
-      log.warn({ room: roomName, connection: connection.id, err: error }, 'WebSocket error')
+      log.warn({ room: this.room.name, connection: this.connection.id, err: error }, 'WebSocket error')
     }
-  })
-}
-
-function closeRefused(socket: WebSocket, roomName: string, refusal: Refusal, log: Logger): void {
-  log.warn({ room: roomName, code: refusal.code, reason: refusal.reason }, 'refused connection')
-  countClose(refusal.code)
-  // A refused socket was never in a room; what it sends while closing is dropped.
-  socket.on('error', () => {})
-  socket.close(refusal.code, truncateUtf8(refusal.reason, MAX_REASON_BYTES))
-}
-
-/**
- * A copy of a received frame in memory of its own: `ws` hands out views into
- * the socket's 64 KiB read buffer (and Buffer.from would use the shared 8 KiB
- * pool), which anything the room keeps, a binary item in the document, would
- * hold on to. A Buffer rather than a plain Uint8Array, because `ws` wraps
- * anything else in a new Buffer for every client it is broadcast to.
- */
-function ownCopy(data: Buffer): Buffer {
-  const copy = Buffer.allocUnsafeSlow(data.byteLength)
-  data.copy(copy)
-  return copy
+  }
 }

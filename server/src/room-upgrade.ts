@@ -47,7 +47,7 @@ export function createRoomUpgrade(context: RoomUpgradeContext): (request: Incomi
         if ('status' in outcome) return refuse(socket, outcome.status, outcome.message, outcome.headers)
         wss.handleUpgrade(request, socket, head, (ws) => {
           socket.off('error', ignoreError)
-          // Seen by the heartbeat, which watches every socket of `wss`.
+          // Heard by the heartbeat, which adds its `pong` listener (with `noServer`, `ws` emits no `connection` of its own).
           wss.emit('connection', ws, request)
           openRoomSocket(ws, outcome, context)
         })

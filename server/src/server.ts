@@ -20,6 +20,7 @@ import { redactedUrl, type Logger } from './log.js'
 import { measuredStorage } from './metrics.js'
 import { RoomRegistry } from './rooms/registry.js'
 import { createRoomUpgrade } from './room-upgrade.js'
+import { SocketTable } from './socket-table.js'
 import { RedisBridge } from './scale/redis-bridge.js'
 import { PostgresStorage } from './storage/postgres.js'
 import { SqliteStorage } from './storage/sqlite.js'
@@ -84,8 +85,10 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
     ...(config.authPublicKey ? [publicKey(config.authPublicKey)] : []),
   ])
   const addressLimits = new AddressLimits(config)
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes })
-  const heartbeat = new Heartbeat(wss, config.heartbeatIntervalMs, log)
+  const sockets = new SocketTable()
+  // The socket table lists the open sockets; a list kept by `ws` too would cost every socket a listener more.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes, clientTracking: false })
+  const heartbeat = new Heartbeat(wss, () => sockets.sockets(), config.heartbeatIntervalMs, log, (socket) => registry.roomNameOf(socket))
   const httpServer = createServer({
     // Node checks for late headers only every connectionsCheckingInterval: often enough for the timeout to hold.
     headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs),
@@ -95,7 +98,7 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
   }, log))
   httpServer.on('upgrade', createRoomUpgrade({
     wss, registry, log, access, isOriginAllowed: originCheck(config.allowedOrigins), trustProxy: config.trustProxy,
-    maxPayloadBytes: config.maxPayloadBytes, connectionLimits: config, addressLimits,
+    sockets, maxPayloadBytes: config.maxPayloadBytes, connectionLimits: config, addressLimits,
   }))
   let closing: Promise<void> | null = null
   const listenOn = () => new Promise<{ host: string; port: number }>((resolve, reject) => {
@@ -126,7 +129,7 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
         await registry.closeAll(CLOSE_SERVICE_RESTART, 'server restarting: reconnect shortly')
         await batcher.destroy()
         httpServer.closeAllConnections()
-        for (const client of wss.clients) client.terminate()
+        for (const socket of [...sockets.sockets()]) socket.terminate()
         wss.close()
         await stopped
         await bridge?.close()

@@ -69,14 +69,15 @@ describe('SQLite storage', () => {
     expect(seqs[0]).toBe(seqs[2])
     expect(seqs[2]).toBe(seqs[4])
     expect(seqs[1]).toBe(seqs[3])
-    expect(seqs[0]).not.toBe(seqs[1])
+    // Numbers count within a room: each room's first row is its number 1.
+    expect([seqs[0], seqs[1]]).toEqual([1, 1])
     const loaded = await storage.load('a')
     expect(loaded.updates.map((u) => Buffer.from(u))).toEqual(a.map((u) => Buffer.from(u)))
     expect(loaded).toMatchObject({ lastSeq: seqs[0], logCount: 3 })
     expect(textOf(loaded.updates)).toBe('a0;a1;a2;')
     expect((await storage.list()).map((r) => [r.name, r.logCount])).toEqual([['a', 3], ['b', 2]])
     const rows = new Database(path.join(dir, 'ortak.db'), { readonly: true })
-    expect(rows.prepare('SELECT room, update_count FROM updates ORDER BY seq').all()).toEqual([
+    expect(rows.prepare('SELECT room, update_count FROM updates ORDER BY room').all()).toEqual([
       { room: 'a', update_count: 3 }, { room: 'b', update_count: 2 },
     ])
     rows.close()
@@ -93,6 +94,58 @@ describe('SQLite storage', () => {
     expect(loaded.updates).toHaveLength(3)
     expect(textOf(loaded.updates)).toBe('x0;x1;x2;x3;')
     expect((await storage.list())[0]!.logCount).toBe(2)
+  })
+
+  it('never gives a room a sequence number twice, after a compaction or a delete emptied its log', async () => {
+    const storage = storageIn(tempDir())
+    const updates = textUpdates(6)
+    const append = (update: Uint8Array, generation = 0) => storage.append([{ room: 'r', update, generation }]).then(([seq]) => seq!)
+    const first = [await append(updates[0]!), await append(updates[1]!)]
+    expect(first).toEqual([1, 2])
+    await storage.compact('r', Y.mergeUpdates(updates.slice(0, 2)), 2, 0)
+    expect((await storage.load('r')).logCount).toBe(0)
+    const afterCompaction = await append(updates[2]!)
+    expect(afterCompaction).toBe(3)
+    const afterMore = await append(updates[3]!)
+    const generation = await storage.delete('r')
+    const afterDelete = await append(updates[4]!, generation)
+    expect([afterMore, afterDelete]).toEqual([4, 5])
+    expect(await storage.load('r')).toMatchObject({ lastSeq: 5, logCount: 1, generation })
+  })
+
+  it('moves a file of the first layout to the room-keyed log, keeping every update and every number used', async () => {
+    const dir = tempDir()
+    const file = path.join(dir, 'ortak.db')
+    const old = new Database(file)
+    old.exec(`CREATE TABLE rooms (name TEXT PRIMARY KEY, snapshot BLOB, log_count INTEGER NOT NULL DEFAULT 0,
+                log_bytes INTEGER NOT NULL DEFAULT 0, updated_at INTEGER NOT NULL, generation INTEGER NOT NULL DEFAULT 0) STRICT;
+              CREATE TABLE updates (seq INTEGER PRIMARY KEY AUTOINCREMENT, room TEXT NOT NULL, data BLOB NOT NULL,
+                update_count INTEGER NOT NULL DEFAULT 1) STRICT;
+              CREATE INDEX updates_by_room ON updates (room, seq);`)
+    const a = textUpdates(4, 'a')
+    const b = textUpdates(2, 'b')
+    const insert = old.prepare('INSERT INTO updates (room, data) VALUES (?, ?)')
+    insert.run('a', a[0]!)
+    insert.run('b', b[0]!)
+    insert.run('a', a[1]!)
+    insert.run('gone', b[1]!)
+    // 'gone' was compacted away to nothing: its number 4 was the counter's last.
+    old.exec("DELETE FROM updates WHERE room = 'gone'")
+    old.prepare('INSERT INTO rooms (name, log_count, log_bytes, updated_at) VALUES (?, ?, 0, 7)').run('a', 2)
+    old.prepare('INSERT INTO rooms (name, log_count, log_bytes, updated_at) VALUES (?, ?, 0, 7)').run('b', 1)
+    old.prepare('INSERT INTO rooms (name, snapshot, log_count, log_bytes, updated_at) VALUES (?, ?, 0, 0, 7)').run('gone', Y.mergeUpdates(b))
+    old.close()
+
+    const storage = storageIn(dir)
+    const loadedA = await storage.load('a')
+    expect(loadedA).toMatchObject({ lastSeq: 3, logCount: 2 })
+    expect(textOf(loadedA.updates)).toBe('a0;a1;')
+    expect(textOf((await storage.load('b')).updates)).toBe('b0;')
+    expect(textOf((await storage.load('gone')).updates)).toBe('b0;b1;')
+    const [next] = await storage.append([{ room: 'a', update: a[2]!, generation: 0 }])
+    const [nextOfGone] = await storage.append([{ room: 'gone', update: textUpdates(1, 'c')[0]!, generation: 0 }])
+    expect([next, nextOfGone]).toEqual([5, 5])
+    expect((await storage.list()).map((r) => [r.name, r.logCount])).toEqual([['a', 3], ['b', 1], ['gone', 1]])
   })
 
   it('opens a file written when every row held one update', async () => {

@@ -20,7 +20,7 @@ describe('the heartbeat', () => {
     // Two intervals bound it; the margin is for a busy test machine.
     expect(Date.now() - seenAt).toBeLessThan(2 * INTERVAL_MS + 500)
     expect(server.logs.filter((l) => l.msg === 'terminating connection: no answer to ping'))
-      .toEqual([expect.objectContaining({ path: '/ws/room', intervalMs: INTERVAL_MS })])
+      .toEqual([expect.objectContaining({ room: 'room', intervalMs: INTERVAL_MS })])
     expect(server.server.registry.get('room')!.connections.size).toBe(1)
   })
 

@@ -33,13 +33,13 @@ export interface History extends HistorySettings {
   store: VersionStore
 }
 
-/** The room a tracker belongs to, as the tracker reads it. */
+/** The room a tracker belongs to, as the tracker reads it (the Room itself: no closures kept per room). */
 export interface TrackedRoom {
   readonly name: string
   readonly doc: Y.Doc
   /** The generation the room loaded, which its versions carry. */
-  generation(): number
-  isReady(): boolean
+  readonly generation: number
+  readonly isReady: boolean
   /** Runs `run` once the updates applied so far are stored. */
   afterStored(run: () => void): void
   /** The name a connection shows in its awareness, or null. */
@@ -54,7 +54,8 @@ export interface TrackedRoom {
 interface Editor {
   author: VersionAuthor | null
   connection: Connection | null
-  clients: Set<number>
+  /** Usually one: an array costs a fraction of a Set, and every room with changes has an editor. */
+  clients: number[]
 }
 
 const UNNAMED = 'anonymous'
@@ -79,8 +80,8 @@ export class VersionTracker {
   private othersRecordUntil = 0
   private lastChangeAt = 0
   private timer: NodeJS.Timeout | null = null
-  /** The version being recorded now: one at a time. */
-  private recording: Promise<unknown> = Promise.resolve()
+  /** The version being recorded now, if any: one at a time. */
+  private recording: Promise<unknown> | null = null
   private isDestroyed = false
 
   constructor(
@@ -105,13 +106,13 @@ export class VersionTracker {
     if (!editor) {
       const user = connection?.access.user
       const author = user ? { id: user.id, name: user.name, verified: true } : by
-      editor = { author, connection, clients: new Set() }
+      editor = { author, connection, clients: [] }
       this.editors.set(key, editor)
       if (author) this.room.publishAuthor(author)
     }
     // A client's Yjs client id stays the same while it is connected: its first update with insertions names it
     // (an update that only deletes holds no structs, so a client that deletes first is named by a later one).
-    if (editor.clients.size === 0) for (const client of Y.parseUpdateMeta(update).from.keys()) editor.clients.add(client)
+    if (editor.clients.length === 0) editor.clients = [...Y.parseUpdateMeta(update).from.keys()]
     // The client may announce its name after its first change.
     if (!editor.author && connection) this.learnName(editor, connection)
     this.changed()
@@ -125,7 +126,7 @@ export class VersionTracker {
   /** Another instance's client has unversioned changes here; if this instance records the version, they are its author. */
   authorElsewhere(author: VersionAuthor): void {
     const key = authorKey(author)
-    if (!this.editors.has(key)) this.editors.set(key, { author, connection: null, clients: new Set() })
+    if (!this.editors.has(key)) this.editors.set(key, { author, connection: null, clients: [] })
     this.changed()
   }
 
@@ -193,8 +194,12 @@ export class VersionTracker {
   }
 
   private record(kind: VersionKind, name: string | null, savedBy: VersionAuthor | null, restoredFrom: number | null, reason: Reason = 'asked'): Promise<VersionInfo | null> {
-    const run = this.recording.then(() => this.recordNow(kind, name, savedBy, restoredFrom, reason))
-    this.recording = run.catch(() => {})
+    const run = (this.recording ?? Promise.resolve()).then(() => this.recordNow(kind, name, savedBy, restoredFrom, reason))
+    const settled = run.catch(() => {})
+    this.recording = settled
+    void settled.then(() => {
+      if (this.recording === settled) this.recording = null
+    })
     return run
   }
 
@@ -203,7 +208,7 @@ export class VersionTracker {
   ): Promise<VersionInfo | null> {
     // A version shows only what is stored: an update whose write fails is never in one.
     await new Promise<void>((resolve) => this.room.afterStored(resolve))
-    if (this.isDestroyed || !this.room.isReady()) return null
+    if (this.isDestroyed || !this.room.isReady) return null
     // Taken when storage lets this instance write: the version holds the changes made until then, and
     // their authors; changes after it count towards the next one.
     let taken: { editors: Map<Connection | string, Editor>; firstChangeAt: number | null } | null = null
@@ -215,7 +220,7 @@ export class VersionTracker {
     }
     let version: VersionInfo | null
     try {
-      version = await this.history.store.record(this.room.name, this.room.generation(), (head) => {
+      version = await this.history.store.record(this.room.name, this.room.generation, (head) => {
         if (this.isDestroyed) return null
         const now = this.now()
         // Another instance has just recorded continuous editing here: the next interval's version is its to make.

@@ -22,7 +22,7 @@ describe('AddressLimits', () => {
     const limits = new AddressLimits(settings)
     expect(limits.admit('a', 0)).toBeNull()
     const budget = limits.opened('a', 0)
-    limits.chargeGreeting('a', 1_000_000, 0)
+    limits.greetingChargeFor('a')!.chargeGreeting(1_000_000, 0)
     limits.closed('a', budget, 0)
     // A budget of 3000 bytes, 1000 in deficit at most: back to a tenth (300) in 1.3 s.
     expect(limits.admit('a', 1_200)).not.toBeNull()
@@ -67,7 +67,7 @@ describe('AddressLimits', () => {
     for (const address of ['a', 'b', 'c']) {
       expect(limits.admit(address, 0)).toBeNull()
       const budget = limits.opened(address, 0)
-      limits.chargeGreeting(address, 1_000_000, 0)
+      limits.greetingChargeFor(address)!.chargeGreeting(1_000_000, 0)
       limits.closed(address, budget, 0)
     }
     expect(limits.admit('d', 1_000)).toBeNull()

@@ -55,8 +55,13 @@ const MAX_HOLD_MS = 1_000
 /** Refusals held back at once for one address; past it they are answered at once. */
 const MAX_HELD_PER_ADDRESS = 4
 
-/** What one address has spent. */
-class AddressBudget {
+/** Where the answer to a connection's first sync step 1 is charged: its address. */
+export interface GreetingCharge {
+  chargeGreeting(bytes: number, now?: number): void
+}
+
+/** What one address has spent. Its connections hold it as their GreetingCharge, so they need no closure of their own for it. */
+class AddressBudget implements GreetingCharge {
   openConnections = 0
   heldRefusals = 0
   private connects: number
@@ -73,6 +78,12 @@ class AddressBudget {
     if (this.connects < 1) return false
     this.connects -= 1
     return true
+  }
+
+  /** The answer to a connection's first sync step 1 went out: `bytes` taken from this address's budget. */
+  chargeGreeting(bytes: number, now = Date.now()): void {
+    this.budget.charge(bytes, now)
+    this.budget.limitDeficit(MAX_DEFICIT_SECONDS, now)
   }
 
   msUntilConnect(perMs: number, now: number): number {
@@ -157,11 +168,12 @@ export class AddressLimits {
     return known
   }
 
-  /** The answer to a connection's first sync step 1 went out: `bytes` taken from its address's budget. */
-  chargeGreeting(address: string, bytes: number, now = Date.now()): void {
-    const budget = this.addresses.get(address)?.budget
-    budget?.charge(bytes, now)
-    budget?.limitDeficit(MAX_DEFICIT_SECONDS, now)
+  /**
+   * Where the greetings of `address`'s connections are charged: its budget,
+   * remembered while any of them is open (from `opened` to `closed`).
+   */
+  greetingChargeFor(address: string): GreetingCharge | undefined {
+    return this.addresses.get(address)
   }
 
   /** A connection from `address` closed: what its `budget` (from `opened`) has left is what the address has left. */

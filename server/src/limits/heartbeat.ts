@@ -14,71 +14,74 @@
  * handshake is terminated at the second beat too, not after `ws`'s own
  * closing timeout.
  */
-import type { IncomingMessage } from 'node:http'
 import type { Logger } from 'pino'
 import type { WebSocket, WebSocketServer } from 'ws'
 
-/** What the heartbeat knows of one open socket. */
-interface WatchedSocket {
-  /** For the log line: which room the socket was opened for. */
-  path: string
-  /** The send buffer size when the unanswered ping went out; null once answered. */
-  bufferedAtPing: number | null
-  /** The socket was already closing at the previous beat. */
-  wasClosing: boolean
-}
-
 export class Heartbeat {
   /**
-   * Every open socket, removed when it closes. A Map rather than a WeakMap:
-   * V8 shrinks a Map's table as entries are deleted, while a WeakMap kept
-   * the table sized for the most sockets it ever held. The connections
-   * scenario of `npm run bench` (`--only connections`) measures what stays
-   * once a crowd has left.
+   * Sockets pinged at the last beat that have not answered yet, with the
+   * size of their send buffer then. An answered socket leaves the map, so
+   * an idle connection costs the heartbeat nothing between beats but its
+   * one `pong` listener, shared by every socket. The open sockets
+   * themselves are listed by their owner (`sockets`). A socket that closes while its
+   * ping is unanswered stays here until the next beat (the listeners a
+   * `close` handler per socket needs cost every idle connection more).
    */
-  private readonly sockets = new Map<WebSocket, WatchedSocket>()
+  private readonly unanswered = new Map<WebSocket, number>()
+  /** Sockets that were already closing at the last beat. */
+  private closingAtLastBeat = new Set<WebSocket>()
   private readonly timer: NodeJS.Timeout
+  private readonly answered: (this: WebSocket) => void
+  private readonly track = (socket: WebSocket) => socket.on('pong', this.answered)
 
   constructor(
+    /** Where new sockets are announced. */
     private readonly wss: WebSocketServer,
+    /** Every open socket, read at each beat. */
+    private readonly sockets: () => Iterable<WebSocket>,
     readonly intervalMs: number,
     private readonly log: Logger,
+    /** The room a socket belongs to, for the log line of one terminated (looked up then, not kept per socket). */
+    private readonly roomOf: (socket: WebSocket) => string | undefined = () => undefined,
   ) {
+    const unanswered = this.unanswered
+    this.answered = function (this: WebSocket) {
+      unanswered.delete(this)
+    }
     wss.on('connection', this.track)
     this.timer = setInterval(() => this.beat(), intervalMs)
     this.timer.unref()
   }
 
-  private readonly track = (socket: WebSocket, request: IncomingMessage) => {
-    // The path only: the query string may hold an access token.
-    const watched: WatchedSocket = { path: (request.url ?? '').split('?')[0]!, bufferedAtPing: null, wasClosing: false }
-    this.sockets.set(socket, watched)
-    socket.on('pong', () => {
-      watched.bufferedAtPing = null
-    })
-    socket.once('close', () => this.sockets.delete(socket))
-  }
-
   private beat(): void {
-    for (const [socket, watched] of this.sockets) {
+    const closing = new Set<WebSocket>()
+    for (const [socket] of this.unanswered) {
+      if (socket.readyState !== socket.OPEN) this.unanswered.delete(socket)
+    }
+    for (const socket of this.sockets()) {
       if (socket.readyState === socket.CLOSING) {
-        if (watched.wasClosing) socket.terminate()
-        else watched.wasClosing = true
+        if (this.closingAtLastBeat.has(socket)) socket.terminate()
+        else closing.add(socket)
         continue
       }
       if (socket.readyState !== socket.OPEN) continue
-      if (watched.bufferedAtPing !== null && socket.bufferedAmount >= watched.bufferedAtPing) {
-        this.log.warn({ path: watched.path, intervalMs: this.intervalMs }, 'terminating connection: no answer to ping')
+      const bufferedAtPing = this.unanswered.get(socket)
+      if (bufferedAtPing !== undefined && socket.bufferedAmount >= bufferedAtPing) {
+        this.log.warn({ room: this.roomOf(socket), intervalMs: this.intervalMs }, 'terminating connection: no answer to ping')
+        this.unanswered.delete(socket)
         socket.terminate()
         continue
       }
-      watched.bufferedAtPing = socket.bufferedAmount
+      this.unanswered.set(socket, socket.bufferedAmount)
       socket.ping()
     }
+    this.closingAtLastBeat = closing
   }
 
   destroy(): void {
     clearInterval(this.timer)
     this.wss.off('connection', this.track)
+    this.unanswered.clear()
+    this.closingAtLastBeat.clear()
   }
 }

@@ -18,22 +18,32 @@ export interface RateLimits {
 const BURST_SECONDS = 2
 
 export class RateLimiter {
+  // Every connection has one: the capacities and rates are worked out from the shared `limits` when
+  // needed rather than kept in four more fields each.
   private messages: number
   private bytes: number
   private lastRefill: number
-  private readonly messageCapacity: number
-  private readonly byteCapacity: number
-  private readonly messagesPerMs: number
-  private readonly bytesPerMs: number
 
   constructor(private readonly limits: RateLimits, now = Date.now()) {
-    this.messageCapacity = limits.maxMessagesPerSecond * BURST_SECONDS
-    this.byteCapacity = limits.maxBytesPerSecond * BURST_SECONDS + limits.maxPayloadBytes
-    this.messagesPerMs = limits.maxMessagesPerSecond / 1000
-    this.bytesPerMs = limits.maxBytesPerSecond / 1000
     this.messages = this.messageCapacity
     this.bytes = this.byteCapacity
     this.lastRefill = now
+  }
+
+  private get messageCapacity(): number {
+    return this.limits.maxMessagesPerSecond * BURST_SECONDS
+  }
+
+  private get byteCapacity(): number {
+    return this.limits.maxBytesPerSecond * BURST_SECONDS + this.limits.maxPayloadBytes
+  }
+
+  private get messagesPerMs(): number {
+    return this.limits.maxMessagesPerSecond / 1000
+  }
+
+  private get bytesPerMs(): number {
+    return this.limits.maxBytesPerSecond / 1000
   }
 
   /** Takes one message of `byteLength` from the budget; false once the connection is over its rate. */

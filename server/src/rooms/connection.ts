@@ -8,6 +8,7 @@ import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
 import { CLOSE_SLOW_CONSUMER, encodeStored } from '@ortak/protocol'
 import { OPEN_ACCESS, type Access } from '../auth/access-token.js'
+import type { GreetingCharge } from '../limits/address-limits.js'
 import type { RateLimiter } from '../limits/rate-limiter.js'
 import { countClose, traffic } from '../metrics.js'
 
@@ -18,6 +19,8 @@ export const MAX_REASON_BYTES = 123
 
 let nextConnectionId = 1
 
+const NO_FRAMES: readonly Uint8Array[] = []
+
 export interface ConnectionOptions {
   /** The client asked (with `?ack=1`) to be told when its changes are stored. */
   wantsStoredAcks: boolean
@@ -27,22 +30,22 @@ export interface ConnectionOptions {
   maxBufferedBytes?: number
   /** The connection's message budget, checked as frames arrive; the room refunds what costs nothing. */
   rateLimiter?: RateLimiter
-  /** Charges the answer to the client's first sync step 1 (`bytes` long) to its address (see address-limits.ts). */
-  chargeGreeting?: (bytes: number) => void
+  /** Where the answer to the client's first sync step 1 is charged: its address (see address-limits.ts). */
+  greetingCharge?: GreetingCharge | undefined
 }
 
 export class Connection {
   readonly id = nextConnectionId++
   readonly access: Access
   readonly rateLimiter: RateLimiter | undefined
-  private readonly chargeGreeting: ((bytes: number) => void) | undefined
+  private readonly greetingCharge: GreetingCharge | undefined
   private readonly maxBufferedBytes: number
   private readonly wantsStoredAcks: boolean
   private isSocketClosed = false
   private syncRequests = 0
   private hasSentSyncStep2 = false
-  /** Frames received before the room finished loading, handled once it has. */
-  private framesBeforeReady: Uint8Array[] = []
+  /** Frames received before the room finished loading, handled once it has; null while none (most connections join a loaded room). */
+  private framesBeforeReady: Uint8Array[] | null = null
 
   private docMessagesReceived = 0
   private docMessagesStored = 0
@@ -63,7 +66,7 @@ export class Connection {
   ) {
     this.access = options.access ?? OPEN_ACCESS
     this.rateLimiter = options.rateLimiter
-    this.chargeGreeting = options.chargeGreeting
+    this.greetingCharge = options.greetingCharge
     this.maxBufferedBytes = options.maxBufferedBytes ?? Number.POSITIVE_INFINITY
     this.wantsStoredAcks = options.wantsStoredAcks
   }
@@ -71,6 +74,11 @@ export class Connection {
   /** Closed by the server, or its socket closed: nothing more is sent or handled. */
   get isClosed(): boolean {
     return this.isSocketClosed
+  }
+
+  /** Whether this is the connection of `socket`. */
+  isOn(socket: WebSocket): boolean {
+    return this.socket === socket
   }
 
   /** The socket closed from the client's side. */
@@ -89,7 +97,7 @@ export class Connection {
 
   /** The answer to the first sync step 1 is `bytes` long: free for this connection, charged to where it comes from. */
   greeted(bytes: number): void {
-    this.chargeGreeting?.(bytes)
+    this.greetingCharge?.chargeGreeting(bytes)
   }
 
   /**
@@ -108,24 +116,24 @@ export class Connection {
 
   /** Keeps a frame that arrived while the room was loading. */
   holdUntilReady(frame: Uint8Array): void {
-    this.framesBeforeReady.push(frame)
+    ;(this.framesBeforeReady ??= []).push(frame)
   }
 
   get hasHeldFrames(): boolean {
-    return this.framesBeforeReady.length > 0
+    return this.framesBeforeReady !== null && this.framesBeforeReady.length > 0
   }
 
   /** Removes and returns the first held frame for which `matches` holds, if any. */
   takeHeldFrame(matches: (frame: Uint8Array) => boolean): Uint8Array | undefined {
-    const index = this.framesBeforeReady.findIndex(matches)
-    return index === -1 ? undefined : this.framesBeforeReady.splice(index, 1)[0]
+    const index = this.framesBeforeReady?.findIndex(matches) ?? -1
+    return index === -1 ? undefined : this.framesBeforeReady!.splice(index, 1)[0]
   }
 
   /** Removes and returns every held frame, in the order they arrived. */
-  takeHeldFrames(): Uint8Array[] {
+  takeHeldFrames(): readonly Uint8Array[] {
     const frames = this.framesBeforeReady
-    this.framesBeforeReady = []
-    return frames
+    this.framesBeforeReady = null
+    return frames ?? NO_FRAMES
   }
 
   /** Sends a frame; `onWritten`, if given, is called once it has been written to the socket, or will not be (closed). */

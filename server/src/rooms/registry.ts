@@ -86,6 +86,14 @@ export class RoomRegistry {
     return { room, connection }
   }
 
+  /** The name of the room `socket` is connected to, if any: a search of every connection, for a rare log line. */
+  roomNameOf(socket: WebSocket): string | undefined {
+    for (const [name, room] of this.rooms) {
+      for (const connection of room.connections) if (connection.isOn(socket)) return name
+    }
+    return undefined
+  }
+
   disconnect(room: Room, connection: Connection): void {
     this.connectionCount--
     connection.socketClosed()

@@ -8,7 +8,7 @@ import { encodeSyncStep1, encodeSyncStep2 } from '../protocol/messages.js'
 import { SqliteStorage } from '../storage/sqlite.js'
 import type { Storage } from '../storage/storage.js'
 import { RoomLoader, type LoadingRoom } from './room-loader.js'
-import { UnchangedSnapshot } from './unchanged-snapshot.js'
+import { HeldSnapshot } from './held-snapshot.js'
 
 const ROOM = 'r'
 const test = testWithRoomParts
@@ -20,7 +20,7 @@ const EMPTY_SYNC_STEP_1 = encodeSyncStep1(Y.encodeStateVector(new Y.Doc()))
 function loadingRoom(clients: ConnectedClient[], joinOtherInstances?: () => Promise<void>): LoadingRoom {
   const doc = new Y.Doc()
   return {
-    name: ROOM, doc, snapshot: new UnchangedSnapshot(doc),
+    name: ROOM, doc, snapshot: new HeldSnapshot(doc),
     connections: new Set(clients.map((client) => client.connection)),
     ...(joinOtherInstances ? { joinOtherInstances } : {}),
   }

@@ -15,7 +15,7 @@ import type { LoadedRoom, Storage } from '../storage/storage.js'
 import type { Connection } from './connection.js'
 import { applyInRuns } from './transaction-runs.js'
 import { BoundedWait } from './bounded-wait.js'
-import type { UnchangedSnapshot } from './unchanged-snapshot.js'
+import type { HeldSnapshot } from './held-snapshot.js'
 
 /** How long a loading room waits for its clients' first frames before applying its snapshot; see BoundedWait. */
 const FIRST_FRAME_WAIT_MS = 10
@@ -40,7 +40,7 @@ export interface LoadingRoom {
   readonly name: string
   readonly doc: Y.Doc
   /** Holds the stored snapshot for as long as the document is exactly it. */
-  readonly snapshot: UnchangedSnapshot
+  readonly snapshot: HeldSnapshot
   /** The connections waiting for the load. */
   readonly connections: ReadonlySet<Connection>
   /**

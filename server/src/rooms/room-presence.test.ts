@@ -23,6 +23,9 @@ function presenceFor(clients: ConnectedClient[]) {
   const broadcast: Uint8Array[] = []
   const presence = new RoomPresence(awareness, {
     name: 'presence-test',
+    get connections() {
+      return new Set(clients.map((client) => client.connection))
+    },
     publishAwareness: (update) => published.push(update),
     broadcastAwareness: (frame) => {
       broadcast.push(frame)

@@ -32,6 +32,8 @@ import { FROM_ANOTHER_INSTANCE } from './transaction-origins.js'
 /** The room a presence belongs to: its name, for log lines, and where a change of presence goes. */
 export interface PresenceRoom {
   readonly name: string
+  /** The connections `broadcastAwareness` sends to. */
+  readonly connections: ReadonlySet<Connection>
   /** To other instances: a change this instance accepted. */
   publishAwareness(update: Uint8Array): void
   /** To this room's clients. */
@@ -44,22 +46,22 @@ const MAX_SHOWN_NAME_LENGTH = 256
 type SentEntry = Pick<AwarenessEntry, 'clientId' | 'clock' | 'isRemoval'>
 
 /**
- * What the room knows of one connection's presence. Every connection has
- * one from its greeting on, so what only some need is allocated when first
- * needed.
+ * What the room knows of one connection's presence: the states it was sent,
+ * to tell its echoes (SentStates, extended rather than held, so that each
+ * connection costs one object), and what it announced. A connection has one
+ * from the first awareness it is sent or sends: in a room where nobody
+ * shows presence, none has one.
  */
-interface Member {
+class Member extends SentStates {
   /** The awareness client ids it announced and holds, null before its first; removed for everyone when it leaves. */
-  ids: Set<number> | null
-  /** The states it was sent, to tell its echoes. */
-  readonly sent: SentStates
+  ids: Set<number> | null = null
   /** Its entries for an id another connection holds were ignored, and that was logged (once). */
-  wasIgnoredForHeldIds: boolean
+  wasIgnoredForHeldIds = false
 }
 
 export class RoomPresence {
-  /** The connections greeted or heard from, until they leave. */
-  private readonly members = new Map<Connection, Member>()
+  /** The connections sent or heard awareness from, until they leave; null until there is one. */
+  private members: Map<Connection, Member> | null = null
   /**
    * The connection of this instance holding each awareness client id it
    * announced; null until one is announced, as in a room opened by the HTTP
@@ -89,7 +91,7 @@ export class RoomPresence {
     const member = this.memberFor(connection)
     const entries = awarenessEntries(update)
     // A provider never echoes its own state: an entry for an id the connection holds is news (its leaving, say).
-    if (!entries.some((entry) => this.holders?.get(entry.clientId) === connection) && member.sent.takeEcho(entries)) {
+    if (!entries.some((entry) => this.holders?.get(entry.clientId) === connection) && member.takeEcho(entries)) {
       connection.rateLimiter?.refundMessage()
       return null
     }
@@ -132,16 +134,16 @@ export class RoomPresence {
   sendStatesTo(connection: Connection): void {
     // A greeting waits for the writes in flight; the connection may have left meanwhile.
     if (connection.isClosed) return
-    const member = this.memberFor(connection)
     const clients = [...this.awareness.getStates().keys()]
     if (clients.length === 0) return
+    const member = this.memberFor(connection)
     connection.send(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, clients)))
-    member.sent.sent(clients.map((clientId) => ({ clientId, clock: this.clockOf(clientId), isRemoval: false })))
+    member.sent(clients.map((clientId) => ({ clientId, clock: this.clockOf(clientId), isRemoval: false })))
   }
 
   /** The name `connection` shows in its awareness (`user.name`, as y-prosemirror's cursors read it), or null. */
   shownName(connection: Connection): string | null {
-    for (const id of this.members.get(connection)?.ids ?? []) {
+    for (const id of this.members?.get(connection)?.ids ?? []) {
       const name: unknown = this.awareness.getStates().get(id)?.user?.name
       if (typeof name === 'string' && name.trim() !== '') return name.slice(0, MAX_SHOWN_NAME_LENGTH)
     }
@@ -150,8 +152,8 @@ export class RoomPresence {
 
   /** Removes, for everyone, the states `connection` announced; its ids are free again. */
   connectionLeft(connection: Connection): void {
-    const member = this.members.get(connection)
-    this.members.delete(connection)
+    const member = this.members?.get(connection)
+    this.members?.delete(connection)
     if (!member?.ids || member.ids.size === 0) return
     const ids = [...member.ids]
     for (const id of ids) this.holders?.delete(id)
@@ -193,15 +195,16 @@ export class RoomPresence {
   }
 
   private memberFor(connection: Connection): Member {
-    let member = this.members.get(connection)
-    if (!member) this.members.set(connection, member = { ids: null, sent: new SentStates(), wasIgnoredForHeldIds: false })
+    const members = (this.members ??= new Map())
+    let member = members.get(connection)
+    if (!member) members.set(connection, member = new Member())
     return member
   }
 
   /** Sends every client of this room `frame`, noting for each the states it was sent. */
   private broadcast(frame: Uint8Array, entries: readonly SentEntry[]): void {
     this.room.broadcastAwareness(frame)
-    for (const member of this.members.values()) member.sent.sent(entries)
+    for (const connection of this.room.connections) this.memberFor(connection).sent(entries)
   }
 
   /** y-protocols' own test: whether applying the entry would change the room's awareness. */

@@ -15,9 +15,9 @@ import {
   ProtocolError, checkDocumentUpdate, decodeClientMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type HeldDocument,
 } from '../protocol/messages.js'
 import type { MissingClock } from '../protocol/update-guard.js'
-import type { Storage } from '../storage/storage.js'
+import type { RoomDeletedError, Storage } from '../storage/storage.js'
 import type { VersionAuthor } from '../storage/versions.js'
-import { VersionTracker, type History } from '../history/version-tracker.js'
+import { VersionTracker, type History, type TrackedRoom } from '../history/version-tracker.js'
 import type { PendingAppend, WriteBatcher } from '../storage/write-batcher.js'
 import type { Connection } from './connection.js'
 import type { RoomBus } from './room-bus.js'
@@ -26,11 +26,11 @@ import { newPartOf } from './new-part.js'
 import { clocksBefore, impossiblePlacement, unintegratedPart } from './integration-check.js'
 import { RoomLoader } from './room-loader.js'
 import { RoomPresence, type PresenceRoom } from './room-presence.js'
-import { StoredLog, type CompactionOptions } from './stored-log.js'
+import { StoredLog, type CompactionOptions, type LoggedRoom } from './stored-log.js'
 import { applyInRuns } from './transaction-runs.js'
 import { FROM_ANOTHER_INSTANCE } from './transaction-origins.js'
 import { updateRefusal, type UpdateLimits } from './update-admission.js'
-import { UnchangedSnapshot, isEmptyStateVector } from './unchanged-snapshot.js'
+import { HeldSnapshot, isEmptyStateVector } from './held-snapshot.js'
 import { WaitingUpdates, type WaitingUpdate } from './waiting-updates.js'
 
 export interface RoomOptions extends CompactionOptions, UpdateLimits {
@@ -70,15 +70,20 @@ const RELOAD_CHARGE_PER_BYTE = 8
 // An update with no structs and an empty delete set: what a client with nothing new sends in sync step 2.
 const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0
 
-export class Room implements PresenceRoom {
-  readonly doc = new Y.Doc({ gc: true })
+const ROOM_DOC_GUID = 'ortak-room'
+
+export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
+  // A fixed guid, not Yjs's default random uuid: making that one draws 32 numbers from WebCrypto, one
+  // call each, the largest part of opening a small room (`npm run bench`, scenario connections). A guid
+  // matters only to subdocuments, and a room's document is never one.
+  readonly doc = new Y.Doc({ gc: true, guid: ROOM_DOC_GUID })
   readonly awareness = new Awareness(this.doc)
   readonly connections = new Set<Connection>()
   /** Resolves once the stored document is loaded (rejects if it could not be). */
   readonly ready: Promise<void>
   private state: RoomState = 'loading'
   /** The stored snapshot while the document is still exactly it: the reply to a client holding nothing. */
-  private readonly snapshot = new UnchangedSnapshot(this.doc)
+  private readonly snapshot = new HeldSnapshot(this.doc)
   private readonly storedLog: StoredLog
   /** Until the load is done: a loaded room keeps nothing of it. */
   private loader: RoomLoader | null
@@ -102,18 +107,9 @@ export class Room implements PresenceRoom {
     private readonly log: Logger,
     private readonly bus?: RoomBus,
   ) {
-    this.storedLog = new StoredLog(name, storage, batcher, options, () => this.encodeSnapshot(), log,
-      (error) => this.hooks.onStorageFailure(this, error))
+    this.storedLog = new StoredLog(name, storage, batcher, options, this, log)
     this.presence = new RoomPresence(this.awareness, this, log)
-    this.history = options.history ? new VersionTracker({
-      name, doc: this.doc,
-      generation: () => this.generation,
-      isReady: () => this.isReady,
-      afterStored: (run) => this.storedLog.afterWritesInFlight(run),
-      shownName: (connection) => this.presence.shownName(connection),
-      publishAuthor: (author) => bus?.publishAuthor(this, author),
-      publishVersioned: () => bus?.publishVersioned(this),
-    }, options.history, log) : null
+    this.history = options.history ? new VersionTracker(this, options.history, log) : null
     this.waiting = new WaitingUpdates<ReceivedUpdate & WaitingUpdate>(options.maxPendingBytes ?? Number.POSITIVE_INFINITY)
     this.loader = new RoomLoader({
       name, doc: this.doc, snapshot: this.snapshot, connections: this.connections,
@@ -330,6 +326,7 @@ export class Room implements PresenceRoom {
     const refusal = updateRefusal(update, this.doc, this.storedLog.documentBytes, this.options)
     if (refusal) return refusal
     let misplaced: string | null = null
+    this.snapshot.applying(update)
     try {
       // Checked inside the transaction that integrates it, before Yjs merges its items (integration-check.ts).
       Y.transact(this.doc, () => {
@@ -402,24 +399,33 @@ export class Room implements PresenceRoom {
     // A reply sent while writes are in flight could show a client updates that are not stored yet, so it
     // is encoded now and sent once those are stored.
     // A client that holds nothing the document has (a new one, or one naming clients it never saw) is
-    // sent the whole state, encoded once for as long as the document does not change.
+    // sent the whole state: a snapshot encoded once and the updates applied since (held-snapshot.ts).
     const asksForAll = isEmptyStateVector(stateVector) || !namesAHeldClock(this.doc, stateVector)
-    const unchanged = asksForAll ? this.snapshot.current : null
-    const state = unchanged ?? Y.encodeStateAsUpdate(this.doc, stateVector)
-    if (asksForAll && !unchanged) this.snapshot.hold(state)
-    const reply = encodeSyncStep2(state)
+    const held = asksForAll ? this.snapshot.wholeState : null
+    let frames: Uint8Array[]
+    if (held) {
+      // The later updates go first: the client keeps them until the snapshot they build on arrives, and
+      // the sync step 2, after which a provider says it is synced, then leaves it with the whole document.
+      frames = held.later.map((update) => encodeUpdate(update))
+      frames.push(encodeSyncStep2(held.snapshot))
+    } else {
+      const state = Y.encodeStateAsUpdate(this.doc, stateVector)
+      if (asksForAll) this.snapshot.hold(state)
+      frames = [encodeSyncStep2(state)]
+    }
+    const replyBytes = frames.reduce((sum, frame) => sum + frame.byteLength, 0)
     // Asking again and again would make the server encode the document for nothing: after the join,
     // what a reply sends is taken from the asker's byte budget as if it had sent it. The join's reply is
     // charged to the client's address, so reconnecting to ask again costs the same (address-limits.ts).
     const rate = connection.rateLimiter
     const isJoin = connection.countSyncRequest()
-    if (isJoin) connection.greeted(reply.byteLength)
-    else if (rate && !rate.admit(reply.byteLength)) {
+    if (isJoin) connection.greeted(replyBytes)
+    else if (rate && !rate.admit(replyBytes)) {
       const { code, reason } = rate.refusal
       return this.refuse(connection, new ProtocolError(code, `${reason}, counting the replies to its repeated sync requests`))
     }
     this.storedLog.afterWritesInFlight(() => {
-      if (this.state === 'ready') connection.send(reply)
+      if (this.state === 'ready') for (const frame of frames) connection.send(frame)
     })
   }
 
@@ -435,6 +441,26 @@ export class Room implements PresenceRoom {
       this.presence.sendStatesTo(connection)
     })
     for (const frame of connection.takeHeldFrames()) this.receive(connection, frame)
+  }
+
+  /** Runs `run` once the updates applied so far are stored (TrackedRoom): a version shows only what is stored. */
+  afterStored(run: () => void): void {
+    this.storedLog.afterWritesInFlight(run)
+  }
+
+  /** The name `connection` shows in its awareness, or null (TrackedRoom). */
+  shownName(connection: Connection): string | null {
+    return this.presence.shownName(connection)
+  }
+
+  /** Tells the other instances that `author` has unversioned changes here (TrackedRoom). */
+  publishAuthor(author: VersionAuthor): void {
+    this.bus?.publishAuthor(this, author)
+  }
+
+  /** Tells the other instances that this one recorded a version of the room (TrackedRoom). */
+  publishVersioned(): void {
+    this.bus?.publishVersioned(this)
   }
 
   /** Where presence publishes an awareness change this instance accepted (PresenceRoom). */
@@ -463,8 +489,13 @@ export class Room implements PresenceRoom {
     return this.state === 'ready' ? this.storedLog.compact() : Promise.resolve()
   }
 
-  /** The document's whole state for a compaction, held as the snapshot a client holding nothing is sent. */
-  private encodeSnapshot(): Uint8Array | null {
+  /** Storage refused a compaction: the room was deleted after it loaded (LoggedRoom). */
+  compactionRefused(error: RoomDeletedError): void {
+    this.hooks.onStorageFailure(this, error)
+  }
+
+  /** The document's whole state for a compaction, held as the snapshot a client holding nothing is sent (LoggedRoom). */
+  encodeSnapshot(): Uint8Array | null {
     if (this.state !== 'ready') return null
     const snapshot = Y.encodeStateAsUpdate(this.doc)
     this.snapshot.hold(snapshot)

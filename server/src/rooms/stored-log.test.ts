@@ -27,7 +27,10 @@ function roomWithLog(storage: Storage, batcher: WriteBatcher, options: Partial<C
   const stored: Uint8Array[] = []
   const storedLog = new StoredLog(ROOM, storage, batcher, {
     compactAfterUpdates: Number.POSITIVE_INFINITY, compactAfterBytes: Number.POSITIVE_INFINITY, ...options,
-  }, () => Y.encodeStateAsUpdate(doc), log, (error) => { throw error })
+  }, {
+    encodeSnapshot: () => Y.encodeStateAsUpdate(doc),
+    compactionRefused: (error) => { throw error },
+  }, log)
   return {
     doc, stored, storedLog,
     /** What storage held when the room loaded, applied to the document. */

@@ -16,6 +16,14 @@ export interface CompactionOptions {
   compactAfterBytes: number
 }
 
+/** The room whose log this is, as the log needs it (the Room itself: no closures kept per room). */
+export interface LoggedRoom {
+  /** The document's whole state encoded now, or null if the room can no longer be compacted (it failed or is gone). */
+  encodeSnapshot(): Uint8Array | null
+  /** Storage refused a compaction: the room was deleted after it loaded, and its document must go. */
+  compactionRefused(error: RoomDeletedError): void
+}
+
 export class StoredLog {
   private loadedGeneration = 0
   private lastSeq = 0
@@ -33,14 +41,8 @@ export class StoredLog {
     private readonly storage: Storage,
     private readonly batcher: WriteBatcher,
     private readonly options: CompactionOptions,
-    /**
-     * The document's whole state encoded now, or null if the room can no
-     * longer be compacted (it failed or is gone).
-     */
-    private readonly encodeSnapshot: () => Uint8Array | null,
+    private readonly owner: LoggedRoom,
     private readonly log: Logger,
-    /** Storage refused a compaction: the room was deleted after it loaded, and its document must go. */
-    private readonly onDeleted: (error: RoomDeletedError) => void,
   ) {}
 
   /** What the room's load read from storage. */
@@ -132,14 +134,14 @@ export class StoredLog {
       this.scheduleCompactionIfDue()
       return
     }
-    const snapshot = this.encodeSnapshot()
+    const snapshot = this.owner.encodeSnapshot()
     if (!snapshot) return
     const throughSeq = this.lastSeq
     const before = { count: this.count, bytes: this.bytes, documentBytes: this.storedDocumentBytes }
     try {
       await this.storage.compact(this.room, snapshot, throughSeq, this.loadedGeneration)
     } catch (error) {
-      if (error instanceof RoomDeletedError) return this.onDeleted(error)
+      if (error instanceof RoomDeletedError) return this.owner.compactionRefused(error)
       // The log is still intact; compaction is retried after the next write.
       this.log.error({ room: this.room, err: error }, 'compaction failed')
       return

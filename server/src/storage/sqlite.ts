@@ -29,32 +29,76 @@ export interface SqliteStorageOptions {
   log?: Logger
 }
 
+/**
+ * The file's layout, as `PRAGMA user_version`. Layout 0 (the first files) had a global AUTOINCREMENT
+ * sequence and a per-room counter row updated by every append; layout 1 keys the log by room and
+ * sequence number, so an append writes one b-tree page, not four (see migrateToLayout1).
+ */
+const LAYOUT = 1
+
 // A deleted room keeps its row, emptied, as a tombstone holding its generation.
+// A room's sequence numbers are above `seq_floor` and above every number in its log: compaction and delete,
+// which empty the log, raise the floor to the last number they removed, so no number is ever used twice.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS rooms (
   name TEXT PRIMARY KEY,
   snapshot BLOB,
-  log_count INTEGER NOT NULL DEFAULT 0,
-  log_bytes INTEGER NOT NULL DEFAULT 0,
   updated_at INTEGER NOT NULL,
-  generation INTEGER NOT NULL DEFAULT 0
+  generation INTEGER NOT NULL DEFAULT 0,
+  seq_floor INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE TABLE IF NOT EXISTS updates (
-  seq INTEGER PRIMARY KEY AUTOINCREMENT,
   room TEXT NOT NULL,
+  seq INTEGER NOT NULL,
   data BLOB NOT NULL,
-  update_count INTEGER NOT NULL DEFAULT 1
-) STRICT;
-CREATE INDEX IF NOT EXISTS updates_by_room ON updates (room, seq);
+  update_count INTEGER NOT NULL,
+  stored_at INTEGER NOT NULL,
+  PRIMARY KEY (room, seq)
+) STRICT, WITHOUT ROWID;
 `
 
-/** Columns added since the first files were written: a file that lacks one gets it, with its default. */
-const ADDED_COLUMNS: ReadonlyArray<{ table: string; column: string; definition: string }> = [
+/** Columns layout 0 gained over time: a file that lacks one gets it, with its default, before it moves to layout 1. */
+const LAYOUT_0_ADDED_COLUMNS: ReadonlyArray<{ table: string; column: string; definition: string }> = [
   // Before log rows held several updates.
   { table: 'updates', column: 'update_count', definition: 'INTEGER NOT NULL DEFAULT 1' },
   // Before rooms had generations: every room is then at its first.
   { table: 'rooms', column: 'generation', definition: 'INTEGER NOT NULL DEFAULT 0' },
 ]
+
+/**
+ * Moves a layout-0 file to layout 1 in one transaction, keeping every stored update with its sequence
+ * number. Layout 0's numbers came from one counter shared by all rooms, so they already increase within
+ * each room; every room's floor becomes that counter's last value, so no number it ever gave out
+ * (to a row since compacted away, or to a deleted room) is given again.
+ */
+function migrateToLayout1(db: DatabaseConstructor.Database): void {
+  const hasTable = (name: string) => db.prepare('SELECT 1 FROM sqlite_master WHERE type = ? AND name = ?').get('table', name) !== undefined
+  db.transaction(() => {
+    if (hasTable('updates')) {
+      for (const { table, column, definition } of LAYOUT_0_ADDED_COLUMNS) {
+        const columns = db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all(table)
+        if (!columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
+      }
+      const counter = db.prepare<[], { seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'updates'").get()?.seq ?? 0
+      db.exec(`
+        ALTER TABLE updates RENAME TO updates_layout_0;
+        ALTER TABLE rooms RENAME TO rooms_layout_0;
+        DROP INDEX IF EXISTS updates_by_room;
+        ${SCHEMA}
+        INSERT INTO rooms (name, snapshot, updated_at, generation, seq_floor)
+          SELECT name, snapshot, updated_at, generation, ${Math.trunc(counter)} FROM rooms_layout_0;
+        INSERT INTO updates (room, seq, data, update_count, stored_at)
+          SELECT u.room, u.seq, u.data, u.update_count, coalesce(r.updated_at, 0)
+          FROM updates_layout_0 u LEFT JOIN rooms_layout_0 r ON r.name = u.room;
+        DROP TABLE updates_layout_0;
+        DROP TABLE rooms_layout_0;
+      `)
+    } else {
+      db.exec(SCHEMA)
+    }
+    db.pragma(`user_version = ${LAYOUT}`)
+  }).immediate()
+}
 
 /**
  * A row of the log holds every update one room appended in one write
@@ -103,39 +147,40 @@ export class SqliteStorage implements Storage {
       if (options.log) options.log.warn({ file: options.file, problem }, message)
       else process.emitWarning(`${message} (${options.file}: ${problem})`)
     })
-    this.db.exec(SCHEMA)
-    for (const { table, column, definition } of ADDED_COLUMNS) {
-      const columns = this.db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all(table)
-      if (!columns.some((c) => c.name === column)) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`)
-    }
+    const layout = this.db.pragma('user_version', { simple: true }) as number
+    if (layout > LAYOUT) throw new StorageError(`${options.file} was written by a newer Ortak (file layout ${layout}, this one knows up to ${LAYOUT})`)
+    if (layout < LAYOUT) migrateToLayout1(this.db)
     this.files = new SqliteFileStore(this.db)
     const db = this.db
     this.versions = new SqliteVersionStore(db, () => this.checkpointer.start())
     this.statements = {
-      insertUpdates: db.prepare<[string, Uint8Array, number]>('INSERT INTO updates (room, data, update_count) VALUES (?, ?, ?)'),
-      touchRoom: db.prepare<[{ room: string; count: number; bytes: number; now: number }]>(
-        `INSERT INTO rooms (name, log_count, log_bytes, updated_at) VALUES (@room, @count, @bytes, @now)
-         ON CONFLICT (name) DO UPDATE SET log_count = log_count + @count, log_bytes = log_bytes + @bytes, updated_at = @now`),
+      insertUpdates: db.prepare<[{ room: string; seq: number; data: Uint8Array; count: number; now: number }]>(
+        'INSERT INTO updates (room, seq, data, update_count, stored_at) VALUES (@room, @seq, @data, @count, @now)'),
+      head: db.prepare<[string], { generation: number; seq_floor: number }>('SELECT generation, seq_floor FROM rooms WHERE name = ?'),
+      // A seek to the end of the room's range of the log's key, not a scan.
+      lastLoggedSeq: db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM updates WHERE room = ?'),
+      // A room's first write only: later appends leave its row, and the page holding it, alone.
+      createRoom: db.prepare<[string, number]>('INSERT INTO rooms (name, updated_at) VALUES (?, ?)'),
       snapshot: db.prepare<[string], { snapshot: Buffer | null; generation: number }>('SELECT snapshot, generation FROM rooms WHERE name = ?'),
-      generation: db.prepare<[string], { generation: number }>('SELECT generation FROM rooms WHERE name = ?'),
       log: db.prepare<[string], { seq: number; data: Buffer; update_count: number }>('SELECT seq, data, update_count FROM updates WHERE room = ? ORDER BY seq'),
       deleteLogThrough: db.prepare<[string, number]>('DELETE FROM updates WHERE room = ? AND seq <= ?'),
-      logTotals: db.prepare<[string], { n: number; bytes: number | null }>(
-        'SELECT coalesce(sum(update_count), 0) AS n, sum(length(data)) AS bytes FROM updates WHERE room = ?'),
-      writeSnapshot: db.prepare<[{ room: string; snapshot: Uint8Array; count: number; bytes: number; now: number }]>(
-        `INSERT INTO rooms (name, snapshot, log_count, log_bytes, updated_at) VALUES (@room, @snapshot, @count, @bytes, @now)
-         ON CONFLICT (name) DO UPDATE SET snapshot = @snapshot, log_count = @count, log_bytes = @bytes, updated_at = @now`),
+      writeSnapshot: db.prepare<[{ room: string; snapshot: Uint8Array; throughSeq: number; now: number }]>(
+        `INSERT INTO rooms (name, snapshot, updated_at, seq_floor) VALUES (@room, @snapshot, @now, @throughSeq)
+         ON CONFLICT (name) DO UPDATE SET snapshot = @snapshot, updated_at = @now, seq_floor = max(seq_floor, @throughSeq)`),
       list: db.prepare<[], { name: string; bytes: number; log_count: number; updated_at: number }>(
-        `SELECT name, coalesce(length(snapshot), 0) + log_bytes AS bytes, log_count, updated_at FROM rooms
-         WHERE snapshot IS NOT NULL OR log_count > 0 ORDER BY name`),
-      markDeleted: db.prepare<[{ room: string; now: number }], { generation: number }>(
-        `INSERT INTO rooms (name, updated_at, generation) VALUES (@room, @now, 1)
-         ON CONFLICT (name) DO UPDATE SET snapshot = NULL, log_count = 0, log_bytes = 0, updated_at = @now, generation = generation + 1
+        `SELECT r.name, coalesce(length(r.snapshot), 0) + coalesce(l.bytes, 0) AS bytes, coalesce(l.n, 0) AS log_count,
+           max(r.updated_at, coalesce(l.stored_at, 0)) AS updated_at
+         FROM rooms r LEFT JOIN (SELECT room, sum(update_count) AS n, sum(length(data)) AS bytes, max(stored_at) AS stored_at
+                                 FROM updates GROUP BY room) l ON l.room = r.name
+         WHERE r.snapshot IS NOT NULL OR l.n > 0 ORDER BY r.name`),
+      markDeleted: db.prepare<[{ room: string; now: number; lastSeq: number }], { generation: number }>(
+        `INSERT INTO rooms (name, updated_at, generation, seq_floor) VALUES (@room, @now, 1, @lastSeq)
+         ON CONFLICT (name) DO UPDATE SET snapshot = NULL, updated_at = @now, generation = generation + 1, seq_floor = max(seq_floor, @lastSeq)
          RETURNING generation`),
       deleteRoomLog: db.prepare<[string]>('DELETE FROM updates WHERE room = ?'),
     }
     const s = this.statements
-    const generationOf = (room: string) => s.generation.get(room)?.generation ?? 0
+    const generationOf = (room: string) => s.head.get(room)?.generation ?? 0
     this.appendAll = db.transaction((entries: readonly AppendEntry[]) => {
       // One row per room: every update of a room in this batch shares the row's sequence number.
       const byRoom = new Map<string, number[]>()
@@ -144,20 +189,25 @@ export class SqliteStorage implements Storage {
         if (indexes) indexes.push(i)
         else byRoom.set(entries[i]!.room, [i])
       }
+      const heads = new Map<string, { generation: number; seq_floor: number } | undefined>()
       const refused = new Map<string, number>()
       for (const [room, indexes] of byRoom) {
-        const generation = generationOf(room)
+        const head = s.head.get(room)
+        heads.set(room, head)
+        const generation = head?.generation ?? 0
         if (indexes.some((i) => entries[i]!.generation !== generation)) refused.set(room, generation)
       }
       if (refused.size > 0) throw new RoomDeletedError(refused)
       const seqs = new Array<number>(entries.length)
       const now = Date.now()
       for (const [room, indexes] of byRoom) {
+        const head = heads.get(room)
+        if (!head) s.createRoom.run(room, now)
+        const seq = Math.max(head?.seq_floor ?? 0, s.lastLoggedSeq.get(room)?.seq ?? 0) + 1
         const updates = indexes.map((i) => entries[i]!.update)
         const data = updates.length === 1 ? updates[0]! : joinUpdates(updates)
-        const seq = Number(s.insertUpdates.run(room, data, updates.length).lastInsertRowid)
+        s.insertUpdates.run({ room, seq, data, count: updates.length, now })
         for (const i of indexes) seqs[i] = seq
-        s.touchRoom.run({ room, count: updates.length, bytes: data.byteLength, now })
       }
       return seqs
     })
@@ -165,14 +215,14 @@ export class SqliteStorage implements Storage {
       const current = generationOf(room)
       if (current !== generation) throw new RoomDeletedError(new Map([[room, current]]))
       s.deleteLogThrough.run(room, throughSeq)
-      const rest = s.logTotals.get(room)!
-      s.writeSnapshot.run({ room, snapshot, count: rest.n, bytes: rest.bytes ?? 0, now: Date.now() })
+      s.writeSnapshot.run({ room, snapshot, throughSeq, now: Date.now() })
     })
     this.deleteRoom = db.transaction((room: string) => {
+      const lastSeq = s.lastLoggedSeq.get(room)?.seq ?? 0
       s.deleteRoomLog.run(room)
       this.versions.deleteRoom(room)
       this.files.deleteRoomFiles(room)
-      return s.markDeleted.get({ room, now: Date.now() })!.generation
+      return s.markDeleted.get({ room, now: Date.now(), lastSeq })!.generation
     })
   }
 
