@@ -190,8 +190,10 @@ describe('the upload size limit (MAX_UPLOAD_BYTES)', () => {
     })
     const response = await fetch(`${server.url}/api/rooms/streamed/files`, { method: 'POST', body, duplex: 'half' } as RequestInit)
     await expectError(response, 413, `file exceeds MAX_UPLOAD_BYTES (${limit} bytes)`)
-    // The answer came long before the 16 MiB the client had to send.
-    expect(sent).toBeLessThan(totalChunks / 4)
+    // The answer came before the client had sent its 16 MiB: the server did not wait for the rest. (What was
+    // sent before it is no measure of what the server read: the two sockets' buffers on 127.0.0.1 take several
+    // MiB, and more of them fill the later a loaded machine runs the server; a CI run once counted 4 MiB.)
+    expect(sent).toBeLessThan(totalChunks)
     expect(await fetch(`${server.url}/api/rooms/streamed/files/${sha256(png)}`).then((r) => r.status)).toBe(404)
   })
 })
