@@ -2,12 +2,13 @@ import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { buildUpdate } from '../../test/hostile-updates.js'
 import { clocksBefore, impossiblePlacement, unintegratedPart } from './integration-check.js'
+import { firstClocks } from './new-part.js'
 
 /** Applies `update` to `doc` as the room does, and answers what the check finds. */
 function applyChecked(doc: Y.Doc, update: Uint8Array): string | null {
   let problem: string | null = null
   Y.transact(doc, () => {
-    const before = clocksBefore(doc, update)
+    const before = clocksBefore(doc, firstClocks(update))
     Y.applyUpdate(doc, update)
     problem = unintegratedPart(doc) ?? impossiblePlacement(doc, before)
   })

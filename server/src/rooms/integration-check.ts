@@ -18,21 +18,16 @@
  * its two neighbours; in general it walks what Yjs itself walked to place
  * the item.
  */
-import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 
-/** The clocks `doc` holds now for the clients `update` writes structs of: what `impossiblePlacement` needs once it is applied. */
-export function clocksBefore(doc: Y.Doc, update: Uint8Array): Map<number, number> {
+/**
+ * The clocks `doc` holds now for the clients an update writes structs of
+ * (`starts`, from new-part.ts's `firstClocks`): what `impossiblePlacement`
+ * needs once it is applied.
+ */
+export function clocksBefore(doc: Y.Doc, starts: ReadonlyMap<number, number>): Map<number, number> {
   const clocks = new Map<number, number>()
-  const decoder = decoding.createDecoder(update)
-  const clients = decoding.readVarUint(decoder)
-  if (clients === 1) {
-    decoding.readVarUint(decoder)
-    const client = decoding.readVarUint(decoder)
-    clocks.set(client, Y.getState(doc.store, client))
-  } else if (clients > 1) {
-    for (const client of Y.parseUpdateMeta(update).from.keys()) clocks.set(client, Y.getState(doc.store, client))
-  }
+  for (const client of starts.keys()) clocks.set(client, Y.getState(doc.store, client))
   return clocks
 }
 
@@ -43,7 +38,9 @@ export function clocksBefore(doc: Y.Doc, update: Uint8Array): Map<number, number
  * same update, whose own origin is a later clock of the first) pass a check
  * that looks for each reference in the update, and Yjs then keeps them
  * "pending": a room never holds pending changes (rooms/waiting-updates.ts),
- * and its clients would send them back as changes the room lacks.
+ * and its clients would send them back as changes the room lacks. Call
+ * only for a document that held nothing pending before the update (a room
+ * loaded from a log stored before updates were checked may).
  */
 export function unintegratedPart(doc: Y.Doc): string | null {
   const { pendingStructs, pendingDs } = doc.store

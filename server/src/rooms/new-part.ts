@@ -15,24 +15,23 @@ import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
 
 /** `update` itself if none of its structs is held by `doc` already; else the update cut to the structs `doc` lacks, with the whole delete set. */
-export function newPartOf(doc: Y.Doc, update: Uint8Array): Uint8Array {
-  if (!repeatsHeldStructs(doc, update)) return update
-  return Y.diffUpdate(update, Y.encodeStateVector(doc))
+export function newPartOf(doc: Y.Doc, update: Uint8Array, starts: ReadonlyMap<number, number> = firstClocks(update)): Uint8Array {
+  for (const [client, clock] of starts) {
+    if (clock < Y.getState(doc.store, client)) return Y.diffUpdate(update, Y.encodeStateVector(doc))
+  }
+  return update
 }
 
-/** Whether some client's structs in `update` start below the clock `doc` holds for that client. */
-function repeatsHeldStructs(doc: Y.Doc, update: Uint8Array): boolean {
+/** The first clock of each client whose structs `update` holds. */
+export function firstClocks(update: Uint8Array): Map<number, number> {
   const decoder = decoding.createDecoder(update)
   const clients = decoding.readVarUint(decoder)
-  if (clients === 0) return false
+  if (clients === 0) return new Map()
   // A keystroke's update holds one client's structs: its first clock, read from the header, answers.
   if (clients === 1) {
     decoding.readVarUint(decoder)
     const client = decoding.readVarUint(decoder)
-    return decoding.readVarUint(decoder) < Y.getState(doc.store, client)
+    return new Map([[client, decoding.readVarUint(decoder)]])
   }
-  for (const [client, clock] of Y.parseUpdateMeta(update).from) {
-    if (clock < Y.getState(doc.store, client)) return true
-  }
-  return false
+  return Y.parseUpdateMeta(update).from
 }

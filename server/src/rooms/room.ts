@@ -22,7 +22,7 @@ import type { PendingAppend, WriteBatcher } from '../storage/write-batcher.js'
 import type { Connection } from './connection.js'
 import type { RoomBus } from './room-bus.js'
 import { addsNothingNew } from './adds-nothing-new.js'
-import { newPartOf } from './new-part.js'
+import { firstClocks, newPartOf } from './new-part.js'
 import { clocksBefore, impossiblePlacement, unintegratedPart } from './integration-check.js'
 import { RoomLoader } from './room-loader.js'
 import { RoomPresence, type PresenceRoom } from './room-presence.js'
@@ -318,7 +318,8 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
    */
   private apply(write: PendingWrite, origin: Connection | null, by: VersionAuthor | null = null): ProtocolError | PoisonedDocument | null {
     // What is stored, relayed and counted is what the document lacked, nothing it held already (new-part.ts).
-    const update = newPartOf(this.doc, write.update)
+    const starts = firstClocks(write.update)
+    const update = newPartOf(this.doc, write.update, starts)
     if (update !== write.update) {
       write.update = update
       write.frame = null
@@ -327,12 +328,14 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
     if (refusal) return refusal
     let misplaced: string | null = null
     this.snapshot.applying(update)
+    const { pendingStructs, pendingDs } = this.doc.store
+    const heldNothingPending = pendingStructs === null && pendingDs === null
     try {
       // Checked inside the transaction that integrates it, before Yjs merges its items (integration-check.ts).
       Y.transact(this.doc, () => {
-        const before = clocksBefore(this.doc, update)
+        const before = clocksBefore(this.doc, starts)
         Y.applyUpdate(this.doc, update, origin)
-        misplaced = unintegratedPart(this.doc) ?? impossiblePlacement(this.doc, before)
+        misplaced = (heldNothingPending ? unintegratedPart(this.doc) : null) ?? impossiblePlacement(this.doc, before)
       }, origin)
     } catch (error) {
       return new PoisonedDocument(error as Error)
