@@ -183,3 +183,31 @@ function firstDifference(a: string, b: string): string {
   const from = Math.max(0, i - 80)
   return `from character ${i}: …${a.slice(from, i + 160)} vs …${b.slice(from, i + 160)}`
 }
+
+/**
+ * What `doc` holds that Yjs does not expect, described; or null: a live map
+ * value that is not its key's current one (Yjs throws collecting it once
+ * its type is deleted), a live child under a deleted type, or a document
+ * its own encoded state does not rebuild (a client loading it would see
+ * another).
+ */
+export function brokenStructure(doc: Y.Doc): string | null {
+  for (const structs of doc.store.clients.values()) {
+    for (const struct of structs) {
+      if (!(struct instanceof Y.Item)) continue
+      if (struct.parentSub !== null && struct.right !== null && !struct.deleted) return `${structId(struct.id)} is a live value of "${struct.parentSub}" that is not its current one`
+      if (!(struct.content instanceof Y.ContentType) || !struct.deleted) continue
+      const type = struct.content.type
+      for (let child = type._start; child; child = child.right) {
+        if (!child.deleted) return `${structId(child.id)} is live under the deleted type ${structId(struct.id)}`
+      }
+    }
+  }
+  const rebuilt = new Y.Doc()
+  Y.applyUpdate(rebuilt, Y.encodeStateAsUpdate(doc))
+  const [held, encoded] = [visibleContent(doc), visibleContent(rebuilt)]
+  rebuilt.destroy()
+  return held === encoded ? null : `its encoded state rebuilds another document:\n${held}\n${encoded}`
+}
+
+const structId = (id: Y.ID) => `${id.client}:${id.clock}`

@@ -160,11 +160,12 @@ export interface TestClient {
  * It reconnects within `maxBackoffTime` ms (300 unless given).
  */
 export function connectClient(
-  wsUrl: string, room: string, options: { doc?: Y.Doc; params?: Record<string, string>; maxBackoffTime?: number } = {},
+  wsUrl: string, room: string,
+  options: { doc?: Y.Doc; params?: Record<string, string>; maxBackoffTime?: number; WebSocketClass?: typeof WebSocket } = {},
 ): TestClient {
   const doc = options.doc ?? new Y.Doc()
   const provider = new WebsocketProvider(wsUrl, room, doc, {
-    WebSocketPolyfill: WebSocket as unknown as typeof globalThis.WebSocket,
+    WebSocketPolyfill: (options.WebSocketClass ?? WebSocket) as unknown as typeof globalThis.WebSocket,
     disableBc: true,
     maxBackoffTime: options.maxBackoffTime ?? 300,
     params: options.params,

@@ -16,9 +16,12 @@
  * a file named in the failure, with the stored document before the step and
  * every update of it in hex; the room is then deleted and seeded again, so
  * that one run finds every kind of break. Seeded: FUZZ_SEED=<seed> runs
- * another sequence, FUZZ_DEBUG=1 prints the counts after every step.
+ * another sequence, FUZZ_DEBUG=1 prints the counts after every step. Each
+ * honest client records every frame the room sent it and every edit it
+ * made (honest-edits.ts): replayed in order into a new document, they
+ * rebuild its document exactly, where its encoded state may not.
  *
- * What it found first is mended, each with a test of its own: Yjs gave another
+ * What it found is mended, each with a test of its own: Yjs gave another
  * result for the same updates applied in one transaction or one by one,
  * so a room never gives Yjs an update that waits for changes it lacks
  * (rooms/waiting-updates.ts) and applies updates in runs that end after
@@ -27,16 +30,15 @@
  * repeating structs the room holds is relayed and stored cut to what it
  * adds (rooms/new-part.ts), where relayed whole it made providers throw;
  * and an update whose items claim neighbours their writer cannot have
- * seen, or whose structs wait on one another in a cycle, is refused and
- * the room reloaded (rooms/integration-check.ts), where Yjs ordered such
- * items by arrival, so that a client loading the room's encoded state saw
- * another document than the room. The honest editors here place carets
- * and deletions between characters and remove whole elements, as every
- * editor does, counting positions as Yjs does (embeds and other content
- * included). It is not part of `npm test` yet: with seed 20261212 a few
- * steps still break, an honest client's delete of an element making Yjs
- * throw in its garbage collection ("Unexpected case" in Item.gc), and an
- * honest client not back within 5 s after a run of room reloads.
+ * seen (its own earlier items, or its neighbours' own neighbours), whose
+ * structs wait on one another in a cycle, or that leaves a map value of
+ * several units, is refused and the room reloaded
+ * (rooms/integration-check.ts): Yjs ordered such items by arrival, so that
+ * a client loading the room's encoded state saw another document than the
+ * room, and threw collecting a split map value when an honest client
+ * deleted its element. The honest editors here place carets and deletions
+ * between characters and remove whole elements, as every editor does,
+ * counting positions as Yjs does (embeds and other content included).
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -48,8 +50,9 @@ import { CLOSE_CODES, CLOSE_INVALID_PAYLOAD, CLOSE_SERVICE_RESTART, MESSAGE_STOR
 import type { Config } from '../src/config.js'
 import { encodeSyncStep2, encodeUpdate } from '../src/protocol/messages.js'
 import { applyInRuns } from '../src/rooms/transaction-runs.js'
-import { differenceBetween, visibleContent } from './document-differences.js'
+import { brokenStructure, differenceBetween, visibleContent } from './document-differences.js'
 import { connectClient, startServer, tempDir, waitFor, type TestClient, type TestServer } from './helpers.js'
+import { honestEdit, makeHonestEdit, type HonestEdit } from './honest-edits.js'
 import { HostileUpdates, documentWithEverything, seededRandom } from './hostile-updates.js'
 
 const UPDATES = 50_000
@@ -248,11 +251,31 @@ async function freshClientLoad(server: TestServer): Promise<{ doc?: Y.Doc; probl
   }
 }
 
+/**
+ * What changed an honest client's document, in order: every frame the room
+ * sent it and every edit it made (with the update the edit wrote, once it
+ * did). Replayed in this order into a new document with the same client id,
+ * they rebuild the client's document exactly, as its encoded state may not.
+ */
+type HonestEvent = { kind: 'received'; frame: string } | { kind: 'edit'; edit: HonestEdit; update?: string }
+
 /** A stock provider with a Yjs client id of its own, reconnecting quickly after the room is reloaded. */
-function honestClient(wsUrl: string, clientId: number): TestClient & { terminalCloses: string[]; closes: string[] } {
+function honestClient(wsUrl: string, clientId: number): TestClient & { terminalCloses: string[]; closes: string[]; events: HonestEvent[] } {
   const doc = new Y.Doc()
   doc.clientID = clientId
-  const client = connectClient(wsUrl, ROOM, { doc, maxBackoffTime: 20 })
+  const events: HonestEvent[] = []
+  // Registered before the provider's own listener, so a frame is recorded before it is applied.
+  class RecordingWebSocket extends WebSocket {
+    constructor(...args: ConstructorParameters<typeof WebSocket>) {
+      super(...args)
+      this.on('message', (data: Buffer | ArrayBuffer) => events.push({ kind: 'received', frame: hex(new Uint8Array(data)) }))
+    }
+  }
+  const client = connectClient(wsUrl, ROOM, { doc, maxBackoffTime: 20, WebSocketClass: RecordingWebSocket as typeof WebSocket })
+  doc.on('update', (update: Uint8Array, origin: unknown) => {
+    const last = events.at(-1)
+    if (origin !== client.provider && last?.kind === 'edit') last.update = hex(update)
+  })
   const terminalCloses: string[] = []
   client.provider.on('closed', ({ code, reason }) => terminalCloses.push(`${code} ${reason}`))
   // Every close, for a break's record: the last few tell why a client is not connected.
@@ -261,67 +284,13 @@ function honestClient(wsUrl: string, clientId: number): TestClient & { terminalC
     closes.push(`${event?.code} ${event?.reason}`)
     if (closes.length > 5) closes.shift()
   })
-  return { ...client, terminalCloses, closes }
+  return { ...client, terminalCloses, closes, events }
 }
 
 type HonestClient = ReturnType<typeof honestClient>
 
 /** Makes what replays a step, with `more` to it, for a break's file: called only when one is written. */
 type StepRecord = (more?: Record<string, unknown>) => () => Record<string, unknown>
-
-/** One honest edit: typing or deleting in the Y.Text `t`, or adding, removing or typing into a paragraph of the Y.XmlFragment `x`. */
-function honestEdit(doc: Y.Doc, random: () => number): void {
-  const int = (n: number) => Math.floor(random() * n)
-  const roll = random()
-  if (roll < 0.5) {
-    const text = doc.getText('t')
-    // As an editor does, between characters: never between the halves of a hostile update's emoji.
-    const content = indexedContent(text)
-    if (text.length > 0 && roll < 0.15) {
-      const at = characterBoundary(content, int(text.length))
-      const end = characterBoundary(content, Math.min(at + 1 + int(3), text.length))
-      if (end > at) text.delete(at, end - at)
-    } else {
-      text.insert(characterBoundary(content, int(text.length + 1)), ['a', 'honest ', 'ö', '✓'][int(4)]!, roll < 0.2 ? { bold: true } : undefined)
-    }
-    return
-  }
-  const xml = doc.getXmlFragment('x')
-  if (xml.length > 0 && roll < 0.65) {
-    // A whole element, as an editor removes a block: not a unit of a string a hostile update put beside them.
-    const at = int(xml.length)
-    return xml.get(at) instanceof Y.AbstractType ? xml.delete(at, 1) : undefined
-  }
-  const child = xml.length > 0 && roll < 0.8 ? xml.get(int(xml.length)) : null
-  const inner = child instanceof Y.XmlElement ? child.get(0) : null
-  if (inner instanceof Y.XmlText) return inner.insert(characterBoundary(indexedContent(inner), int(inner.length + 1)), 'typed')
-  const paragraph = new Y.XmlElement('paragraph')
-  paragraph.insert(0, [new Y.XmlText('honest paragraph')])
-  xml.insert(characterBoundary(indexedContent(xml), int(xml.length + 1)), [paragraph])
-}
-
-/**
- * A text or fragment as its indexes count it, read from its items: whatever
- * else a hostile update put in it (embeds, elements, JSON and `any` content
- * of any length, which `toString` leaves out) stands as that many
- * placeholder characters, and a string a hostile update put into a fragment
- * as itself, so that a position in this string is the same position in the
- * type, as an editor's mapping makes it.
- */
-function indexedContent(text: Y.AbstractType<any>): string {
-  let content = ''
-  for (let item = text._start; item; item = item.right) {
-    if (item.deleted || !item.countable) continue
-    content += item.content instanceof Y.ContentString ? item.content.str : '\u0000'.repeat(item.length)
-  }
-  return content
-}
-
-/** `at`, or the position after it when `at` falls between the two halves of a surrogate pair. */
-function characterBoundary(text: string, at: number): number {
-  const isInside = at > 0 && at < text.length && /[\uD800-\uDBFF]/.test(text[at - 1]!) && /[\uDC00-\uDFFF]/.test(text[at]!)
-  return isInside ? at + 1 : at
-}
 
 const hex = (bytes: Uint8Array) => Buffer.from(bytes).toString('hex')
 
@@ -419,7 +388,7 @@ class HostileRun {
     })
     const edit = () => {
       const failed = this.editHonestly()
-      if (failed) this.broke('an honest client could not edit', step, failed.error.stack ?? failed.error.message, record({ editor: hex(failed.state) }))
+      if (failed) this.broke('an honest client could not edit', step, failed.error.stack ?? failed.error.message, record({ clientId: failed.clientId, clientEvents: failed.events }))
     }
     edit()
     outcomes.push(...await this.pool.sendAll(updates, (answered) => {
@@ -448,8 +417,11 @@ class HostileRun {
 
     // The honest clients converge with the room, and applied everything it sent them.
     const divergence = await this.convergence()
-    if (divergence) this.broke('honest clients do not converge with the room', step, divergence, record({ honest: this.honest.map((c) => hex(Y.encodeStateAsUpdate(c.doc))) }))
+    if (divergence) this.broke('honest clients do not converge with the room', step, divergence, record(this.honestRecord()))
     if (this.providerErrors > 0) this.broke('a provider could not apply what the room sent', step, `${this.providerErrors} times`, record())
+    // And hold what Yjs can go on with: no value a later delete would fail on, nothing their encoded state loses.
+    const unsound = this.honest.map((c) => brokenStructure(c.doc)).find((problem) => problem)
+    if (unsound) this.broke('an honest client holds a document Yjs cannot go on with', step, unsound, record(this.honestRecord()))
     this.providerErrors = 0
 
     // The room's document is what its storage holds.
@@ -484,7 +456,7 @@ class HostileRun {
     before.doc?.destroy()
     after.doc?.destroy()
     const divergence = await this.convergence()
-    if (divergence) this.broke('honest clients do not converge with the room', step, `after the restart: ${divergence}`, record())
+    if (divergence) this.broke('honest clients do not converge with the room', step, `after the restart: ${divergence}`, record(this.honestRecord()))
   }
 
   /** Waits until the room has stored every write and the honest clients are connected, synced and see what it holds; or says how they differ. */
@@ -517,21 +489,28 @@ class HostileRun {
   /**
    * A few edits by each honest client, as a user would make them. What a
    * hostile update did to a client's document may make Yjs throw on an
-   * edit: then the first error, and that client's document before it.
+   * edit: then the first error, and what that client's document was made of, to replay it.
    */
-  private editHonestly(): { error: Error; state: Uint8Array } | null {
+  private editHonestly(): { error: Error; clientId: number; events: HonestEvent[] } | null {
     let failed = null
     for (const client of this.honest) {
       for (let edits = 1 + Math.floor(this.editor() * 2); edits > 0; edits--) {
-        const state = Y.encodeStateAsUpdate(client.doc)
+        const edit = honestEdit(client.doc, this.editor)
+        if (!edit) continue
+        client.events.push({ kind: 'edit', edit })
         try {
-          honestEdit(client.doc, this.editor)
+          makeHonestEdit(client.doc, edit)
         } catch (error) {
-          failed ??= { error: error as Error, state }
+          failed ??= { error: error as Error, clientId: client.doc.clientID, events: [...client.events] }
         }
       }
     }
     return failed
+  }
+
+  /** Each honest client's document and what it was made of, for a break's record. */
+  private honestRecord(): Record<string, unknown> {
+    return { honest: this.honest.map((c) => ({ clientId: c.doc.clientID, state: hex(Y.encodeStateAsUpdate(c.doc)), events: c.events })) }
   }
 
   /** New honest clients with new client ids, holding nothing: what the old ones held may be what broke. */
@@ -585,7 +564,7 @@ class HostileRun {
 }
 
 describe('under hostile updates', () => {
-  it(`after every step of ${UPDATES} hostile updates the server is up, honest clients converge and the room equals its storage; after every restart a fresh client loads what a fresh client was served before (seed ${SEED})`, { timeout: 180_000 }, async () => {
+  it(`after every step of ${UPDATES} hostile updates the server is up, honest clients converge and the room equals its storage; after every restart a fresh client loads what a fresh client was served before (seed ${SEED})`, { timeout: 300_000 }, async () => {
     const started = performance.now()
     const run = new HostileRun(await startServer(SETTINGS))
     try {
@@ -599,8 +578,9 @@ describe('under hostile updates', () => {
     expect([...run.broken].map(([kind, { count, first }]) => `${kind} (${count} times), first at ${first}`)).toEqual([])
     expect(run.counts.tried).toBeGreaterThanOrEqual(UPDATES)
     expect(run.counts.restarts).toBe(UPDATES / CHECKPOINT_EVERY)
-    // The updates must keep the room busy, not only the guard.
-    expect(run.counts.refused).toBeGreaterThan(UPDATES / 5)
-    expect(run.counts.accepted).toBeGreaterThan(UPDATES / 5)
+    // The updates must keep the room busy, not only the update guard (whose refusals are most of them, by design).
+    const refusedByTheGuard = Object.entries(run.refusals).filter(([why]) => why.startsWith(`${CLOSE_INVALID_PAYLOAD} update could not be decoded`)).reduce((sum, [, n]) => sum + n, 0)
+    expect(run.counts.tried - refusedByTheGuard).toBeGreaterThan(UPDATES / 5)
+    expect(run.counts.accepted).toBeGreaterThan(UPDATES / 10)
   })
 })

@@ -98,4 +98,46 @@ describe('the placement check', () => {
     })
     expect(applyChecked(room, update)).toMatch(/^has structs that wait on one another in a cycle/)
   })
+
+  it('finds an item whose right origin’s origin lies between it and its claimed origin', () => {
+    const room = client(1)
+    room.getText('t').insert(0, 'ab')
+    room.getText('t').insert(1, 'X')
+    // "X" (1:2) has origin "a" (1:0): a writer who saw "X" saw "a" left of it, so cannot claim the list's start as its left.
+    const update = buildUpdate({ clients: [{ client: 5, clock: 0, structs: [{ kind: 'item', rightOrigin: [1, 2], content: { kind: 'string', text: 'y' } }] }], deletes: [] })
+    expect(applyChecked(room, update)).toBe('item 5:0 claims not to have seen 1:0, a neighbour of its own neighbours')
+  })
+
+  it('passes an insert right of a right origin’s origin, as a writer who saw both makes it', () => {
+    const room = client(1)
+    room.getText('t').insert(0, 'ab')
+    room.getText('t').insert(1, 'X')
+    const writer = client(5, room)
+    const before = Y.encodeStateVector(writer)
+    writer.getText('t').insert(1, 'y')
+    expect(applyChecked(room, since(writer, before))).toBeNull()
+    expect(room.getText('t').toString()).toBe('ayXb')
+  })
+
+  it('finds a map value of several units, which a delete could split, and a live value that is not the key’s current one', () => {
+    const room = client(1)
+    room.getMap('m').set('k', 'first')
+    const several = buildUpdate({ clients: [{ client: 5, clock: 0, structs: [{ kind: 'item', parent: 'm', parentSub: 'bold', content: { kind: 'any', values: [1, 2, 3] } }] }], deletes: [] })
+    expect(applyChecked(client(1, room), several)).toBe('item 5:0 is a value of 3 units for key "bold"')
+    // The same value, cut in the same update to one live unit that a deleted one follows.
+    const split = buildUpdate({ clients: [{ client: 5, clock: 0, structs: [{ kind: 'item', parent: 'm', parentSub: 'bold', content: { kind: 'any', values: [1, 2, 3] } }] }], deletes: [{ client: 5, ranges: [[1, 2]] }] })
+    expect(applyChecked(client(1, room), split)).toBe('item 5:0 is a live value for key "bold" that is not its current one')
+  })
+
+  it('passes values written, replaced and removed by map writers', () => {
+    const room = client(9)
+    const writer = client(2)
+    const map = writer.getMap('m')
+    map.set('k', 1)
+    map.set('k', { nested: true })
+    map.set('j', new Y.Map())
+    map.delete('k')
+    expect(applyChecked(room, Y.encodeStateAsUpdate(writer))).toBeNull()
+    expect(room.getMap('m').toJSON()).toEqual({ j: {} })
+  })
 })

@@ -13,6 +13,9 @@
  * client loading the room's encoded state, which integrates them another,
  * would see different documents.
  *
+ * So, too, a map value of more than one unit, which Yjs cannot delete
+ * whole once split (mapValueProblem).
+ *
  * Checked on the document once the update is integrated, inside its
  * transaction, before Yjs merges items: for a keystroke that is a look at
  * its two neighbours; in general it walks what Yjs itself walked to place
@@ -64,45 +67,60 @@ export function impossiblePlacement(doc: Y.Doc, before: ReadonlyMap<number, numb
       const item = structs[i]
       // A GC struct has no place; an item Yjs could not place became one.
       if (!(item instanceof Y.Item) || item.id.clock < clock) continue
-      const problem = placementProblem(item)
+      const problem = mapValueProblem(item) ?? placementProblem(item)
       if (problem) return `item ${item.id.client}:${item.id.clock} ${problem}`
     }
   }
   return null
 }
 
+/**
+ * A map's live value is one unit, and the key's current one: every writer's
+ * `set` makes it so, and Yjs deletes the value it replaces. A hostile value
+ * of several units (an `any` of three, a string) can be deleted in part,
+ * which splits it, leaving a live value that is not the current one; when
+ * its element is deleted later, Yjs deletes only the current value and
+ * throws collecting the rest ("Unexpected case" in Item.gc), in the room
+ * and in every client that deletes the element.
+ */
+function mapValueProblem(item: Y.Item): string | null {
+  if (item.parentSub === null || item.deleted) return null
+  if (item.length > 1) return `is a value of ${item.length} units for key "${item.parentSub}"`
+  return item.right ? `is a live value for key "${item.parentSub}" that is not its current one` : null
+}
+
 function placementProblem(item: Y.Item): string | null {
   const { origin, rightOrigin } = item
-  // Find the origin walking left and the right origin walking right: Yjs put the item between them if it could.
+  // Find the origin walking left and the right origin walking right (or the list's ends where the item claims one):
+  // Yjs put the item between them if it could. What lies between is what the writer claims not to have seen.
+  const between: Y.Item[] = []
   let left = item.left
-  let passed: Y.Item | null = null
-  while (left && origin && !containsId(left, origin)) {
-    passed ??= ownEarlier(left, item)
+  while (left && !(origin && containsId(left, origin))) {
+    between.push(left)
     left = left.left
   }
   if (origin && !left) return `is not right of its origin ${idText(origin)} in its list`
-  if (!origin && left) passed ??= ownEarlierFrom(left, item, 'left')
   let right = item.right
-  while (right && rightOrigin && !containsId(right, rightOrigin)) {
-    passed ??= ownEarlier(right, item)
+  while (right && !(rightOrigin && containsId(right, rightOrigin))) {
+    between.push(right)
     right = right.right
   }
   if (rightOrigin && !right) return `is not left of its right origin ${idText(rightOrigin)} in its list`
-  if (!rightOrigin && right) passed ??= ownEarlierFrom(right, item, 'right')
-  return passed ? `claims not to have seen ${idText(passed.id)}, an earlier item of its own writer` : null
-}
-
-/** `other` if it is an item its writer wrote before `item` (so the writer saw it), else null. */
-function ownEarlier(other: Y.Item, item: Y.Item): Y.Item | null {
-  return other.id.client === item.id.client && other.id.clock < item.id.clock ? other : null
-}
-
-/** The first of the writer's own earlier items from `start` to the list's end in `direction`, or null. */
-function ownEarlierFrom(start: Y.Item, item: Y.Item, direction: 'left' | 'right'): Y.Item | null {
-  for (let other: Y.Item | null = start; other; other = other[direction]) {
-    if (ownEarlier(other, item)) return other
+  if (between.length === 0) return null
+  // The writer saw its own earlier items, and its neighbours' own neighbours: the right origin's origin lies left
+  // of it, the origin's right origin right of it, in every copy. None of them can lie between.
+  const seenByWriter = [left?.rightOrigin, right?.origin].filter((id): id is Y.ID => !!id)
+  for (const other of between) {
+    if (ownEarlier(other, item)) return `claims not to have seen ${idText(other.id)}, an earlier item of its own writer`
+    const neighbour = seenByWriter.find((id) => containsId(other, id))
+    if (neighbour) return `claims not to have seen ${idText(neighbour)}, a neighbour of its own neighbours`
   }
   return null
+}
+
+/** Whether `other` is an item its writer wrote before `item` (so the writer saw it). */
+function ownEarlier(other: Y.Item, item: Y.Item): boolean {
+  return other.id.client === item.id.client && other.id.clock < item.id.clock
 }
 
 const containsId = (item: Y.Item, id: Y.ID) => item.id.client === id.client && item.id.clock <= id.clock && id.clock < item.id.clock + item.length
