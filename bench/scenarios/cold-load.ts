@@ -3,14 +3,20 @@
  * restarted; a new client connects and the clock runs until it holds the
  * full document. The client applies what arrives to a Y.Doc, and the time
  * it spends doing so is subtracted: what is left is the server's part
- * (connect, load, reply) plus the loopback network. Also: bytes on disk.
+ * (connect, load, reply) plus the loopback network. Then, with that client
+ * still connected, second clients join the loaded room, timed the same way.
+ * Also: bytes on disk.
  */
 import { type BenchContext, orderFor, sleep } from '../lib/context.js'
 import { ScenarioResult } from '../lib/results.js'
 import { diskBytes, startServer } from '../lib/servers.js'
+import { median } from '../lib/stats.js'
 import { timeLoad } from '../lib/time-load.js'
 import { TRACE_ROOT, loadTrace } from '../lib/trace.js'
 import { type FilledDir, TRACE_ROOM, runTrace } from './trace.js'
+
+/** Second clients timed per cold load: the first of them may still find caches cold, the median says the usual. */
+const JOINS = 5
 
 export async function runColdLoad(context: BenchContext): Promise<ScenarioResult> {
   if (context.servers.some((kind) => !context.shared.has(`trace-dir-${kind}`))) await runTrace(context)
@@ -27,8 +33,20 @@ export async function runColdLoad(context: BenchContext): Promise<ScenarioResult
       try {
         // Let start-up work settle so it is not counted as load time.
         await sleep(300)
-        const load = await timeLoad(server.roomUrl(TRACE_ROOM), server.wire, TRACE_ROOT, endText, context.isQuick ? 20_000 : 60_000)
+        const timeoutMs = context.isQuick ? 20_000 : 60_000
+        const load = await timeLoad(server.roomUrl(TRACE_ROOM), server.wire, TRACE_ROOT, endText, timeoutMs)
+        // A second client joining while the first holds the room loaded: what a colleague opening the link waits.
+        const joins: number[] = []
+        for (let join = 0; join < JOINS && load.isComplete; join++) {
+          const second = await timeLoad(server.roomUrl(TRACE_ROOM), server.wire, TRACE_ROOT, endText, timeoutMs)
+          second.client.close()
+          if (second.isComplete) joins.push(second.totalMs - second.clientApplyMs)
+        }
         load.client.close()
+        if (joins.length > 0) {
+          result.add(kind, 'second client joining the loaded document, server side', 'ms', median(joins), '<= reference')
+          context.log(`cold-load ${kind}: second clients joined in ${joins.map((ms) => ms.toFixed(1)).join(', ')} ms`)
+        }
         if (!load.isComplete) result.note(`${kind}: the loaded document did not equal the trace's final text (${load.text.length} of ${endText.length} characters)`)
         result.add(kind, 'connect to full document, server side', 'ms', load.totalMs - load.clientApplyMs, '< 50')
         // The reference rewrites its log at its first load after the trace: that one stands apart.
