@@ -45,7 +45,8 @@ export const VERSIONS_MIGRATION_SQL = `
 export const INCREMENT_FORMAT_MIGRATION_SQL = 'ALTER TABLE ortak_versions ADD COLUMN increment_format smallint NOT NULL DEFAULT 0'
 
 interface IncrementRow {
-  id: string
+  // A bigint, which pg gives as text (the listed row's type, which it is read beside, says number).
+  id: string | number
   increment: Buffer
   increment_format: number
 }
