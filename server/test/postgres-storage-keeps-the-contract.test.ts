@@ -196,7 +196,7 @@ describe.skipIf(!services.isAvailable)('PostgreSQL storage', () => {
         await upgraded.close()
       }
       const { rows } = await adminQuery('SELECT version FROM ortak_schema_migrations ORDER BY version', [], fresh.name)
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }])
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }])
     } finally {
       await fresh.drop()
     }
@@ -212,7 +212,7 @@ describe.skipIf(!services.isAvailable)('PostgreSQL storage', () => {
       await later.append([{ room: 'r', update: textUpdate('works'), generation: 0 }])
       for (const s of [...starting, later]) await s.close()
       const { rows } = await adminQuery('SELECT version FROM ortak_schema_migrations ORDER BY version', [], fresh.name)
-      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }])
+      expect(rows).toEqual([{ version: 1 }, { version: 2 }, { version: 3 }, { version: 4 }])
     } finally {
       await fresh.drop()
     }
@@ -226,7 +226,7 @@ describe.skipIf(!services.isAvailable)('PostgreSQL storage', () => {
       await first.close()
       await adminQuery(`INSERT INTO ortak_schema_migrations (version, description) VALUES (99, 'from the future')`, [], fresh.name)
       const old = new PostgresStorage({ connectionString: fresh.url })
-      await expect(old.migrated).rejects.toThrow(/schema is at version 99, newer than this Ortak knows \(3\): upgrade Ortak/)
+      await expect(old.migrated).rejects.toThrow(/schema is at version 99, newer than this Ortak knows \(4\): upgrade Ortak/)
       await expect(old.load('r')).rejects.toThrow(StorageError)
       await old.close()
     } finally {

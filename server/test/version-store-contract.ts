@@ -2,13 +2,17 @@
  * What every VersionStore must do, run against each adapter: versions
  * rebuilt from their increments equal the document as it was, a deleted
  * room's versions go with it and a late write of one is refused, and
- * thinning leaves every kept version rebuildable.
+ * thinning leaves every kept version rebuildable. Then how increments are
+ * kept (stored-increment.ts): rows of the release before, stored as plain
+ * updates, still open and take new versions on top, and a damaged row fails
+ * with an error that names its version.
  */
 import { expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { openVersion } from '../src/history/version-documents.js'
 import { mergeIncrements } from '../src/history/version-documents.js'
 import { RoomDeletedError, type Storage } from '../src/storage/storage.js'
+import { CorruptVersionError } from '../src/storage/stored-increment.js'
 import type { NewVersion, VersionAuthor, VersionHead, VersionStore } from '../src/storage/versions.js'
 import { textUpdate } from './security-helpers.js'
 
@@ -117,5 +121,80 @@ export function itKeepsVersions(open: () => Promise<VersionedStorage>): void {
     // v3 now holds v1's and v2's changes as well as its own: Grace's (v1, v3) and Ada's (v2).
     expect((await versions.get('thin', v3))!.authors).toEqual([grace, ada])
     expect((await versions.get('thin', v5))!.authors).toEqual([ada, grace])
+  })
+}
+
+/** What the stored-increment tests need of an adapter, beyond opening its storage: writing its rows as a disk or an older release left them. */
+export interface StoredRows {
+  /**
+   * A storage whose room `room` holds `versions` as the release before
+   * compressed increments wrote them (the increment as it is, in a table
+   * without the format column, the schema at that release's layout), with
+   * the room's head at the last of them.
+   */
+  withRowsOfTheReleaseBefore(room: string, versions: readonly NewVersion[]): Promise<VersionedStorage>
+  /** Overwrites the stored bytes of version `id` of `room` with `damage` of them, as a failing disk would. */
+  damage(storage: VersionedStorage, room: string, id: number, damage: (stored: Uint8Array) => Uint8Array): Promise<void>
+}
+
+// Text that repeats, as prose does: what deflate shrinks.
+const paragraph = (i: number) => `Paragraph ${i}: the minutes of the meeting, as they were typed and retyped. `.repeat(20)
+
+export function itKeepsIncrementsReadable(open: () => Promise<VersionedStorage>, rows: StoredRows): void {
+  it('opens the versions an earlier release stored uncompressed, records new ones on top and thins the old into the new', async () => {
+    const live = new LiveDocument()
+    const earlier: NewVersion[] = []
+    const texts: string[] = []
+    let head: VersionHead | null = null
+    for (let i = 0; i < 2; i++) {
+      live.text.insert(live.text.length, paragraph(i))
+      if (i === 1) live.text.delete(0, 10)
+      const version = live.version(head, ada, Date.now() + i)
+      earlier.push(version)
+      texts.push(live.text.toString())
+      head = { id: i + 1, createdAt: version.createdAt, snapshot: version.snapshot }
+    }
+    const storage = await rows.withRowsOfTheReleaseBefore('old', earlier)
+    const listed = (await storage.versions.list('old', 10)).versions.reverse()
+    expect(listed.map((v) => v.incrementBytes)).toEqual(earlier.map((v) => v.increment.byteLength))
+    for (const [i, { id }] of listed.entries()) expect(await textOfVersion(storage.versions, 'old', id)).toBe(texts[i])
+
+    live.text.insert(live.text.length, paragraph(2))
+    let newIncrementBytes = 0
+    const recorded = (await storage.versions.record('old', 0, (h) => {
+      const version = live.version(h, grace)
+      newIncrementBytes = version.increment.byteLength
+      return version
+    }))!
+    // Stored deflated: the row is smaller than the update it holds.
+    expect(recorded.incrementBytes).toBeLessThan(newIncrementBytes / 2)
+    expect(await textOfVersion(storage.versions, 'old', recorded.id)).toBe(live.text.toString())
+    expect(await textOfVersion(storage.versions, 'old', listed[0]!.id)).toBe(texts[0])
+
+    await storage.versions.thin('old', [{ remove: listed[1]!.id, into: recorded.id }], mergeIncrements)
+    expect((await storage.versions.list('old', 10)).versions.map((v) => v.id)).toEqual([recorded.id, listed[0]!.id])
+    expect(await textOfVersion(storage.versions, 'old', recorded.id)).toBe(live.text.toString())
+    expect(await textOfVersion(storage.versions, 'old', listed[0]!.id)).toBe(texts[0])
+  })
+
+  it('refuses to open a damaged version, and the versions built on it, with an error naming it; the versions before still open', async () => {
+    const storage = await open()
+    const live = new LiveDocument()
+    const recorded: Array<{ id: number; text: string }> = []
+    for (let i = 0; i < 3; i++) {
+      live.text.insert(live.text.length, paragraph(i))
+      const version = await storage.versions.record('damaged', 0, (head) => live.version(head, ada))
+      recorded.push({ id: version!.id, text: live.text.toString() })
+    }
+    const [first, second, third] = recorded as [typeof recorded[0], typeof recorded[0], typeof recorded[0]]
+    // Cut short, as a torn write leaves a deflated stream.
+    await rows.damage(storage, 'damaged', second.id, (stored) => stored.subarray(0, Math.floor(stored.byteLength / 2)))
+    expect(await textOfVersion(storage.versions, 'damaged', first.id)).toBe(first.text)
+    for (const id of [second.id, third.id]) {
+      const opening = textOfVersion(storage.versions, 'damaged', id)
+      await expect(opening).rejects.toBeInstanceOf(CorruptVersionError)
+      await expect(opening).rejects.toThrow(`version ${second.id} of room "damaged" cannot be read: its stored increment`)
+    }
+    expect((await storage.versions.list('damaged', 10)).versions).toHaveLength(3)
   })
 }

@@ -14,6 +14,7 @@ import { ProtocolError } from '../protocol/messages.js'
 import { decodeRoomSegment } from '../room-name.js'
 import { RoomBusyError } from '../rooms/registry.js'
 import { RoomDeletedError, StorageError } from '../storage/storage.js'
+import { CorruptVersionError } from '../storage/stored-increment.js'
 import { DocumentInputError, UnrenderableDocumentError, importFormatOf, parseDocument } from '../documents/formats.js'
 import { isFileHash } from '../storage/file-store.js'
 import { ApiError, errorResponse } from './api-error.js'
@@ -253,6 +254,8 @@ function asApiError(error: Error): ApiError | null {
   if (error instanceof RoomBusyError) return new ApiError(503, error.message, { 'Retry-After': '1' })
   // Another instance deleted the room while this one held it: the write went to a document that no longer exists.
   if (error instanceof RoomDeletedError) return new ApiError(409, `${error.message}; send it again to write to the room anew`)
+  // Damaged bytes stay damaged: no Retry-After, and the message names the version that cannot be opened.
+  if (error instanceof CorruptVersionError) return new ApiError(500, error.message)
   if (error instanceof StorageError) return new ApiError(503, `storage failed: ${error.message}`, { 'Retry-After': '5' })
   return null
 }

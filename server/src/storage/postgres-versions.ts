@@ -9,6 +9,7 @@
 import type pg from 'pg'
 import { RoomDeletedError } from './storage.js'
 import { versionFromRow } from './sqlite-versions.js'
+import { packIncrement, unpackIncrement } from './stored-increment.js'
 import {
   mergeAuthorship, type NewVersion, type ThinningStep, type VersionHead, type VersionInfo, type VersionPage, type VersionStore,
 } from './versions.js'
@@ -35,6 +36,23 @@ export const VERSIONS_MIGRATION_SQL = `
     snapshot bytea NOT NULL
   );
 `
+
+/**
+ * The schema migration that has each version row say how its increment is
+ * kept (stored-increment.ts): the rows written before are plain updates,
+ * format 0, and stay as they are.
+ */
+export const INCREMENT_FORMAT_MIGRATION_SQL = 'ALTER TABLE ortak_versions ADD COLUMN increment_format smallint NOT NULL DEFAULT 0'
+
+interface IncrementRow {
+  // A bigint, which pg gives as text (the listed row's type, which it is read beside, says number).
+  id: string | number
+  increment: Buffer
+  increment_format: number
+}
+
+const incrementOf = (room: string, row: IncrementRow): Uint8Array =>
+  unpackIncrement({ format: row.increment_format, bytes: row.increment }, room, Number(row.id))
 
 // jsonb comes back parsed: turned back into text so one row reader serves both adapters.
 const INFO_COLUMNS = `id, room, kind, created_at, name, saved_by::text AS saved_by, authors::text AS authors, clients::text AS clients,
@@ -74,11 +92,13 @@ export class PostgresVersionStore implements VersionStore {
         ? { id: Number(stored.version_id), snapshot: stored.snapshot, createdAt: Number(newest.rows[0]?.created_at ?? 0) }
         : null)
       if (!version) return null
+      const increment = packIncrement(version.increment)
       const inserted = await client.query<Parameters<typeof versionFromRow>[0]>(
-        `INSERT INTO ortak_versions (room, kind, created_at, name, saved_by, authors, clients, restored_from, document_bytes, increment)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING ${INFO_COLUMNS}`,
+        `INSERT INTO ortak_versions (room, kind, created_at, name, saved_by, authors, clients, restored_from, document_bytes, increment, increment_format)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING ${INFO_COLUMNS}`,
         [room, version.kind, version.createdAt, version.name, version.savedBy === null ? null : JSON.stringify(version.savedBy),
-          JSON.stringify(version.authors), JSON.stringify(version.clients), version.restoredFrom, version.documentBytes, version.increment])
+          JSON.stringify(version.authors), JSON.stringify(version.clients), version.restoredFrom, version.documentBytes,
+          increment.bytes, increment.format])
       const info = versionFromRow(inserted.rows[0]!)
       await client.query('UPDATE ortak_version_heads SET version_id = $2, snapshot = $3 WHERE room = $1', [room, info.id, version.snapshot])
       return info
@@ -105,10 +125,10 @@ export class PostgresVersionStore implements VersionStore {
 
   async increments(room: string, id: number, after = 0): Promise<Uint8Array[] | null> {
     return this.transaction('read versions', room, async (client) => {
-      const { rows } = await client.query<{ id: string; increment: Buffer }>(
-        'SELECT id, increment FROM ortak_versions WHERE room = $1 AND id > $3 AND id <= $2 ORDER BY id', [room, id, after])
+      const { rows } = await client.query<IncrementRow>(
+        'SELECT id, increment, increment_format FROM ortak_versions WHERE room = $1 AND id > $3 AND id <= $2 ORDER BY id', [room, id, after])
       if (rows.length === 0 || Number(rows.at(-1)!.id) !== id) return null
-      return rows.map((row) => row.increment)
+      return rows.map((row) => incrementOf(room, row))
     })
   }
 
@@ -117,15 +137,17 @@ export class PostgresVersionStore implements VersionStore {
     await this.transaction('thin versions', room, async (client) => {
       // The head held: no version of the room is recorded (nor another thinning made) meanwhile.
       await client.query('SELECT 1 FROM ortak_version_heads WHERE room = $1 FOR UPDATE', [room])
-      const read = async (id: number) => (await client.query<Parameters<typeof versionFromRow>[0] & { increment: Buffer }>(
-        `SELECT ${INFO_COLUMNS}, increment FROM ortak_versions WHERE room = $1 AND id = $2`, [room, id])).rows[0]
+      const read = async (id: number) => (await client.query<Parameters<typeof versionFromRow>[0] & IncrementRow>(
+        `SELECT ${INFO_COLUMNS}, increment, increment_format FROM ortak_versions WHERE room = $1 AND id = $2`, [room, id])).rows[0]
       for (const { remove, into } of [...steps].sort((a, b) => a.remove - b.remove)) {
         const earlier = await read(remove)
         const later = await read(into)
         if (!earlier || !later || into <= remove) continue
         const { authors, clients } = mergeAuthorship(versionFromRow(earlier), versionFromRow(later))
-        await client.query('UPDATE ortak_versions SET increment = $3, authors = $4, clients = $5 WHERE room = $1 AND id = $2',
-          [room, into, merge(earlier.increment, later.increment), JSON.stringify(authors), JSON.stringify(clients)])
+        const merged = packIncrement(merge(incrementOf(room, earlier), incrementOf(room, later)))
+        await client.query(
+          'UPDATE ortak_versions SET increment = $3, increment_format = $4, authors = $5, clients = $6 WHERE room = $1 AND id = $2',
+          [room, into, merged.bytes, merged.format, JSON.stringify(authors), JSON.stringify(clients)])
         await client.query('DELETE FROM ortak_versions WHERE room = $1 AND id = $2', [room, remove])
       }
     })

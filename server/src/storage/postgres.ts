@@ -13,7 +13,7 @@ import type { Logger } from 'pino'
 import * as Y from 'yjs'
 import type { AppendEntry, LoadedRoom, Storage, StoredRoomInfo } from './storage.js'
 import { RoomDeletedError, StorageError } from './storage.js'
-import { PostgresVersionStore, VERSIONS_MIGRATION_SQL, deleteVersionsOf } from './postgres-versions.js'
+import { INCREMENT_FORMAT_MIGRATION_SQL, PostgresVersionStore, VERSIONS_MIGRATION_SQL, deleteVersionsOf } from './postgres-versions.js'
 import { PostgresFileStore, createFileTables, deleteRoomFiles } from './postgres-files.js'
 
 export interface PostgresStorageOptions {
@@ -64,6 +64,11 @@ const MIGRATIONS: readonly Migration[] = [
     version: 3,
     description: 'version history: each version as the Yjs update since the one before, and each room\'s newest version (postgres-versions.ts)',
     sql: VERSIONS_MIGRATION_SQL,
+  },
+  {
+    version: 4,
+    description: 'version increments stored compressed, each row saying how (stored-increment.ts); the rows before stay plain',
+    sql: INCREMENT_FORMAT_MIGRATION_SQL,
   },
 ]
 

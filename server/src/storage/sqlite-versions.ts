@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3'
 import { RoomDeletedError, StorageError } from './storage.js'
+import { CorruptVersionError, packIncrement, unpackIncrement } from './stored-increment.js'
 import {
   mergeAuthorship, type NewVersion, type ThinningStep, type VersionHead, type VersionInfo, type VersionPage, type VersionStore,
 } from './versions.js'
@@ -22,7 +23,8 @@ CREATE TABLE IF NOT EXISTS versions (
   clients TEXT NOT NULL,
   restored_from INTEGER,
   document_bytes INTEGER NOT NULL,
-  increment BLOB NOT NULL
+  increment BLOB NOT NULL,
+  increment_format INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 CREATE INDEX IF NOT EXISTS versions_by_room ON versions (room, id);
 CREATE TABLE IF NOT EXISTS version_heads (
@@ -31,6 +33,27 @@ CREATE TABLE IF NOT EXISTS version_heads (
   snapshot BLOB NOT NULL
 ) STRICT;
 `
+
+/**
+ * Layout 2 of the file (sqlite.ts): a versions table made before gains the
+ * column that says how each increment is kept (stored-increment.ts); the
+ * rows it holds are plain updates, format 0, and stay as they are.
+ */
+export function addIncrementFormatColumn(db: Database.Database): void {
+  const columns = db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all('versions')
+  if (columns.length > 0 && !columns.some((c) => c.name === 'increment_format')) {
+    db.exec('ALTER TABLE versions ADD COLUMN increment_format INTEGER NOT NULL DEFAULT 0')
+  }
+}
+
+interface IncrementRow {
+  id: number
+  increment: Buffer
+  increment_format: number
+}
+
+const incrementOf = (room: string, row: IncrementRow): Uint8Array =>
+  unpackIncrement({ format: row.increment_format, bytes: row.increment }, room, row.id)
 
 interface VersionRow {
   id: number
@@ -80,19 +103,19 @@ export class SqliteVersionStore implements VersionStore {
         `SELECT version_id, snapshot, created_at FROM version_heads JOIN versions ON versions.id = version_heads.version_id
          WHERE version_heads.room = ?`),
       insert: db.prepare<[Record<string, unknown>]>(
-        `INSERT INTO versions (room, kind, created_at, name, saved_by, authors, clients, restored_from, document_bytes, increment)
-         VALUES (@room, @kind, @createdAt, @name, @savedBy, @authors, @clients, @restoredFrom, @documentBytes, @increment)`),
+        `INSERT INTO versions (room, kind, created_at, name, saved_by, authors, clients, restored_from, document_bytes, increment, increment_format)
+         VALUES (@room, @kind, @createdAt, @name, @savedBy, @authors, @clients, @restoredFrom, @documentBytes, @increment, @incrementFormat)`),
       setHead: db.prepare<[string, number, Uint8Array]>(
         `INSERT INTO version_heads (room, version_id, snapshot) VALUES (?, ?, ?)
          ON CONFLICT (room) DO UPDATE SET version_id = excluded.version_id, snapshot = excluded.snapshot`),
       one: db.prepare<[string, number], VersionRow>(`SELECT ${INFO_COLUMNS} FROM versions WHERE room = ? AND id = ?`),
       page: db.prepare<[string, number, number], VersionRow>(
         `SELECT ${INFO_COLUMNS} FROM versions WHERE room = ? AND id < ? ORDER BY id DESC LIMIT ?`),
-      increments: db.prepare<[string, number, number], { increment: Buffer }>(
-        'SELECT increment FROM versions WHERE room = ? AND id > ? AND id <= ? ORDER BY id'),
-      increment: db.prepare<[string, number], { increment: Buffer }>('SELECT increment FROM versions WHERE room = ? AND id = ?'),
-      update: db.prepare<[Uint8Array, string, string, string, number]>(
-        'UPDATE versions SET increment = ?, authors = ?, clients = ? WHERE room = ? AND id = ?'),
+      increments: db.prepare<[string, number, number], IncrementRow>(
+        'SELECT id, increment, increment_format FROM versions WHERE room = ? AND id > ? AND id <= ? ORDER BY id'),
+      increment: db.prepare<[string, number], IncrementRow>('SELECT id, increment, increment_format FROM versions WHERE room = ? AND id = ?'),
+      update: db.prepare<[Uint8Array, number, string, string, string, number]>(
+        'UPDATE versions SET increment = ?, increment_format = ?, authors = ?, clients = ? WHERE room = ? AND id = ?'),
       remove: db.prepare<[string, number]>('DELETE FROM versions WHERE room = ? AND id = ?'),
       removeRoom: db.prepare<[string]>('DELETE FROM versions WHERE room = ?'),
       removeHead: db.prepare<[string]>('DELETE FROM version_heads WHERE room = ?'),
@@ -108,11 +131,13 @@ export class SqliteVersionStore implements VersionStore {
       const stored = s.head.get(room)
       const version = make(stored ? { id: stored.version_id, snapshot: stored.snapshot, createdAt: stored.created_at } : null)
       if (!version) return null
+      const increment = packIncrement(version.increment)
       const id = Number(s.insert.run({
         room, kind: version.kind, createdAt: version.createdAt, name: version.name,
         savedBy: version.savedBy === null ? null : JSON.stringify(version.savedBy),
         authors: JSON.stringify(version.authors), clients: JSON.stringify(version.clients),
-        restoredFrom: version.restoredFrom, documentBytes: version.documentBytes, increment: version.increment,
+        restoredFrom: version.restoredFrom, documentBytes: version.documentBytes,
+        increment: increment.bytes, incrementFormat: increment.format,
       }).lastInsertRowid)
       s.setHead.run(room, id, version.snapshot)
       return versionFromRow(s.one.get(room, id)!)
@@ -138,7 +163,7 @@ export class SqliteVersionStore implements VersionStore {
   async increments(room: string, id: number, after = 0): Promise<Uint8Array[] | null> {
     return this.guard('read versions', room, this.db.transaction(() => {
       if (!this.statements.one.get(room, id)) return null
-      return this.statements.increments.all(room, after, id).map((row) => row.increment)
+      return this.statements.increments.all(room, after, id).map((row) => incrementOf(room, row))
     }))
   }
 
@@ -151,9 +176,9 @@ export class SqliteVersionStore implements VersionStore {
         const earlier = s.one.get(room, remove)
         const later = s.one.get(room, into)
         if (!earlier || !later || into <= remove) continue
-        const increment = merge(s.increment.get(room, remove)!.increment, s.increment.get(room, into)!.increment)
+        const merged = packIncrement(merge(incrementOf(room, s.increment.get(room, remove)!), incrementOf(room, s.increment.get(room, into)!)))
         const { authors, clients } = mergeAuthorship(versionFromRow(earlier), versionFromRow(later))
-        s.update.run(increment, JSON.stringify(authors), JSON.stringify(clients), room, into)
+        s.update.run(merged.bytes, merged.format, JSON.stringify(authors), JSON.stringify(clients), room, into)
         s.remove.run(room, remove)
       }
     }))
@@ -169,7 +194,7 @@ export class SqliteVersionStore implements VersionStore {
     try {
       return run()
     } catch (error) {
-      if (error instanceof RoomDeletedError) throw error
+      if (error instanceof RoomDeletedError || error instanceof CorruptVersionError) throw error
       throw new StorageError(`SQLite ${operation} of room "${room}" failed: ${(error as Error).message}`, { cause: error })
     }
   }

@@ -16,7 +16,7 @@ import type { AppendEntry, LoadedRoom, Storage, StoredRoomInfo } from './storage
 import { RoomDeletedError, StorageError } from './storage.js'
 import { SqliteFileStore } from './sqlite-files.js'
 import { WalCheckpointer } from './wal-checkpointer.js'
-import { SqliteVersionStore } from './sqlite-versions.js'
+import { SqliteVersionStore, addIncrementFormatColumn } from './sqlite-versions.js'
 
 // Required, not imported: an ES import of a CommonJS package has Node parse it and every file it re-exports
 // for their export names (cjs-module-lexer) before the first line runs, a cost every start paid.
@@ -32,9 +32,11 @@ export interface SqliteStorageOptions {
 /**
  * The file's layout, as `PRAGMA user_version`. Layout 0 (the first files) had a global AUTOINCREMENT
  * sequence and a per-room counter row updated by every append; layout 1 keys the log by room and
- * sequence number, so an append writes one b-tree page, not four (see migrateToLayout1).
+ * sequence number, so an append writes one b-tree page, not four (see migrateToLayout1); layout 2
+ * stores version increments compressed, each row saying how (stored-increment.ts), which an Ortak
+ * that knows only layout 1 would misread, so it refuses the file instead.
  */
-const LAYOUT = 1
+const LAYOUT = 2
 
 // A deleted room keeps its row, emptied, as a tombstone holding its generation.
 // A room's sequence numbers are above `seq_floor` and above every number in its log: compaction and delete,
@@ -96,7 +98,15 @@ function migrateToLayout1(db: DatabaseConstructor.Database): void {
     } else {
       db.exec(SCHEMA)
     }
-    db.pragma(`user_version = ${LAYOUT}`)
+    db.pragma('user_version = 1')
+  }).immediate()
+}
+
+/** Moves a layout-1 file to layout 2: its version rows gain their format, plain (they are read as they are). */
+function migrateToLayout2(db: DatabaseConstructor.Database): void {
+  db.transaction(() => {
+    addIncrementFormatColumn(db)
+    db.pragma('user_version = 2')
   }).immediate()
 }
 
@@ -149,7 +159,8 @@ export class SqliteStorage implements Storage {
     })
     const layout = this.db.pragma('user_version', { simple: true }) as number
     if (layout > LAYOUT) throw new StorageError(`${options.file} was written by a newer Ortak (file layout ${layout}, this one knows up to ${LAYOUT})`)
-    if (layout < LAYOUT) migrateToLayout1(this.db)
+    if (layout < 1) migrateToLayout1(this.db)
+    if (layout < 2) migrateToLayout2(this.db)
     this.files = new SqliteFileStore(this.db)
     const db = this.db
     this.versions = new SqliteVersionStore(db, () => this.checkpointer.start())

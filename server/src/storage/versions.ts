@@ -41,7 +41,7 @@ export interface VersionInfo {
   restoredFrom: number | null
   /** Size of the document at this version (`Y.encodeStateAsUpdate`). */
   documentBytes: number
-  /** Size of the stored increment. */
+  /** What the increment takes in storage: deflated, as its row keeps it (stored-increment.ts). */
   incrementBytes: number
 }
 
@@ -89,7 +89,9 @@ export interface VersionStore {
   get(room: string, id: number): Promise<VersionInfo | null>
   /**
    * The increments of the room's versions after `after` up to `id` (by
-   * default all of 1..id), oldest first; null if there is no version `id`.
+   * default all of 1..id), oldest first, as Yjs updates however their rows
+   * keep them; null if there is no version `id`. Rejects with
+   * CorruptVersionError, naming the version, if one of them cannot be read.
    */
   increments(room: string, id: number, after?: number): Promise<Uint8Array[] | null>
   /**
