@@ -87,7 +87,9 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
   const addressLimits = new AddressLimits(config)
   const sockets = new SocketTable()
   // The socket table lists the open sockets; a list kept by `ws` too would cost every socket a listener more.
-  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes, clientTracking: false })
+  // No permessage-deflate (ws's default, said here because it matters): a room frames a broadcast once for
+  // all its sockets (rooms/outgoing-frame.ts), which only holds for frames no socket compresses.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: config.maxPayloadBytes, clientTracking: false, perMessageDeflate: false })
   const heartbeat = new Heartbeat(wss, () => sockets.sockets(), config.heartbeatIntervalMs, log, (socket) => registry.roomNameOf(socket))
   const httpServer = createServer({
     // Node checks for late headers only every connectionsCheckingInterval: often enough for the timeout to hold.

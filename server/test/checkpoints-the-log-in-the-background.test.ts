@@ -34,3 +34,25 @@ it('keeps the write-ahead log bounded by checkpointing it in the background, and
   await storage.close()
   expect(fs.existsSync(`${file}-wal`)).toBe(false)
 }, 60_000)
+
+it('leaves a trickle of small writes in the log for a few seconds, then copies them all at once', async () => {
+  const file = path.join(tempDir(), 'ortak.db')
+  const storage = new SqliteStorage({ file })
+  const doc = new Y.Doc()
+  const updates: Uint8Array[] = []
+  doc.on('update', (u: Uint8Array) => updates.push(u))
+  for (let i = 0; i < 21; i++) doc.getText('t').insert(i, 'x')
+  await storage.append([{ room: 'r', update: updates[0]!, generation: 0 }])
+  const databaseBytes = () => fs.statSync(file).size
+  const before = databaseBytes()
+  // Keystrokes a tenth of a second apart for two seconds: far from a log worth copying on its own.
+  for (const update of updates.slice(1)) {
+    await storage.append([{ room: 'r', update, generation: 0 }])
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  // A checkpoint copying them would have grown the database file (it held no log pages yet).
+  expect(databaseBytes()).toBe(before)
+  await waitFor('the trickle copied into the database', () => databaseBytes() > before, 15_000)
+  expect((await storage.load('r')).logCount).toBe(21)
+  await storage.close()
+}, 30_000)

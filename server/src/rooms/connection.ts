@@ -11,6 +11,7 @@ import { OPEN_ACCESS, type Access } from '../auth/access-token.js'
 import type { GreetingCharge } from '../limits/address-limits.js'
 import type { RateLimiter } from '../limits/rate-limiter.js'
 import { countClose, traffic } from '../metrics.js'
+import { OutgoingFrame } from './outgoing-frame.js'
 
 const MAX_CORKED_FRAMES = 256
 
@@ -53,8 +54,9 @@ export class Connection {
   /** Document messages the room holds back until what they depend on arrives (see waiting-updates.ts); null while none. */
   private heldBack: Set<number> | null = null
   private isAckScheduled = false
-  /** Frames sent this turn while the socket is corked; 0 when it is not. */
-  private corkedFrames = 0
+  /** Frames sent in turn `turn` (see beforeWrite). */
+  private framesThisTurn = 0
+  private turn = -1
 
   constructor(
     private readonly socket: WebSocket,
@@ -136,46 +138,78 @@ export class Connection {
     return frames ?? NO_FRAMES
   }
 
-  /** Sends a frame; `onWritten`, if given, is called once it has been written to the socket, or will not be (closed). */
-  send(frame: Uint8Array, onWritten?: () => void): void {
+  /** Sends a message; `onWritten`, if given, is called once it has been written to the socket, or will not be (closed). */
+  send(message: Uint8Array, onWritten?: () => void): void {
+    this.sendFrame(OutgoingFrame.of(message), onWritten)
+  }
+
+  /** Sends a message framed once for every socket it goes to (a broadcast); `onWritten` as for `send`. */
+  sendFrame(frame: OutgoingFrame, onWritten?: () => void): void {
     if (this.isClosed || this.socket.readyState !== this.socket.OPEN) return onWritten?.()
     // Checked before sending, so a frame as large as the whole document still goes to a client that keeps up.
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
       this.closeAsSlowConsumer()
       return onWritten?.()
     }
-    this.corkUntilEndOfTurn()
-    if (onWritten) this.socket.send(frame, () => onWritten())
-    else this.socket.send(frame)
     traffic.messagesOut++
-    traffic.bytesOut += frame.byteLength
+    traffic.bytesOut += frame.message.byteLength
+    const written = onWritten && (() => onWritten())
+    // `ws` keeps its net.Socket private; without it the message goes through `ws`, framed for this socket alone.
+    const tcp = (this.socket as unknown as { _socket?: Socket | null })._socket
+    if (!tcp) return written ? this.socket.send(frame.message, written) : this.socket.send(frame.message)
+    this.beforeWrite(tcp)
+    if (frame.payload) {
+      tcp.write(frame.head)
+      tcp.write(frame.payload, written)
+    } else {
+      tcp.write(frame.head, written)
+    }
   }
 
   /**
-   * Holds this turn's frames in the TCP socket and writes them with one
-   * system call when the turn ends. A write batch's updates are broadcast
-   * together; without this each frame costs its own write(2), which was the
-   * largest single cost of a busy room.
+   * Writes the first frame of a turn at once and holds the rest in the TCP
+   * socket, corked, until the turn ends, to go out with one system call. A
+   * write batch's updates are broadcast together; without this each frame
+   * costs its own write(2), which was the largest single cost of a busy
+   * room. The first is not corked: most turns send a socket one frame (a
+   * keystroke broadcast to a crowd), and corking it only adds a pass
+   * through the stream's buffer. One microtask ends the turn for every
+   * connection.
    */
-  private corkUntilEndOfTurn(): void {
-    // `ws` keeps its net.Socket private; without it frames are simply written one by one.
-    const tcp = (this.socket as unknown as { _socket?: Socket })._socket
-    if (!tcp) return
-    if (this.corkedFrames > 0) {
-      // libuv writes at most 1,024 buffers (512 frames: header and payload) per system call and
-      // leaves the rest for the next loop iteration, which a busy server reaches seconds later.
-      if (++this.corkedFrames % MAX_CORKED_FRAMES === 0) {
-        tcp.uncork()
-        tcp.cork()
-      }
-      return
+  private beforeWrite(tcp: Socket): void {
+    if (this.turn !== Connection.turn) {
+      this.turn = Connection.turn
+      this.framesThisTurn = 0
     }
-    this.corkedFrames = 1
-    tcp.cork()
-    queueMicrotask(() => {
-      this.corkedFrames = 0
+    const frames = ++this.framesThisTurn
+    if (!Connection.isTurnOpen) {
+      Connection.isTurnOpen = true
+      queueMicrotask(Connection.endTurn)
+    }
+    if (frames === 1) return
+    if (frames === 2) {
+      tcp.cork()
+      Connection.corkedThisTurn.push(tcp)
+    } else if ((frames - 1) % MAX_CORKED_FRAMES === 0) {
+      // libuv writes at most 1,024 buffers (a frame is one or two) per system call and leaves the rest for
+      // the next loop iteration, which a busy server reaches seconds later.
       tcp.uncork()
-    })
+      tcp.cork()
+    }
+  }
+
+  /** Counts turns that sent something, so a connection can tell its first frame of a turn. */
+  private static turn = 0
+  private static isTurnOpen = false
+  /** The TCP sockets corked this turn, of every connection. */
+  private static corkedThisTurn: Socket[] = []
+
+  private static endTurn(this: void): void {
+    Connection.turn++
+    Connection.isTurnOpen = false
+    const corked = Connection.corkedThisTurn
+    Connection.corkedThisTurn = []
+    for (const tcp of corked) tcp.uncork()
   }
 
   private closeAsSlowConsumer(): void {

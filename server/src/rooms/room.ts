@@ -31,6 +31,7 @@ import { applyInRuns } from './transaction-runs.js'
 import { FROM_ANOTHER_INSTANCE } from './transaction-origins.js'
 import { updateRefusal, type UpdateLimits } from './update-admission.js'
 import { HeldSnapshot, isEmptyStateVector } from './held-snapshot.js'
+import { OutgoingFrame } from './outgoing-frame.js'
 import { WaitingUpdates, type WaitingUpdate } from './waiting-updates.js'
 
 export interface RoomOptions extends CompactionOptions, UpdateLimits {
@@ -476,9 +477,12 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
     if (this.state === 'ready') this.broadcast(frame)
   }
 
-  broadcast(frame: Uint8Array, except?: Connection): void {
+  /** Sends `message` to every connection but `except`, framed once for all of them (outgoing-frame.ts). */
+  broadcast(message: Uint8Array, except?: Connection): void {
+    if (this.connections.size === 0 || (this.connections.size === 1 && except && this.connections.has(except))) return
+    const frame = OutgoingFrame.of(message)
     for (const connection of this.connections) {
-      if (connection !== except) connection.send(frame)
+      if (connection !== except) connection.sendFrame(frame)
     }
   }
 

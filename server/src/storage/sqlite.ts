@@ -163,7 +163,7 @@ export class SqliteStorage implements Storage {
     if (layout < 2) migrateToLayout2(this.db)
     this.files = new SqliteFileStore(this.db)
     const db = this.db
-    this.versions = new SqliteVersionStore(db, () => this.checkpointer.start())
+    this.versions = new SqliteVersionStore(db, () => this.checkpointer.noteWrite())
     this.statements = {
       insertUpdates: db.prepare<[{ room: string; seq: number; data: Uint8Array; count: number; now: number }]>(
         'INSERT INTO updates (room, seq, data, update_count, stored_at) VALUES (@room, @seq, @data, @count, @now)'),
@@ -257,11 +257,13 @@ export class SqliteStorage implements Storage {
   }
 
   async append(entries: readonly AppendEntry[]): Promise<number[]> {
-    return this.guardWrite('append', entries[0]?.room ?? '', () => this.appendAll(entries))
+    let bytes = 0
+    for (const entry of entries) bytes += entry.update.byteLength
+    return this.guardWrite('append', entries[0]?.room ?? '', bytes, () => this.appendAll(entries))
   }
 
   async compact(room: string, snapshot: Uint8Array, throughSeq: number, generation: number): Promise<void> {
-    this.guardWrite('compact', room, () => {
+    this.guardWrite('compact', room, snapshot.byteLength, () => {
       this.compactRoom(room, snapshot, throughSeq, generation)
       const pages = this.db.pragma('page_count', { simple: true }) as number
       const free = this.db.pragma('freelist_count', { simple: true }) as number
@@ -277,7 +279,7 @@ export class SqliteStorage implements Storage {
   }
 
   async delete(room: string): Promise<number> {
-    return this.guardWrite('delete', room, () => this.deleteRoom(room))
+    return this.guardWrite('delete', room, 0, () => this.deleteRoom(room))
   }
 
   async close(): Promise<void> {
@@ -285,9 +287,9 @@ export class SqliteStorage implements Storage {
     if (this.db.open) this.db.close()
   }
 
-  /** A write grows the write-ahead log, so the worker that checkpoints it must be running. */
-  private guardWrite<T>(operation: string, room: string, run: () => T): T {
-    this.checkpointer.start()
+  /** A write grows the write-ahead log (by about `bytes`), which the worker that checkpoints it counts. */
+  private guardWrite<T>(operation: string, room: string, bytes: number, run: () => T): T {
+    this.checkpointer.noteWrite(bytes)
     return this.guard(operation, room, run)
   }
 
