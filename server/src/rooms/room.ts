@@ -61,12 +61,14 @@ type RoomState = 'loading' | 'ready' | 'failed' | 'destroyed'
 /**
  * What a reload from storage is charged per byte of the document, in bytes of
  * the sender's budget: loading a document costs the server far more per byte
- * than receiving one (about 20 ms for the 311 KB paper on the bench machine).
- * At this rate, with the default MAX_BYTES_PER_SECOND, reconnecting to make a
- * room reload again and again costs the server a few per cent of a core
- * (`npm run bench -- --only abuse`, attack misplaced-items).
+ * than receiving one (about 20 ms for the 311 KB paper on the bench machine),
+ * and every client of the room reconnects and syncs after it. At this rate,
+ * with the default MAX_BYTES_PER_SECOND, reconnecting to make a room reload
+ * again and again costs the server a few per cent of a core (`npm run bench
+ * -- --only abuse`, attack misplaced-items: at 8 it cost 0.06-0.11 core-s/s
+ * by the machine's load, against a budget of 0.1).
  */
-const RELOAD_CHARGE_PER_BYTE = 8
+const RELOAD_CHARGE_PER_BYTE = 16
 
 // An update with no structs and an empty delete set: what a client with nothing new sends in sync step 2.
 const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] === 0 && update[1] === 0
