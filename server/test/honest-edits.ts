@@ -71,7 +71,7 @@ export function makeHonestEdit(doc: Y.Doc, edit: HonestEdit): void {
  * as itself, so that a position in this string is the same position in the
  * type, as an editor's mapping makes it.
  */
-export function indexedContent(text: Y.AbstractType<any>): string {
+function indexedContent(text: Y.AbstractType<any>): string {
   let content = ''
   for (let item = text._start; item; item = item.right) {
     if (item.deleted || !item.countable) continue
@@ -81,7 +81,15 @@ export function indexedContent(text: Y.AbstractType<any>): string {
 }
 
 /** `at`, or the position after it when `at` falls between the two halves of a surrogate pair. */
-export function characterBoundary(text: string, at: number): number {
+function characterBoundary(text: string, at: number): number {
   const isInside = at > 0 && at < text.length && /[\uD800-\uDBFF]/.test(text[at - 1]!) && /[\uDC00-\uDFFF]/.test(text[at]!)
   return isInside ? at + 1 : at
 }
+
+/**
+ * What changed an honest client's document, in order: every frame the room
+ * sent it and every edit it made (with the update the edit wrote, once it
+ * did). Replayed in this order into a new document with the same client id,
+ * they rebuild the client's document exactly, as its encoded state may not.
+ */
+export type HonestEvent = { kind: 'received'; frame: string } | { kind: 'edit'; edit: HonestEdit; update?: string }

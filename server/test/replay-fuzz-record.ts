@@ -14,15 +14,13 @@ import * as encoding from 'lib0/encoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as Y from 'yjs'
 import { brokenStructure } from './document-differences.js'
-import { makeHonestEdit, type HonestEdit } from './honest-edits.js'
+import { MESSAGE_SYNC } from '@ortak/protocol'
+import { makeHonestEdit, type HonestEvent } from './honest-edits.js'
 
-type Event = { kind: 'received'; frame: string } | { kind: 'edit'; edit: HonestEdit; update?: string }
-
-const MESSAGE_SYNC = 0
 const unhex = (text: string) => new Uint8Array(Buffer.from(text, 'hex'))
 
 /** Applies one recorded event to `doc`, as the provider or the user did. */
-function replay(doc: Y.Doc, event: Event): void {
+function replay(doc: Y.Doc, event: HonestEvent): void {
   if (event.kind === 'received') {
     const decoder = decoding.createDecoder(unhex(event.frame))
     if (decoding.readVarUint(decoder) === MESSAGE_SYNC) syncProtocol.readSyncMessage(decoder, encoding.createEncoder(), doc, 'room')
@@ -40,7 +38,7 @@ function main(): void {
   const client = record.clientEvents ? { clientId: record.clientId, events: record.clientEvents } : record.honest?.[Number(which)]
   if (!client?.events) throw new Error(`${file} holds no recorded events for client ${which}`)
   const doc = new Y.Doc()
-  for (const [at, event] of (client.events as Event[]).entries()) {
+  for (const [at, event] of (client.events as HonestEvent[]).entries()) {
     const before = Y.encodeStateAsUpdate(doc)
     // Applying its own edits' updates makes Yjs think another client uses its id: it keeps its own, as the client did.
     doc.clientID = client.clientId

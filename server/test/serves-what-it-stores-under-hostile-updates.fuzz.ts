@@ -52,7 +52,7 @@ import { encodeSyncStep2, encodeUpdate } from '../src/protocol/messages.js'
 import { applyInRuns } from '../src/rooms/transaction-runs.js'
 import { brokenStructure, differenceBetween, visibleContent } from './document-differences.js'
 import { connectClient, startServer, tempDir, waitFor, type TestClient, type TestServer } from './helpers.js'
-import { honestEdit, makeHonestEdit, type HonestEdit } from './honest-edits.js'
+import { honestEdit, makeHonestEdit, type HonestEvent } from './honest-edits.js'
 import { HostileUpdates, documentWithEverything, seededRandom } from './hostile-updates.js'
 
 const UPDATES = 50_000
@@ -251,13 +251,6 @@ async function freshClientLoad(server: TestServer): Promise<{ doc?: Y.Doc; probl
   }
 }
 
-/**
- * What changed an honest client's document, in order: every frame the room
- * sent it and every edit it made (with the update the edit wrote, once it
- * did). Replayed in this order into a new document with the same client id,
- * they rebuild the client's document exactly, as its encoded state may not.
- */
-type HonestEvent = { kind: 'received'; frame: string } | { kind: 'edit'; edit: HonestEdit; update?: string }
 
 /** A stock provider with a Yjs client id of its own, reconnecting quickly after the room is reloaded. */
 function honestClient(wsUrl: string, clientId: number): TestClient & { terminalCloses: string[]; closes: string[]; events: HonestEvent[] } {
