@@ -23,6 +23,8 @@ export interface FilledDir {
   dataDir: string
   count: number
   isComplete: boolean
+  /** False if the reader was not done in time (a peer's stall): the stored document is then partial. */
+  isReaderDone: boolean
 }
 
 export async function runTrace(context: BenchContext): Promise<ScenarioResult> {
@@ -53,7 +55,21 @@ async function traceOnce(context: BenchContext, run: ServerRun, count: number, r
     await Promise.all([writer.next('ready', 60_000), reader.next('ready', 60_000)])
     const cpuAtStart = server.cpuSeconds()
     const startedAt = writer.command('go')
-    const done = await reader.next<{ type: 'done'; readerCpuSeconds: number }>('done', context.isQuick ? 60_000 : 240_000)
+    // Ortak's reader is done in 4-5 s, the reference's in 12-16; a peer still not done after two minutes has stalled.
+    const readerTimeoutMs = context.isQuick ? 60_000 : kind === 'ortak' ? 240_000 : 120_000
+    const done = await reader.next<{ type: 'done'; readerCpuSeconds: number }>('done', readerTimeoutMs).catch((error: unknown) => {
+      // Ortak not done in time is a failure of the bench. A peer that sometimes takes ten times its usual time
+      // (Hocuspocus: 17-26 s in some runs, 70-230 s or more in others, on the same machine) is noted, and its figures
+      // come from its other repetitions, rather than stopping the whole run.
+      if (kind === 'ortak') throw error
+      result.note(`${label}: the reader was not done within ${readerTimeoutMs / 1000} s in one repetition (stopped there); its trace figures come from the other repetitions`)
+      context.log(`trace ${label}: reader not done within ${readerTimeoutMs / 1000} s, repetition left out`)
+      return null
+    })
+    if (!done) {
+      if (keepForColdLoad) context.shared.set(`trace-dir-${kind}`, { dataDir, count, isComplete: false, isReaderDone: false } satisfies FilledDir)
+      return
+    }
     const cpuAtDone = server.cpuSeconds()
     const sent = await writer.next<{ type: 'sent'; ms: number }>('sent', 60_000)
     // The reference keeps writing its backlog long after the reader is done (about a minute for the
@@ -77,7 +93,7 @@ async function traceOnce(context: BenchContext, run: ServerRun, count: number, r
     context.log(`trace ${label}: reader ${readerSeconds.toFixed(2)} s, server CPU ${((cpuAtIdle - cpuAtStart) / count * 1e6).toFixed(1)} us/update`)
     writer.command('close')
     reader.command('close')
-    if (keepForColdLoad) context.shared.set(`trace-dir-${kind}`, { dataDir, count, isComplete: idle.isIdle } satisfies FilledDir)
+    if (keepForColdLoad) context.shared.set(`trace-dir-${kind}`, { dataDir, count, isComplete: idle.isIdle, isReaderDone: true } satisfies FilledDir)
   } finally {
     await Promise.all([writer.stop(), reader.stop()])
     await server.stop()
