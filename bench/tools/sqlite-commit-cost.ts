@@ -19,6 +19,7 @@ import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import * as Y from 'yjs'
 import { SqliteStorage } from '../../server/src/storage/sqlite.js'
+import { median, quantile } from '../lib/stats.js'
 
 const commits = Number(process.argv[2] ?? 2_000)
 const rounds = Number(process.argv[3] ?? 5)
@@ -32,8 +33,6 @@ function keystrokes(count: number): Uint8Array[] {
   return updates
 }
 
-const quantile = (values: readonly number[], q: number) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) * q)]!
-const median = (values: readonly number[]) => quantile(values, 0.5)
 const pause = () => new Promise((resolve) => setTimeout(resolve, pauseMs))
 
 interface Round {
