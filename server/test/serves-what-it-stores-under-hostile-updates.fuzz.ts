@@ -49,7 +49,7 @@ import * as Y from 'yjs'
 import { CLOSE_CODES, CLOSE_INVALID_PAYLOAD, CLOSE_SERVICE_RESTART, MESSAGE_STORED, MESSAGE_SYNC, SYNC_STEP_1, readStoredCount } from '@ortak/protocol'
 import type { Config } from '../src/config.js'
 import { encodeSyncStep2, encodeUpdate } from '../src/protocol/messages.js'
-import { applyInRuns } from '../src/rooms/transaction-runs.js'
+import { yDocFromUpdates } from '../src/documents/replica-doc.js'
 import { brokenStructure, differenceBetween, visibleContent } from './document-differences.js'
 import { connectClient, startServer, tempDir, waitFor, type TestClient, type TestServer } from './helpers.js'
 import { honestEdit, makeHonestEdit, type HonestEvent } from './honest-edits.js'
@@ -211,22 +211,16 @@ class HostilePool {
 
 /**
  * The room as its storage holds it, read back and loaded as the room loads
- * it (transaction-runs.ts); or, if Yjs throws loading it, the error. With
+ * it (documents/replica-doc.ts); or, if Yjs throws loading it, the error. With
  * the updates read, for the record.
  */
 async function storedDocument(server: TestServer): Promise<{ doc: Y.Doc; error?: undefined; updates: Uint8Array[] } | { doc?: undefined; error: Error; updates: Uint8Array[] }> {
   const { updates } = await server.server.storage.load(ROOM)
-  const doc = new Y.Doc()
   try {
-    applyInRuns(doc, updates, (update) => {
-      Y.applyUpdate(doc, update)
-      return true
-    })
+    return { doc: yDocFromUpdates(updates), updates }
   } catch (error) {
-    doc.destroy()
     return { error: error as Error, updates }
   }
-  return { doc, updates }
 }
 
 /**

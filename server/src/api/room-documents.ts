@@ -12,7 +12,8 @@ import { checkUpdate } from '../protocol/update-guard.js'
 import type { RoomRegistry } from '../rooms/registry.js'
 import type { Storage } from '../storage/storage.js'
 import { DocumentInputError } from '../documents/formats.js'
-import { isBlankDocument, readDocument, replacementUpdate, unknownContentOf, yDocFromUpdates } from '../documents/yjs-document.js'
+import { yDocFromUpdates } from '../documents/replica-doc.js'
+import { isBlankDocument, readDocument, replacementUpdate, unknownContentOf } from '../documents/yjs-document.js'
 
 export interface RoomSummary {
   name: string

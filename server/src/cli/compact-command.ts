@@ -1,7 +1,7 @@
 /** `ortak compact [ROOM]`: merge a room's update log (or every room's) into one snapshot. */
 import * as Y from 'yjs'
 import { roomNameProblem } from '../room-name.js'
-import { yDocFromUpdates } from '../documents/yjs-document.js'
+import { yDocFromUpdates } from '../documents/replica-doc.js'
 import type { Storage } from '../storage/storage.js'
 import { CommandFailure, UsageError, openStorage, parseCommandArgs, storageOptions, storageUsage, type Command } from './command.js'
 

@@ -1,7 +1,8 @@
 /** `ortak inspect ROOM`: how a room is stored (log, snapshot, state vector) and what its document holds. */
 import * as Y from 'yjs'
 import { roomNameProblem } from '../room-name.js'
-import { readDocument, yDocFromUpdates } from '../documents/yjs-document.js'
+import { yDocFromUpdates } from '../documents/replica-doc.js'
+import { readDocument } from '../documents/yjs-document.js'
 import { CommandFailure, UsageError, openStorage, parseCommandArgs, storageOptions, storageUsage, type Command } from './command.js'
 
 export const inspectCommand: Command = {

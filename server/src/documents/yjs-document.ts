@@ -9,15 +9,7 @@ import type { Node } from 'prosemirror-model'
 import { prosemirrorToYXmlFragment, yXmlFragmentToProseMirrorRootNode } from 'y-prosemirror'
 import * as Y from 'yjs'
 import { documentFragmentName, findUnknownContent, schema } from '@ortak/schema/spec'
-
-/** A Y.Doc holding the given updates (a stored snapshot and log, or one exported state). */
-export function yDocFromUpdates(updates: readonly Uint8Array[]): Y.Doc {
-  const doc = new Y.Doc()
-  Y.transact(doc, () => {
-    for (const update of updates) Y.applyUpdate(doc, update)
-  })
-  return doc
-}
+import { yDocFromUpdates } from './replica-doc.js'
 
 function copyOf(doc: Y.Doc): Y.Doc {
   return yDocFromUpdates([Y.encodeStateAsUpdate(doc)])

@@ -6,13 +6,14 @@
  * versions (see README, "History").
  */
 import * as Y from 'yjs'
+import { createReplicaDoc } from '../documents/replica-doc.js'
 import type { VersionStore } from '../storage/versions.js'
 
 /** Version `id` of `room` rebuilt, or null if there is no such version. The caller destroys it. */
 export async function openVersion(store: VersionStore, room: string, id: number): Promise<Y.Doc | null> {
   const increments = await store.increments(room, id)
   if (!increments) return null
-  const doc = new Y.Doc({ gc: false })
+  const doc = createReplicaDoc({ gc: false })
   Y.transact(doc, () => {
     for (const increment of increments) Y.applyUpdate(doc, increment)
   })

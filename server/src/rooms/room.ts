@@ -10,6 +10,7 @@ import * as Y from 'yjs'
 import { Awareness } from 'y-protocols/awareness'
 import type { Logger } from 'pino'
 import { CLOSE_INTERNAL_ERROR, CLOSE_INVALID_PAYLOAD, CLOSE_MISSING_DEPENDENCIES, CLOSE_READ_ONLY, CLOSE_UNSUPPORTED_DATA } from '@ortak/protocol'
+import { createReplicaDoc } from '../documents/replica-doc.js'
 import { broadcastDelay } from '../metrics.js'
 import {
   ProtocolError, checkDocumentUpdate, decodeClientMessage, encodeSyncStep1, encodeSyncStep2, encodeUpdate, type HeldDocument,
@@ -79,7 +80,7 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
   // A fixed guid, not Yjs's default random uuid: making that one draws 32 numbers from WebCrypto, one
   // call each, the largest part of opening a small room (`npm run bench`, scenario connections). A guid
   // matters only to subdocuments, and a room's document is never one.
-  readonly doc = new Y.Doc({ gc: true, guid: ROOM_DOC_GUID })
+  readonly doc = createReplicaDoc({ gc: true, guid: ROOM_DOC_GUID })
   readonly awareness = new Awareness(this.doc)
   readonly connections = new Set<Connection>()
   /** Resolves once the stored document is loaded (rejects if it could not be). */

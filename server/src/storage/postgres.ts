@@ -11,6 +11,7 @@ import { createRequire } from 'node:module'
 import type pg from 'pg'
 import type { Logger } from 'pino'
 import * as Y from 'yjs'
+import { yDocFromUpdates } from '../documents/replica-doc.js'
 import type { AppendEntry, LoadedRoom, Storage, StoredRoomInfo } from './storage.js'
 import { RoomDeletedError, StorageError } from './storage.js'
 import { INCREMENT_FORMAT_MIGRATION_SQL, PostgresVersionStore, VERSIONS_MIGRATION_SQL, deleteVersionsOf } from './postgres-versions.js'
@@ -213,13 +214,10 @@ export class PostgresStorage implements Storage {
       if (stored !== generation) throw new RoomDeletedError(new Map([[room, stored]]))
       const deleted = await client.query<{ seq: string; data: Buffer }>(
         'DELETE FROM ortak_updates WHERE room = $1 AND seq <= $2 RETURNING seq, data', [room, throughSeq])
-      const merged = new Y.Doc({ gc: true })
-      Y.transact(merged, () => {
-        const previous = current.rows[0]?.snapshot
-        if (previous) Y.applyUpdate(merged, previous)
-        for (const row of deleted.rows.sort((a, b) => Number(a.seq) - Number(b.seq))) Y.applyUpdate(merged, row.data)
-        Y.applyUpdate(merged, snapshot)
-      })
+      const previous = current.rows[0]?.snapshot
+      const rows = deleted.rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map((row) => row.data)
+      // Merged as a room loads them, so the snapshot holds what the rooms served (see documents/replica-doc.ts).
+      const merged = yDocFromUpdates([...(previous ? [previous] : []), ...rows, snapshot])
       const next = Y.encodeStateAsUpdate(merged)
       merged.destroy()
       const rest = await client.query<{ n: string; bytes: string }>(
