@@ -2,10 +2,11 @@ import * as encoding from 'lib0/encoding'
 import { describe, expect, it } from 'vitest'
 import { prosemirrorToYXmlFragment } from 'y-prosemirror'
 import * as Y from 'yjs'
+import { CLOSE_INVALID_PAYLOAD } from '@ortak/protocol'
 import { documentFragmentName, schema } from '@ortak/schema'
 import { paragraph, xmlText as text } from '../../../packages/schema/test/foreign-documents.js'
 import { markdownToDocument } from '../documents/markdown.js'
-import { findUnknownContentInUpdate } from './schema-guard.js'
+import { findContentProblem } from './schema-guard.js'
 
 /**
  * A client's document and the room's: `edit` changes the client's, and
@@ -28,7 +29,7 @@ class Room {
     edit(this.client)
     this.client.off('update', record)
     const update = Y.mergeUpdates(updates)
-    const problem = findUnknownContentInUpdate(update, this.doc)
+    const problem = findContentProblem(update, this.doc)?.description ?? null
     if (problem === null) Y.applyUpdate(this.doc, update)
     return problem
   }
@@ -43,7 +44,7 @@ class Room {
 const block = (room: Room, index: number) => room.fragment.get(index) as Y.XmlElement
 const textOf = (element: Y.XmlElement) => element.get(0) as Y.XmlText
 
-describe('findUnknownContentInUpdate', () => {
+describe('findContentProblem', () => {
   it('passes what an Ortak editor writes: a whole document, keystrokes, marks, attributes, new blocks', async () => {
     const room = new Room()
     const document = await markdownToDocument('# Title\n\nSome **bold** and a [link](https://example.com "T").\n\n* one\n* two\n\n3. three\n\n```\ncode\n```\n\n---\n\nline\\\nbreak')
@@ -79,7 +80,7 @@ describe('findUnknownContentInUpdate', () => {
     encoding.writeVarUint(e, paragraphItem.id.clock)
     encoding.writeVarString(e, 'loose')
     encoding.writeVarUint(e, 0) // no deletions
-    expect(findUnknownContentInUpdate(encoding.toUint8Array(e), room.doc)).toBe('a string outside text')
+    expect(findContentProblem(encoding.toUint8Array(e), room.doc)?.description).toBe('a string outside text')
   })
 
   it("refuses another editor's nodes, marks and attributes, put anywhere in the fragment", () => {
@@ -200,7 +201,7 @@ describe('findUnknownContentInUpdate', () => {
     room.load(Y.encodeStateAsUpdate(legacy))
     expect(room.check(() => block(room, 0).insert(0, [new Y.XmlElement('listItem')]))).toBe('content inside node "bulletList"')
     // A client repeating the stored state (sync step 2 from a copy of it) adds nothing: it is not refused.
-    expect(findUnknownContentInUpdate(Y.encodeStateAsUpdate(legacy), room.doc)).toBeNull()
+    expect(findContentProblem(Y.encodeStateAsUpdate(legacy), room.doc)).toBeNull()
     expect(room.check(() => room.fragment.delete(0, 1))).toBeNull()
   })
 
@@ -216,5 +217,92 @@ describe('findUnknownContentInUpdate', () => {
       for (let i = 0; i < 2000; i++) textOf(inner).insert(i, 'x')
       textOf(inner).format(1500, 1, { bold: {} })
     })).toBe('mark "bold"')
+  })
+})
+
+/** An update of client 4242 putting one value of `kind` right after `origin`, as no Yjs text API would. */
+function valueAfter(origin: Y.ID, kind: 'any' | 'json' | 'binary' | 'subdocument'): Uint8Array {
+  const contentRef = { json: 2, binary: 3, any: 8, subdocument: 9 }[kind]
+  const e = encoding.createEncoder()
+  encoding.writeVarUint(e, 1) // one client
+  encoding.writeVarUint(e, 1) // one struct
+  encoding.writeVarUint(e, 4242)
+  encoding.writeVarUint(e, 0)
+  encoding.writeUint8(e, contentRef | 0b1000_0000) // with an origin
+  encoding.writeVarUint(e, origin.client)
+  encoding.writeVarUint(e, origin.clock)
+  if (kind === 'any') {
+    encoding.writeVarUint(e, 2)
+    encoding.writeAny(e, 'a')
+    encoding.writeAny(e, 'b')
+  } else if (kind === 'json') {
+    encoding.writeVarUint(e, 2)
+    encoding.writeVarString(e, '"a"')
+    encoding.writeVarString(e, '"b"')
+  } else if (kind === 'binary') {
+    encoding.writeVarUint8Array(e, new Uint8Array([1, 2]))
+  } else {
+    encoding.writeVarString(e, 'sub-guid')
+    encoding.writeAny(e, {})
+  }
+  encoding.writeVarUint(e, 0) // no deletions
+  return encoding.toUint8Array(e)
+}
+
+/** The id of the last character of `text`, in the client's copy of the room. */
+const lastCharacter = (text: Y.Text) => {
+  let item = text._start
+  while (item!.right) item = item!.right
+  return Y.createID(item!.id.client, item!.id.clock + item!.length - 1)
+}
+
+describe('findContentProblem outside the fragment', () => {
+  it("refuses a value put into another app's text, root or nested, which Yjs would count but never delete", () => {
+    const room = new Room()
+    expect(room.check((client) => {
+      client.getText('t').insert(0, 'hi 👋 ', { bold: true })
+      client.getText('t').insertEmbed(3, { image: 'a.png' })
+      client.getMap('cards').set('body', new Y.Text('card'))
+    })).toBeNull()
+    const root = room.client.getText('t')
+    const nested = room.client.getMap('cards').get('body') as Y.Text
+    const cases: Array<[Y.Text, Parameters<typeof valueAfter>[1], string]> = [
+      [root, 'any', 'a value inside the text of root "t", which Yjs would count but never delete'],
+      [root, 'json', 'a value inside the text of root "t", which Yjs would count but never delete'],
+      [root, 'binary', 'binary data inside the text of root "t", which Yjs would count but never delete'],
+      [root, 'subdocument', 'a subdocument inside the text of root "t", which Yjs would count but never delete'],
+      [nested, 'any', 'a value inside a nested text, which Yjs would count but never delete'],
+    ]
+    for (const [text, kind, expected] of cases) {
+      expect(findContentProblem(valueAfter(lastCharacter(text), kind), room.doc), kind).toEqual({ code: CLOSE_INVALID_PAYLOAD, description: expected })
+    }
+    // What a text's own API writes goes on passing: more text, formatting, embeds, and its attributes elsewhere.
+    expect(room.check(() => root.insert(2, '!', { italic: true }))).toBeNull()
+    expect(room.check(() => nested.insertEmbed(0, { formula: 'x' }))).toBeNull()
+    expect(room.check((client) => {
+      const text = new Y.XmlText('theirs')
+      client.getXmlFragment('tiptap').insert(0, [text])
+      text.setAttribute('lang', 'en')
+    })).toBeNull()
+  })
+
+  it('keeps a root that holds values (another client\'s Y.Array) free of text, and an empty root from getting both in one update', () => {
+    const room = new Room()
+    expect(room.check((client) => client.getArray('list').insert(0, [1, { two: 2 }]))).toBeNull()
+    const asText = new Y.Doc()
+    asText.getText('list').insert(0, 'x')
+    expect(findContentProblem(Y.encodeStateAsUpdate(asText), room.doc)).toEqual({ code: CLOSE_INVALID_PAYLOAD, description: 'a string in root "list", which holds values' })
+    // Values go on passing, and so do shared types, which an array and a text may both hold.
+    expect(room.check((client) => client.getArray('list').insert(2, [3, new Y.Map()]))).toBeNull()
+
+    const values = new Y.Doc()
+    values.clientID = 1
+    values.getArray('mixed').insert(0, [1])
+    const text = new Y.Doc()
+    text.clientID = 2
+    text.getText('mixed').insert(0, 'x')
+    const both = Y.mergeUpdates([Y.encodeStateAsUpdate(values), Y.encodeStateAsUpdate(text)])
+    expect(findContentProblem(both, room.doc)?.description).toMatch(/^(a string|a value) in root "mixed", beside (values|text) this update puts there$/)
+    expect(findContentProblem(Y.encodeStateAsUpdate(text), room.doc)).toBeNull()
   })
 })

@@ -6,8 +6,15 @@
  * the update instead: an editor with another schema (Tiptap's `bulletList`,
  * `bold`) learns at its first such change that this server cannot keep its
  * documents. Content outside the fragment (other root types, other
- * fragments) is not looked at: other Yjs apps keep the server as their
- * backend.
+ * fragments) may be anything other Yjs apps write, with one exception: a
+ * text holds text. Yjs's text counts a value (JSON, `any`, binary, a
+ * subdocument) in its sequence when it turns an index into a position but
+ * never deletes one, so an editor's delete beside such a value lands on the
+ * next character, half of an emoji included; the room refuses that half
+ * (update-guard.ts) and the editor, which sends it again on every
+ * reconnect, never syncs again. So a value may not go into a text, nor text
+ * into a root that holds values (a root's kind is known only from what it
+ * holds: the server never types root types).
  *
  * Each struct's parent is found from the update alone when it names it (a
  * root's name, or the id of a type), else from the item next to it (its
@@ -21,7 +28,7 @@
  */
 import * as decoding from 'lib0/decoding'
 import * as Y from 'yjs'
-import { CLOSE_UNKNOWN_CONTENT } from '@ortak/protocol'
+import { CLOSE_INVALID_PAYLOAD, CLOSE_UNKNOWN_CONTENT } from '@ortak/protocol'
 import {
   describeForeignValue, describeUnknownAttribute, describeUnknownMark, describeUnknownNode, documentFragmentName,
   isSafeHref, markNameOf,
@@ -58,10 +65,17 @@ function isTypingIntoText(update: Uint8Array, doc: Y.Doc): boolean {
   return origin instanceof Y.Item && origin.content instanceof Y.ContentString
 }
 
+/**
+ * A sequence outside the fragment, for the one rule there (see above): a
+ * type of the document or of the update, the name of a root the document
+ * does not hold yet, or null when nothing is known of it (nothing checked).
+ */
+type Container = SharedType | string | null
+
 /** What the parent of an item is. */
 type Parent =
-  /** Not inside the fragment: anything goes. */
-  | { kind: 'elsewhere' }
+  /** Not inside the fragment: anything goes but a value in a text, or text among values. */
+  | { kind: 'elsewhere'; container: Container }
   /** The fragment itself. */
   | { kind: 'document' }
   | { kind: 'node'; nodeName: string }
@@ -75,23 +89,37 @@ interface Position {
   key: string | null
 }
 
-const ELSEWHERE: Position = { parent: { kind: 'elsewhere' }, key: null }
+const ELSEWHERE: Position = { parent: { kind: 'elsewhere', container: null }, key: null }
 const DOCUMENT: Parent = { kind: 'document' }
 const TEXT: Parent = { kind: 'text' }
 
-/** The refusal of an update that puts into the fragment what the schema does not know (close 4415), or null. */
-export function unknownContentRefusal(update: Uint8Array, doc: Y.Doc): ProtocolError | null {
-  const problem = findUnknownContentInUpdate(update, doc)
-  return problem === null ? null : new ProtocolError(CLOSE_UNKNOWN_CONTENT, `content the document schema does not know: ${problem}`)
+/** The first item of an update that may not go where it would: what is wrong with it, and the close code that refuses it. */
+export interface ContentProblem {
+  /** CLOSE_UNKNOWN_CONTENT for what the schema does not know, CLOSE_INVALID_PAYLOAD for what would break a text. */
+  code: number
+  description: string
 }
 
 /**
- * Describes the first item of `update` that would put into the document's
- * fragment a node, mark, attribute or attribute value the schema does not
- * know (or a link to an address that could run code); null if there is
- * none. `doc` is the room's document the update is about to be applied to.
+ * The refusal of an update that puts into the fragment what the schema
+ * does not know (close 4415), or breaks a text elsewhere (close 1007); null
+ * if it does neither.
  */
-export function findUnknownContentInUpdate(update: Uint8Array, doc: Y.Doc): string | null {
+export function contentRefusal(update: Uint8Array, doc: Y.Doc): ProtocolError | null {
+  const problem = findContentProblem(update, doc)
+  if (problem === null) return null
+  const what = problem.code === CLOSE_UNKNOWN_CONTENT ? 'content the document schema does not know' : 'content that would break a text'
+  return new ProtocolError(problem.code, `${what}: ${problem.description}`)
+}
+
+/**
+ * The first item of `update` that would put into the document's fragment
+ * a node, mark, attribute or attribute value the schema does not know (or
+ * a link to an address that could run code), or a value into a text
+ * elsewhere; null if there is none. `doc` is the room's document the
+ * update is about to be applied to.
+ */
+export function findContentProblem(update: Uint8Array, doc: Y.Doc): ContentProblem | null {
   if (isTypingIntoText(update, doc)) return null
   let structs: Array<Y.Item | Y.GC | Y.Skip>
   try {
@@ -101,14 +129,85 @@ export function findUnknownContentInUpdate(update: Uint8Array, doc: Y.Doc): stri
     return null
   }
   const positions = new UpdatePositions(doc, structs)
+  const sequences = new SequenceKinds()
   for (const struct of structs) {
     if (!(struct instanceof Y.Item) || struct.content instanceof Y.ContentDeleted) continue
     // Already in the document (a sync step 2 repeating it): applying it changes nothing.
     if (struct.id.clock + struct.length <= Y.getState(doc.store, struct.id.client)) continue
-    const problem = problemOf(positions.of(struct), struct.content)
-    if (problem) return problem
+    const position = positions.of(struct)
+    if (position.parent.kind === 'elsewhere') {
+      const problem = position.key === null ? sequences.problemOf(position.parent.container, struct.content) : null
+      if (problem) return { code: CLOSE_INVALID_PAYLOAD, description: problem }
+      continue
+    }
+    const problem = problemOf(position, struct.content)
+    if (problem) return { code: CLOSE_UNKNOWN_CONTENT, description: problem }
   }
   return null
+}
+
+/** What an item's content is to a sequence: text, a value, or neither (a shared type, formatting aside). */
+function sequenceKindOf(content: Content): 'text' | 'values' | null {
+  if (content instanceof Y.ContentString || content instanceof Y.ContentEmbed || content instanceof Y.ContentFormat) return 'text'
+  if (content instanceof Y.ContentAny || content instanceof Y.ContentJSON || content instanceof Y.ContentBinary || content instanceof Y.ContentDoc) return 'values'
+  return null
+}
+
+/** Untyped roots' kinds once their content told them: a root never stops being what it holds. */
+const rootKinds = new WeakMap<SharedType, 'text' | 'values'>()
+
+/**
+ * The kind of each sequence outside the fragment that one update puts
+ * content into: a text type is a text; an untyped root is what it already
+ * holds, or, if it holds neither text nor values yet, what the update puts
+ * into it first. Other types (arrays, maps, XML elements) take anything.
+ */
+class SequenceKinds {
+  /** Roots that held neither text nor values before this update, by type or name: what the update put into them first. */
+  private opened: Map<SharedType | string, 'text' | 'values'> | null = null
+
+  problemOf(container: Container, content: Content): string | null {
+    if (container === null) return null
+    const kind = sequenceKindOf(content)
+    if (kind === null) return null
+    const held = this.kindOf(container)
+    if (held === 'any') return null
+    if (held === 'open') {
+      this.opened ??= new Map()
+      const first = this.opened.get(container)
+      if (first === undefined) this.opened.set(container, kind)
+      if (first === undefined || first === kind) return null
+      return `${describeContent(content)} in ${describeContainer(container)}, beside ${first === 'text' ? 'text' : 'values'} this update puts there`
+    }
+    if (held === kind) return null
+    return held === 'text'
+      ? `${describeContent(content)} inside ${typeof container !== 'string' && container._item !== null ? 'a nested text' : `the text of ${describeContainer(container)}`}, which Yjs would count but never delete`
+      : `${describeContent(content)} in ${describeContainer(container)}, which holds values`
+  }
+
+  private kindOf(container: SharedType | string): 'text' | 'values' | 'open' | 'any' {
+    if (typeof container === 'string') return 'open'
+    if (container instanceof Y.Text) return 'text'
+    // Only roots are untyped (Yjs types what an update creates by its type ref); a typed array or map takes anything.
+    if (container.constructor !== Y.AbstractType) return 'any'
+    const known = rootKinds.get(container)
+    if (known) return known
+    for (let item = (container as SharedType)._start; item !== null; item = item.right) {
+      const kind = item.deleted ? null : sequenceKindOf(item.content)
+      if (kind === null) continue
+      rootKinds.set(container, kind)
+      return kind
+    }
+    return 'open'
+  }
+}
+
+function describeContainer(container: SharedType | string): string {
+  if (typeof container === 'string') return `root ${JSON.stringify(container)}`
+  if (container._item === null) {
+    for (const [name, type] of container.doc?.share ?? []) if (type === container) return `root ${JSON.stringify(name)}`
+  }
+  return container instanceof Y.Text ? 'a nested text' : 'a nested type'
 }
 
 function problemOf({ parent, key }: Position, content: Content): string | null {
@@ -211,7 +310,10 @@ class UpdatePositions {
   /** The item's position if it is decided by the item alone or the document, else the item of the update it depends on. */
   private step(item: Y.Item): Position | Y.Item {
     const parent = item.parent as unknown
-    if (typeof parent === 'string') return parent === documentFragmentName ? { parent: DOCUMENT, key: item.parentSub } : ELSEWHERE
+    if (typeof parent === 'string') {
+      if (parent === documentFragmentName) return { parent: DOCUMENT, key: item.parentSub }
+      return { parent: { kind: 'elsewhere', container: this.doc.share.get(parent) ?? parent }, key: item.parentSub }
+    }
     if (parent instanceof Y.ID) {
       const struct = this.find(parent)
       if (struct instanceof Y.Item && this.isInDocument(parent)) {
@@ -264,7 +366,7 @@ class UpdatePositions {
     if (parent) return parent
     let root = type
     while (root._item !== null && root._item.parent instanceof Y.AbstractType) root = root._item.parent
-    parent = root !== this.fragment || root._item !== null ? { kind: 'elsewhere' } : type === root ? DOCUMENT : describeType(type)
+    parent = root !== this.fragment || root._item !== null ? { kind: 'elsewhere', container: type } : type === root ? DOCUMENT : describeType(type)
     this.parentOfType.set(type, parent)
     return parent
   }
@@ -286,7 +388,7 @@ function structAt(structs: ReadonlyArray<Y.Item | Y.GC | Y.Skip>, clock: number)
 
 /** What the type created by `item` (in this update, at `position`) is, as the parent of its children. */
 function childParentOf(item: Y.Item, position: Position): Parent {
-  if (position.parent.kind === 'elsewhere') return position.parent
+  if (position.parent.kind === 'elsewhere') return { kind: 'elsewhere', container: item.content instanceof Y.ContentType ? item.content.type : null }
   if (!(item.content instanceof Y.ContentType)) return { kind: 'unknown', what: 'an item that is not a shared type' }
   return describeType(item.content.type)
 }
