@@ -15,6 +15,7 @@ import { STATUS_CODES, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import type { Logger } from 'pino'
 import type { WebSocketServer } from 'ws'
+import { CLOSE_INTERNAL_ERROR } from '@ortak/protocol'
 import type { AccessControl } from './auth/access-token.js'
 import type { OriginCheck } from './auth/origin.js'
 import type { AddressLimits } from './limits/address-limits.js'
@@ -47,9 +48,15 @@ export function createRoomUpgrade(context: RoomUpgradeContext): (request: Incomi
         if ('status' in outcome) return refuse(socket, outcome.status, outcome.message, outcome.headers)
         wss.handleUpgrade(request, socket, head, (ws) => {
           socket.off('error', ignoreError)
-          // Heard by the heartbeat, which adds its `pong` listener (with `noServer`, `ws` emits no `connection` of its own).
-          wss.emit('connection', ws, request)
-          openRoomSocket(ws, outcome, context)
+          try {
+            // Heard by the heartbeat, which adds its `pong` listener (with `noServer`, `ws` emits no `connection` of its own).
+            wss.emit('connection', ws, request)
+            openRoomSocket(ws, outcome, context)
+          } catch (error) {
+            // A fault of the server's own, thrown inside this promise's handler: unhandled, it would end the process.
+            log.error({ err: error, room: outcome.roomName }, 'WebSocket connection could not be opened')
+            ws.close(CLOSE_INTERNAL_ERROR, 'internal error: the connection could not be opened')
+          }
         })
       },
       (error: unknown) => {
