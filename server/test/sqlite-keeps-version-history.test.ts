@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import path from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -55,13 +56,18 @@ describe('SQLite version history', () => {
     },
   })
 
-  it('refuses a file written by a newer Ortak, naming its layout', async () => {
+  it('refuses a file written by a newer Ortak, naming its layout, and leaves it as it was', async () => {
     const file = path.join(tempDir(), 'ortak.db')
     await storageIn(file).close()
     const newer = new Database(file)
+    newer.pragma('journal_mode = DELETE')
     newer.pragma('user_version = 3')
     newer.close()
+    const before = fs.readFileSync(file)
     expect(() => new SqliteStorage({ file })).toThrow(/written by a newer Ortak \(file layout 3, this one knows up to 2\)/)
+    // Not switched to a write-ahead log, and no connection left open on it (an open one keeps its shared-memory file).
+    expect(fs.readFileSync(file)).toEqual(before)
+    expect(fs.existsSync(`${file}-shm`)).toBe(false)
   })
 
   it('adds the version tables to a file written before history existed, keeping its documents', async () => {

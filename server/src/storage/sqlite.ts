@@ -145,6 +145,12 @@ export class SqliteStorage implements Storage {
   constructor(options: SqliteStorageOptions) {
     fs.mkdirSync(path.dirname(path.resolve(options.file)), { recursive: true })
     this.db = new Database(options.file)
+    // Read before anything below changes the file or starts its worker: a file this version cannot read is left as it was.
+    const layout = this.db.pragma('user_version', { simple: true }) as number
+    if (layout > LAYOUT) {
+      this.db.close()
+      throw new StorageError(`${options.file} was written by a newer Ortak (file layout ${layout}, this one knows up to ${LAYOUT})`)
+    }
     // Takes effect for a new file only (before its first table): a compacted log's pages can then be
     // handed back, so a document's file shrinks to about its snapshot instead of its largest log.
     this.db.pragma('auto_vacuum = INCREMENTAL')
@@ -157,8 +163,6 @@ export class SqliteStorage implements Storage {
       if (options.log) options.log.warn({ file: options.file, problem }, message)
       else process.emitWarning(`${message} (${options.file}: ${problem})`)
     })
-    const layout = this.db.pragma('user_version', { simple: true }) as number
-    if (layout > LAYOUT) throw new StorageError(`${options.file} was written by a newer Ortak (file layout ${layout}, this one knows up to ${LAYOUT})`)
     if (layout < 1) migrateToLayout1(this.db)
     if (layout < 2) migrateToLayout2(this.db)
     this.files = new SqliteFileStore(this.db)
