@@ -1,6 +1,9 @@
-import { expect } from 'vitest'
+import fs from 'node:fs'
+import path from 'node:path'
+import { expect, it } from 'vitest'
+import { runOrtak } from '../src/cli/run.js'
 import { SqliteStorage } from '../src/storage/sqlite.js'
-import { synced, testWithServer, waitFor } from './helpers.js'
+import { synced, tempDir, testWithServer, waitFor } from './helpers.js'
 import { paragraphsOf, typeParagraph } from './history-helpers.js'
 
 const IDLE_MS = 100
@@ -32,6 +35,28 @@ test('records no version after a burst, at shutdown or when asked, and has no ve
   const storage = new SqliteStorage({ file: `${server.dataDir}/ortak.db` })
   try {
     expect((await storage.versions.list('no-history', 10)).versions).toEqual([])
+  } finally {
+    await storage.close()
+  }
+})
+
+it('holds for the command line too: an import records no version, and a restore is refused; stored versions stay readable', async () => {
+  const data = tempDir()
+  const source = path.join(data, 'notes.md')
+  fs.writeFileSync(source, '# Notes')
+  const ortak = async (argv: string[]) => {
+    let stderr = ''
+    const code = await runOrtak(argv, { env: { VERSION_HISTORY: 'off' }, readStdin: async () => Buffer.alloc(0), stdout: () => {}, stderr: (text) => void (stderr += text) })
+    return { code, stderr }
+  }
+  expect((await ortak(['import', 'notes', source, '--data', data])).code).toBe(0)
+  // Versions stored before stay readable (there are none here); a restore, which records one, is refused.
+  expect((await ortak(['versions', 'notes', '--data', data])).code).toBe(0)
+  expect(await ortak(['restore', 'notes', '1', '--data', data])).toEqual({ code: 1, stderr: 'ortak restore: version history is off (VERSION_HISTORY=off): nothing may record a version\n' })
+  const storage = new SqliteStorage({ file: path.join(data, 'ortak.db') })
+  try {
+    expect((await storage.versions.list('notes', 10)).versions).toEqual([])
+    expect((await storage.load('notes')).updates.length).toBeGreaterThan(0)
   } finally {
     await storage.close()
   }

@@ -22,6 +22,9 @@ export async function withLocalDocuments<T>(
 ): Promise<T> {
   const { versionStoreOf } = await import('../server.js')
   const store = versionStoreOf(storage)
+  // VERSION_HISTORY=off holds for the command line as for the server: an import records no version (the
+  // versions stored before stay readable).
+  const records = store !== null && config.versionHistory === 'on'
   const batcher = new WriteBatcher(storage)
   const registry = new RoomRegistry(storage, batcher, {
     compactAfterUpdates: config.compactAfterUpdates,
@@ -29,7 +32,7 @@ export async function withLocalDocuments<T>(
     maxDocumentBytes: config.maxDocumentBytes,
     // Rooms stay loaded until closeAll below: nothing unloads (and compacts) behind the command's back.
     unloadGraceMs: 60_000,
-    ...(store ? {
+    ...(records ? {
       history: { store, idleMs: config.versionIdleMs, maxIntervalMs: config.versionMaxIntervalMs, retention: config.versionRetention },
     } : {}),
   }, log)
@@ -42,11 +45,18 @@ export async function withLocalDocuments<T>(
   }
 }
 
-/** Opens the storage the options name and runs `work` on its version history; fails if it keeps none. */
-export async function withLocalHistory<T>(selection: StorageSelection, io: CommandIo, work: (versions: RoomVersions) => Promise<T>): Promise<T> {
+/**
+ * Opens the storage the options name and runs `work` on its version
+ * history; fails if it keeps none, or, for `work` that records a version
+ * (`records`), if history is off.
+ */
+export async function withLocalHistory<T>(
+  selection: StorageSelection, io: CommandIo, work: (versions: RoomVersions) => Promise<T>, { records = false } = {},
+): Promise<T> {
   const { storage, config, log } = await openStorage(selection, io)
   return withLocalDocuments(storage, config, log, async (_documents, versions) => {
     if (!versions) throw new CommandFailure('this storage keeps no version history')
+    if (records && config.versionHistory === 'off') throw new CommandFailure('version history is off (VERSION_HISTORY=off): nothing may record a version')
     return work(versions)
   })
 }

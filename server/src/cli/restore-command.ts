@@ -27,7 +27,7 @@ ${serverUsage}`,
     if (server) {
       result = await new ApiClient(server).restore(room, id)
     } else {
-      result = await withLocalHistory(values, io, (history) => history.restore(room, id, { id: null, name: 'ortak restore', verified: false }))
+      result = await withLocalHistory(values, io, (history) => history.restore(room, id, { id: null, name: 'ortak restore', verified: false }), { records: true })
     }
     io.stderr(result.changed
       ? `restored room "${room}" to version ${id}; recorded as version ${result.version.id}\n`
