@@ -25,6 +25,8 @@ export class RoomRegistry {
   private readonly unloadTimers = new Map<Room, NodeJS.Timeout>()
   /** Rooms being flushed and compacted on their way out; they no longer count against the room limit. */
   private readonly unloading = new Set<Room>()
+  /** The idle rooms' unloads, one after another (see unloadInTurn). */
+  private idleUnloads: Promise<void> = Promise.resolve()
   /** Rooms in use by a caller that is not a connection (the HTTP API), with how many such callers. */
   private readonly borrowed = new Map<Room, number>()
   /** Names of rooms whose storage is being deleted: nobody may load them until it is gone. */
@@ -175,9 +177,24 @@ export class RoomRegistry {
     this.cancelUnload(room)
     const timer = setTimeout(() => {
       this.unloadTimers.delete(room)
-      void this.unload(room)
+      this.unloadInTurn(room)
     }, this.options.unloadGraceMs)
     this.unloadTimers.set(room, timer)
+  }
+
+  /**
+   * Unloads an idle room after the idle rooms before it, in a turn of its
+   * own. Rooms left at the same moment (a lesson ending, a benchmark moving
+   * on) fall idle together: unloaded at once, their versions and
+   * compactions ran in one turn, and the clients of every other room
+   * waited for all of it, 93 ms for 20 small rooms (`npm run bench --
+   * --only fanout --profile DIR`).
+   */
+  private unloadInTurn(room: Room): void {
+    this.idleUnloads = this.idleUnloads
+      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(() => this.unload(room))
+      .catch((error: unknown) => this.log.error({ room: room.name, err: error }, 'idle room could not be unloaded'))
   }
 
   /** Makes space under the room limit by unloading the room idle longest now instead of after its grace. */
