@@ -177,12 +177,12 @@ class SequenceKinds {
       const first = this.opened.get(container)
       if (first === undefined) this.opened.set(container, kind)
       if (first === undefined || first === kind) return null
-      return `${describeContent(content)} in ${describeContainer(container)}, beside ${first === 'text' ? 'text' : 'values'} this update puts there`
+      return `${describeContent(content)} in ${describeRoot(container)}, beside ${first === 'text' ? 'text' : 'values'} this update puts there`
     }
     if (held === kind) return null
     return held === 'text'
-      ? `${describeContent(content)} inside ${typeof container !== 'string' && container._item !== null ? 'a nested text' : `the text of ${describeContainer(container)}`}, which Yjs would count but never delete`
-      : `${describeContent(content)} in ${describeContainer(container)}, which holds values`
+      ? `${describeContent(content)} inside ${describeText(container)}, which Yjs would count but never delete`
+      : `${describeContent(content)} in ${describeRoot(container)}, which holds values`
   }
 
   private kindOf(container: SharedType | string): 'text' | 'values' | 'open' | 'any' {
@@ -202,13 +202,14 @@ class SequenceKinds {
   }
 }
 
-function describeContainer(container: SharedType | string): string {
-  if (typeof container === 'string') return `root ${JSON.stringify(container)}`
-  if (container._item === null) {
-    for (const [name, type] of container.doc?.share ?? []) if (type === container) return `root ${JSON.stringify(name)}`
-  }
-  return container instanceof Y.Text ? 'a nested text' : 'a nested type'
+/** A root, by name: only roots are open or hold values (nested types are typed). */
+function describeRoot(root: SharedType | string): string {
+  if (typeof root === 'string') return `root ${JSON.stringify(root)}`
+  for (const [name, type] of root.doc?.share ?? []) if (type === root) return `root ${JSON.stringify(name)}`
+  return 'a root'
 }
+
+const describeText = (text: SharedType | string) => typeof text !== 'string' && text._item !== null ? 'a nested text' : `the text of ${describeRoot(text)}`
 
 function problemOf({ parent, key }: Position, content: Content): string | null {
   switch (parent.kind) {
