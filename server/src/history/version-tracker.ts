@@ -237,7 +237,9 @@ export class VersionTracker {
         const { authors, clients } = authorship([...editors.values()], (editor) => this.authorOf(editor))
         return {
           kind, createdAt: now, name, savedBy, authors, clients, restoredFrom,
-          documentBytes: Y.encodeStateAsUpdate(doc).byteLength, increment, snapshot: Y.encodeSnapshot(Y.snapshot(doc)),
+          // The first version's increment is the whole document already: no second encoding for its size.
+          documentBytes: headSnapshot ? Y.encodeStateAsUpdate(doc).byteLength : increment.byteLength,
+          increment, snapshot: Y.encodeSnapshot(Y.snapshot(doc)),
         }
       })
     } catch (error) {

@@ -192,7 +192,7 @@ export class RoomRegistry {
    */
   private unloadInTurn(room: Room): void {
     this.idleUnloads = this.idleUnloads
-      .then(() => new Promise<void>((resolve) => setImmediate(resolve)))
+      .then(nextTurn)
       .then(() => this.unload(room))
       .catch((error: unknown) => this.log.error({ room: room.name, err: error }, 'idle room could not be unloaded'))
   }
@@ -214,7 +214,11 @@ export class RoomRegistry {
     }
   }
 
-  /** Stores what is pending, compacts the log into a snapshot, and frees the room. */
+  /**
+   * Stores what is pending, compacts the log into a snapshot, and frees the
+   * room. The version and the compaction each take a turn of their own, so
+   * that the other rooms' updates are served between them.
+   */
   async unload(room: Room): Promise<void> {
     if (room.connections.size > 0 || this.borrowed.has(room) || this.rooms.get(room.name) !== room) return
     this.unloading.add(room)
@@ -222,6 +226,7 @@ export class RoomRegistry {
       await this.batcher.drain()
       // Changes made since the last version get one before the room goes.
       await room.history?.flush()
+      await nextTurn()
       if (room.isReady) await room.compact()
     } finally {
       this.unloading.delete(room)
@@ -305,3 +310,8 @@ export class RoomRegistry {
 
 /** The room cannot be used this moment (it is being deleted, or the room limit is reached with none idle); trying again shortly will work. */
 export class RoomBusyError extends Error {}
+
+/** Resolves after the I/O waiting now has been handled: what follows runs in a turn of its own. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}

@@ -1,3 +1,4 @@
+import zlib from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { CorruptVersionError, DEFLATED_INCREMENT, PLAIN_INCREMENT, packIncrement, unpackIncrement } from './stored-increment.js'
@@ -20,6 +21,15 @@ describe('stored increments', () => {
     expect(stored.format).toBe(DEFLATED_INCREMENT)
     expect(stored.bytes.byteLength).toBeLessThan(update.byteLength / 2)
     expect(Buffer.from(unpackIncrement(stored, 'minutes', 3)).equals(update)).toBe(true)
+  })
+
+  it('deflates an increment of any size as well as the largest window does, and gives it back exactly', () => {
+    for (const copies of [1, 4, 40]) {
+      const update = Y.mergeUpdates(Array.from({ length: copies }, typedDocument))
+      const stored = packIncrement(update)
+      expect(stored.bytes.byteLength).toBe(zlib.deflateRawSync(update).byteLength)
+      expect(Buffer.from(unpackIncrement(stored, 'minutes', 2)).equals(update)).toBe(true)
+    }
   })
 
   it('keeps an increment too small to gain from deflating as it is', () => {

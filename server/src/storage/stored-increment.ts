@@ -35,12 +35,22 @@ export class CorruptVersionError extends StorageError {
   }
 }
 
-/** The increment as its row keeps it: deflated, unless that saves nothing (a tiny increment). */
+/**
+ * The increment as its row keeps it: deflated, unless that saves nothing (a tiny increment).
+ * The window is the smallest that holds the whole increment, so a small one compresses exactly as well and
+ * costs a fraction of the time: deflate sets up (and clears) state in proportion to its window, 77 against 104 us
+ * for a 5 KB increment, the size of a room's first version after a few minutes' typing. Inflating reads any window.
+ */
 export function packIncrement(increment: Uint8Array): StoredIncrement {
-  const deflated = zlib.deflateRawSync(increment)
+  const deflated = zlib.deflateRawSync(increment, { windowBits: windowBitsFor(increment.byteLength) })
   return deflated.byteLength < increment.byteLength
     ? { format: DEFLATED_INCREMENT, bytes: deflated }
     : { format: PLAIN_INCREMENT, bytes: increment }
+}
+
+/** zlib's window sizes are 2^9 to 2^15 bytes; it needs 262 bytes of lookahead beyond what it matches. */
+function windowBitsFor(bytes: number): number {
+  return Math.min(15, Math.max(9, Math.ceil(Math.log2(bytes + 262))))
 }
 
 /** The Yjs update a row of version `versionId` of `room` holds; throws CorruptVersionError naming the version. */
