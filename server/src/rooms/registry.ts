@@ -3,6 +3,8 @@
  * connection, unloading it a grace period after its last one leaves, and
  * closing everything at shutdown.
  */
+// Resolves after the I/O waiting now has been handled: what follows runs in a turn of its own.
+import { setImmediate as nextTurn } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { WebSocket } from 'ws'
 import { CLOSE_INTERNAL_ERROR, CLOSE_ROOM_DELETED, CLOSE_SERVICE_RESTART, CLOSE_TRY_AGAIN_LATER, type Refusal } from '@ortak/protocol'
@@ -192,7 +194,7 @@ export class RoomRegistry {
    */
   private unloadInTurn(room: Room): void {
     this.idleUnloads = this.idleUnloads
-      .then(nextTurn)
+      .then(() => nextTurn())
       .then(() => this.unload(room))
       .catch((error: unknown) => this.log.error({ room: room.name, err: error }, 'idle room could not be unloaded'))
   }
@@ -310,8 +312,3 @@ export class RoomRegistry {
 
 /** The room cannot be used this moment (it is being deleted, or the room limit is reached with none idle); trying again shortly will work. */
 export class RoomBusyError extends Error {}
-
-/** Resolves after the I/O waiting now has been handled: what follows runs in a turn of its own. */
-function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve))
-}

@@ -37,8 +37,8 @@ export class CorruptVersionError extends StorageError {
 
 /**
  * The increment as its row keeps it: deflated, unless that saves nothing (a tiny increment).
- * The window is the smallest that holds the whole increment, so a small one compresses exactly as well and
- * costs a fraction of the time: deflate sets up (and clears) state in proportion to its window, 77 against 104 us
+ * The window is the smallest that holds the whole increment, so a small one compresses exactly as well in
+ * less time: deflate sets up (and clears) state in proportion to its window, 77 against 104 us
  * for a 5 KB increment, the size of a room's first version after a few minutes' typing. Inflating reads any window.
  */
 export function packIncrement(increment: Uint8Array): StoredIncrement {
