@@ -37,7 +37,7 @@ function presenceFor(clients: ConnectedClient[]) {
     /** `client` announces `state` for awareness client `clientId`, as its provider would. */
     announce(client: ConnectedClient, clientId: number, clock: number, state: unknown) {
       const update = awarenessUpdate(clientId, clock, state)
-      return presence.receive(client.connection, update, encodeAwareness(update))
+      return presence.receive(client.connection, update)
     },
   }
 }
@@ -75,6 +75,28 @@ describe('RoomPresence', () => {
     expect(room.awareness.getStates().get(10)).toEqual({ cursor: 3 })
   })
 
+  test('relays what one turn accepted as one frame, holding the latest state of each client id', async ({ connect }) => {
+    const [ada, bob, carol] = [await connect(), await connect(), await connect()]
+    const room = presenceFor([ada, bob, carol])
+    room.announce(ada, 10, 1, { cursor: 1 })
+    room.announce(bob, 20, 1, { cursor: 2 })
+    room.announce(ada, 10, 2, { cursor: 3 })
+    room.presence.applyRemote(awarenessUpdate(30, 4, { cursor: 'remote' }))
+    expect(room.broadcast).toHaveLength(0)
+    await waitFor('everyone hears the turn', () => [ada, bob, carol].every((client) => client.received.length === 1))
+    expect(room.broadcast).toHaveLength(1)
+    const decoder = decoding.createDecoder(room.broadcast[0]!)
+    expect(decoding.readVarUint(decoder)).toBe(MESSAGE_AWARENESS)
+    expect(awarenessEntries(decoding.readVarUint8Array(decoder)).map(({ clientId, clock }) => [clientId, clock])).toEqual([[10, 2], [20, 1], [30, 4]])
+    for (const client of [ada, bob, carol]) {
+      expect(statesSeenBy(client)).toEqual(new Map<number, unknown>([[10, { cursor: 3 }], [20, { cursor: 2 }], [30, { cursor: 'remote' }]]))
+    }
+    // Each has now been sent the turn once: a provider's echo of all of it is free.
+    expect(room.announce(bob, 10, 2, { cursor: 3 })).toBeNull()
+    await new Promise((resolve) => setImmediate(resolve))
+    expect(room.broadcast).toHaveLength(1)
+  })
+
   test('drops an echo of a state it sent a connection, and gives the echo\'s message back to its sender\'s rate limit', async ({ connect }) => {
     // Two messages of budget, and no time passes: the limiter refills nothing.
     const now = Date.now()
@@ -89,6 +111,7 @@ describe('RoomPresence', () => {
 
     expect(ada.connection.rateLimiter!.admit(move.length, now)).toBe(true)
     room.announce(ada, 10, 1, { cursor: 3 })
+    await waitFor('Bob hears it', () => bob.received.length === 1)
     // Bob's provider sends back what it heard, at the same clock.
     expect(bob.connection.rateLimiter!.admit(move.length, now)).toBe(true)
     expect(room.announce(bob, 10, 1, { cursor: 3 })).toBeNull()

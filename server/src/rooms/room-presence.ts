@@ -8,6 +8,13 @@
  * The server holds no awareness state of its own; it only relays its
  * clients', and removes a client's states for everyone when it leaves.
  *
+ * What one turn of the event loop accepted is relayed at its end, as one
+ * update holding the latest entry of each client id: when many clients'
+ * providers renew their states together (every 15 s, from a timer each
+ * started when it connected), N frames relayed one by one would cost N²
+ * sends, and every provider echoes each frame it hears, so N² frames more
+ * to read back; merged, a busy turn costs N sends and N echoes.
+ *
  * An awareness client id belongs to the connection that first announced
  * it, until it leaves; with access tokens, to that user for as long as the
  * room is loaded, since a provider keeps its client id when it reconnects.
@@ -45,6 +52,12 @@ const MAX_SHOWN_NAME_LENGTH = 256
 
 type SentEntry = Pick<AwarenessEntry, 'clientId' | 'clock' | 'isRemoval'>
 
+/** An accepted awareness entry waiting for the end of the turn, with its bytes as they are relayed. */
+interface RelayedEntry {
+  entry: SentEntry
+  bytes: Uint8Array
+}
+
 /**
  * What the room knows of one connection's presence: the states it was sent,
  * to tell its echoes (SentStates, extended rather than held, so that each
@@ -73,6 +86,8 @@ export class RoomPresence {
    * here or on another instance; kept after they leave. Null until there is one.
    */
   private users: Map<number, string> | null = null
+  /** What this turn accepted, the latest entry by client id, relayed at its end; null when nothing waits. */
+  private relaying: Map<number, RelayedEntry> | null = null
 
   constructor(
     private readonly awareness: awarenessProtocol.Awareness,
@@ -84,10 +99,11 @@ export class RoomPresence {
 
   /**
    * A connection's (validated) awareness update: applied and relayed to
-   * everyone, the sender too, as far as it changes something and its ids
-   * are the connection's. Returns why it was refused, or null.
+   * everyone at the end of the turn, the sender too, as far as it changes
+   * something and its ids are the connection's. Returns why it was
+   * refused, or null.
    */
-  receive(connection: Connection, update: Uint8Array, frame: Uint8Array): ProtocolError | null {
+  receive(connection: Connection, update: Uint8Array): ProtocolError | null {
     const member = this.memberFor(connection)
     const entries = awarenessEntries(update)
     // A provider never echoes its own state: an entry for an id the connection holds is news (its leaving, say).
@@ -126,7 +142,7 @@ export class RoomPresence {
     this.room.publishAwareness(relayed)
     // Relayed to the sender too: y-websocket drops a connection that hears nothing for 30 s,
     // and a lone client's periodic awareness renewal is what it hears.
-    this.broadcast(relayed === update ? frame : encodeAwareness(relayed), kept)
+    this.relay(relayed, relayed === update ? kept : awarenessEntries(relayed))
     return null
   }
 
@@ -160,7 +176,7 @@ export class RoomPresence {
     awarenessProtocol.removeAwarenessStates(this.awareness, ids, connection)
     const removal = awarenessProtocol.encodeAwarenessUpdate(this.awareness, ids)
     this.room.publishAwareness(removal)
-    this.broadcast(encodeAwareness(removal), this.removals(ids))
+    this.relay(removal, awarenessEntries(removal))
   }
 
   /** An awareness update another instance accepted: applied and sent to this room's clients, never published again. */
@@ -172,7 +188,7 @@ export class RoomPresence {
       const userId: unknown = isRemoval ? undefined : this.awareness.getStates().get(clientId)?.user?.id
       if (typeof userId === 'string') (this.users ??= new Map()).set(clientId, userId)
     }
-    this.broadcast(encodeAwareness(update), entries)
+    this.relay(update, entries)
   }
 
   /**
@@ -184,7 +200,8 @@ export class RoomPresence {
     const gone = clientIds.filter((id) => !this.holders?.has(id) && this.awareness.getStates().has(id))
     if (gone.length === 0) return
     awarenessProtocol.removeAwarenessStates(this.awareness, gone, FROM_ANOTHER_INSTANCE)
-    this.broadcast(encodeAwareness(awarenessProtocol.encodeAwarenessUpdate(this.awareness, gone)), this.removals(gone))
+    const removal = awarenessProtocol.encodeAwarenessUpdate(this.awareness, gone)
+    this.relay(removal, awarenessEntries(removal))
   }
 
   /** The states of this instance's own clients, as one awareness update, or null if none has one. */
@@ -201,9 +218,32 @@ export class RoomPresence {
     return member
   }
 
-  /** Sends every client of this room `frame`, noting for each the states it was sent. */
-  private broadcast(frame: Uint8Array, entries: readonly SentEntry[]): void {
-    this.room.broadcastAwareness(frame)
+  /**
+   * Relays `entries` of `update` at the end of this turn, each replacing a
+   * waiting entry of its client id that it supersedes (another instance's
+   * may be older than what a client here just sent).
+   */
+  private relay(update: Uint8Array, entries: readonly AwarenessEntry[]): void {
+    if (!this.relaying) {
+      this.relaying = new Map()
+      setImmediate(() => this.relayTurn())
+    }
+    for (const { clientId, clock, isRemoval, start, end } of entries) {
+      const waiting = this.relaying.get(clientId)?.entry
+      if (waiting && (waiting.clock > clock || (waiting.clock === clock && !isRemoval))) continue
+      this.relaying.set(clientId, { entry: { clientId, clock, isRemoval }, bytes: update.subarray(start, end) })
+    }
+  }
+
+  /** Sends every client of this room what the turn accepted, as one update, noting for each the states it was sent. */
+  private relayTurn(): void {
+    const relaying = [...this.relaying!.values()]
+    this.relaying = null
+    const encoder = encoding.createEncoder()
+    encoding.writeVarUint(encoder, relaying.length)
+    for (const { bytes } of relaying) encoding.writeUint8Array(encoder, bytes)
+    this.room.broadcastAwareness(encodeAwareness(encoding.toUint8Array(encoder)))
+    const entries = relaying.map(({ entry }) => entry)
     for (const connection of this.room.connections) this.memberFor(connection).sent(entries)
   }
 
@@ -240,10 +280,6 @@ export class RoomPresence {
 
   private clockOf(clientId: number): number {
     return this.awareness.meta.get(clientId)?.clock ?? 0
-  }
-
-  private removals(clientIds: readonly number[]): SentEntry[] {
-    return clientIds.map((clientId) => ({ clientId, clock: this.clockOf(clientId), isRemoval: true }))
   }
 }
 

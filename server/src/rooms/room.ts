@@ -189,7 +189,7 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
       case 'update':
         return this.receiveUpdate(connection, message.update, message.missing, frame)
       case 'awareness': {
-        const problem = this.presence.receive(connection, message.update, frame)
+        const problem = this.presence.receive(connection, message.update)
         return problem ? this.refuse(connection, problem) : undefined
       }
       case 'query-awareness':
