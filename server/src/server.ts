@@ -18,6 +18,7 @@ import { AddressLimits } from './limits/address-limits.js'
 import { Heartbeat } from './limits/heartbeat.js'
 import { redactedUrl, type Logger } from './log.js'
 import { measuredStorage } from './metrics.js'
+import { Connection } from './rooms/connection.js'
 import { RoomRegistry } from './rooms/registry.js'
 import { createRoomUpgrade } from './room-upgrade.js'
 import { SocketTable } from './socket-table.js'
@@ -59,7 +60,10 @@ export function versionStoreOf(storage: Storage): VersionStore | null {
 export function createOrtakServer(config: Config, log: Logger, storage: Storage = defaultStorage(config, log)): OrtakServer {
   // Rooms and the document API see the storage through its metrics (latency, errors).
   const measured = measuredStorage(storage)
-  const batcher = new WriteBatcher(measured)
+  // A batch of several updates is broadcast as several frames to most sockets: each socket gets them in one write.
+  const batcher = new WriteBatcher(measured, (count) => {
+    if (count > 1) Connection.holdFirstFramesThisTurn()
+  })
   const bridge = config.redisUrl
     ? new RedisBridge({ url: config.redisUrl, prefix: config.redisPrefix, storage, log, peerTimeoutMs: config.peerTimeoutMs })
     : undefined

@@ -57,6 +57,8 @@ export class Connection {
   /** Frames sent in turn `turn` (see beforeWrite). */
   private framesThisTurn = 0
   private turn = -1
+  /** The turn this connection's TCP socket was corked in, until the turn ends. */
+  private corkedTurn = -1
 
   constructor(
     private readonly socket: WebSocket,
@@ -173,7 +175,8 @@ export class Connection {
    * costs its own write(2), which was the largest single cost of a busy
    * room. The first is not corked: most turns send a socket one frame (a
    * keystroke broadcast to a crowd), and corking it only adds a pass
-   * through the stream's buffer. One microtask ends the turn for every
+   * through the stream's buffer; unless the turn is known to send several
+   * (holdFirstFramesThisTurn). One microtask ends the turn for every
    * connection.
    */
   private beforeWrite(tcp: Socket): void {
@@ -182,31 +185,50 @@ export class Connection {
       this.framesThisTurn = 0
     }
     const frames = ++this.framesThisTurn
-    if (!Connection.isTurnOpen) {
-      Connection.isTurnOpen = true
-      queueMicrotask(Connection.endTurn)
+    Connection.openTurn()
+    if (this.corkedTurn === Connection.turn) {
+      if (frames % MAX_CORKED_FRAMES === 0) {
+        // libuv writes at most 1,024 buffers (a frame is one or two) per system call and leaves the rest for
+        // the next loop iteration, which a busy server reaches seconds later.
+        tcp.uncork()
+        tcp.cork()
+      }
+      return
     }
-    if (frames === 1) return
-    if (frames === 2) {
-      tcp.cork()
-      Connection.corkedThisTurn.push(tcp)
-    } else if ((frames - 1) % MAX_CORKED_FRAMES === 0) {
-      // libuv writes at most 1,024 buffers (a frame is one or two) per system call and leaves the rest for
-      // the next loop iteration, which a busy server reaches seconds later.
-      tcp.uncork()
-      tcp.cork()
-    }
+    if (frames === 1 && !Connection.isHoldingFirstFrames) return
+    tcp.cork()
+    this.corkedTurn = Connection.turn
+    Connection.corkedThisTurn.push(tcp)
+  }
+
+  /**
+   * Holds every socket's first frame of this turn too, corked with the rest:
+   * for a turn known to send several frames (a write batch of several
+   * updates), so that a socket sent more than one gets them in one system
+   * call instead of two.
+   */
+  static holdFirstFramesThisTurn(): void {
+    Connection.openTurn()
+    Connection.isHoldingFirstFrames = true
+  }
+
+  private static openTurn(): void {
+    if (Connection.isTurnOpen) return
+    Connection.isTurnOpen = true
+    queueMicrotask(Connection.endTurn)
   }
 
   /** Counts turns that sent something, so a connection can tell its first frame of a turn. */
   private static turn = 0
   private static isTurnOpen = false
+  private static isHoldingFirstFrames = false
   /** The TCP sockets corked this turn, of every connection. */
   private static corkedThisTurn: Socket[] = []
 
   private static endTurn(this: void): void {
     Connection.turn++
     Connection.isTurnOpen = false
+    Connection.isHoldingFirstFrames = false
     const corked = Connection.corkedThisTurn
     Connection.corkedThisTurn = []
     for (const tcp of corked) tcp.uncork()

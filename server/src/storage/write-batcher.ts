@@ -40,7 +40,11 @@ export class WriteBatcher {
   private isEarlyFlushQueued = false
   private isDestroyed = false
 
-  constructor(private readonly storage: Storage) {}
+  constructor(
+    private readonly storage: Storage,
+    /** Called once a batch of `count` appends committed, before their callbacks run (which broadcast them). */
+    private readonly beforeStoredCallbacks?: (count: number) => void,
+  ) {}
 
   append(entry: PendingAppend): void {
     if (this.isDestroyed) {
@@ -133,6 +137,7 @@ export class WriteBatcher {
     this.afterQueued = []
     this.isFlushing = true
     const { seqs, refusals, failure } = await this.store(batch)
+    if (!failure) this.beforeStoredCallbacks?.(batch.length)
     // Still "flushing" while the callbacks run: a whenIdle() they call waits until all have run.
     let stored = 0
     for (const entry of batch) {
