@@ -25,7 +25,7 @@ import { SocketTable } from './socket-table.js'
 import { RedisBridge } from './scale/redis-bridge.js'
 import { PostgresStorage } from './storage/postgres.js'
 import { SqliteStorage } from './storage/sqlite.js'
-import type { Storage } from './storage/storage.js'
+import type { AppendEntry, Storage } from './storage/storage.js'
 import type { VersionStore } from './storage/versions.js'
 import { WriteBatcher } from './storage/write-batcher.js'
 
@@ -60,9 +60,9 @@ export function versionStoreOf(storage: Storage): VersionStore | null {
 export function createOrtakServer(config: Config, log: Logger, storage: Storage = defaultStorage(config, log)): OrtakServer {
   // Rooms and the document API see the storage through its metrics (latency, errors).
   const measured = measuredStorage(storage)
-  // A batch of several updates is broadcast as several frames to most sockets: each socket gets them in one write.
-  const batcher = new WriteBatcher(measured, (count) => {
-    if (count > 1) Connection.holdFirstFramesThisTurn()
+  // A batch of several updates to one room is broadcast as several frames to most of its sockets: each gets them in one write.
+  const batcher = new WriteBatcher(measured, (batch) => {
+    if (holdsTwoOfOneRoom(batch)) Connection.holdFirstFramesThisTurn()
   })
   const bridge = config.redisUrl
     ? new RedisBridge({ url: config.redisUrl, prefix: config.redisPrefix, storage, log, peerTimeoutMs: config.peerTimeoutMs })
@@ -169,4 +169,14 @@ function lazyHttpRoutes(context: AppContext, log: Logger): RequestListener {
       },
     )
   }
+}
+
+function holdsTwoOfOneRoom(batch: readonly AppendEntry[]): boolean {
+  if (batch.length < 2) return false
+  const rooms = new Set<string>()
+  for (const { room } of batch) {
+    if (rooms.has(room)) return true
+    rooms.add(room)
+  }
+  return false
 }

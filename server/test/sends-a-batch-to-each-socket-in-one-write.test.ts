@@ -10,7 +10,7 @@ const test = testWithServer()
 const updateMessages = (messages: Uint8Array[]) => messages.filter((m) => m[0] === MESSAGE_SYNC && m[1] === SYNC_UPDATE)
 const tcpOf = (ws: unknown) => (ws as { _socket: Socket })._socket
 
-// A write batch of several updates goes to most sockets as several frames (connection.ts, holdFirstFramesThisTurn):
+// A write batch of several updates goes to most sockets as several frames (connection.ts, holdFirstFramesThisTurn, when a batch holds several updates of one room):
 // each socket is handed them in one write request, one system call, not the first alone and then the rest.
 test('hands each socket the frames of one write batch in one write', async ({ server }) => {
   const sender = await rawSocket(server.wsUrl, 'batch')

@@ -42,8 +42,8 @@ export class WriteBatcher {
 
   constructor(
     private readonly storage: Storage,
-    /** Called once a batch of `count` appends committed, before their callbacks run (which broadcast them). */
-    private readonly beforeStoredCallbacks?: (count: number) => void,
+    /** Called once a batch committed, before its entries' callbacks run (which broadcast them). */
+    private readonly beforeStoredCallbacks?: (batch: readonly AppendEntry[]) => void,
   ) {}
 
   append(entry: PendingAppend): void {
@@ -137,7 +137,7 @@ export class WriteBatcher {
     this.afterQueued = []
     this.isFlushing = true
     const { seqs, refusals, failure } = await this.store(batch)
-    if (!failure) this.beforeStoredCallbacks?.(batch.length)
+    if (!failure) this.beforeStoredCallbacks?.(batch)
     // Still "flushing" while the callbacks run: a whenIdle() they call waits until all have run.
     let stored = 0
     for (const entry of batch) {
