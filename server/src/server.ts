@@ -60,7 +60,8 @@ export function versionStoreOf(storage: Storage): VersionStore | null {
 export function createOrtakServer(config: Config, log: Logger, storage: Storage = defaultStorage(config, log)): OrtakServer {
   // Rooms and the document API see the storage through its metrics (latency, errors).
   const measured = measuredStorage(storage)
-  // A batch of several updates to one room is broadcast as several frames to most of its sockets: each gets them in one write.
+  // A batch of several updates to one room can reach a socket as several frames (a room of a few forwards each as it came;
+  // a crowded room's turn may take several Yjs transactions): each socket gets them in one write.
   const batcher = new WriteBatcher(measured, (batch) => {
     if (holdsTwoOfOneRoom(batch)) Connection.holdFirstFramesThisTurn()
   })

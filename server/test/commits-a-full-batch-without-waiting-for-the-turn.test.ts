@@ -1,27 +1,8 @@
 import path from 'node:path'
 import { afterEach, expect, it } from 'vitest'
-import * as Y from 'yjs'
-import { SqliteStorage } from '../src/storage/sqlite.js'
-import type { AppendEntry } from '../src/storage/storage.js'
 import { WriteBatcher } from '../src/storage/write-batcher.js'
+import { CountingStorage, keystrokes } from './counting-storage.js'
 import { tempDir } from './helpers.js'
-
-/** The real SQLite storage, noting the size of every batch it commits. */
-class CountingStorage extends SqliteStorage {
-  readonly batches: number[] = []
-  override async append(entries: readonly AppendEntry[]): Promise<number[]> {
-    this.batches.push(entries.length)
-    return super.append(entries)
-  }
-}
-
-function updates(count: number): Uint8Array[] {
-  const doc = new Y.Doc()
-  const out: Uint8Array[] = []
-  doc.on('update', (u: Uint8Array) => out.push(u))
-  for (let i = 0; i < count; i++) doc.getText('t').insert(0, 'x')
-  return out
-}
 
 let storage: CountingStorage
 afterEach(async () => {
@@ -35,7 +16,7 @@ it('commits the appends of one turn together, at the end of the turn', async () 
   const batcher = new WriteBatcher(storage)
   const turnEnded = endOfTurn()
   let stored = 0
-  for (const update of updates(10)) batcher.append({ room: 'r', update, generation: 0, onStored: () => stored++, onFailed: (e) => { throw e } })
+  for (const update of keystrokes(10)) batcher.append({ room: 'r', update, generation: 0, onStored: () => stored++, onFailed: (e) => { throw e } })
   await Promise.resolve()
   expect(stored).toBe(0)
   await turnEnded
@@ -50,7 +31,7 @@ it('commits and acknowledges a burst of 1,000 or more before the turn ends, so a
   // Scheduled before the appends: it runs where the turn ends, before any check-phase flush they would schedule.
   const turnEnded = endOfTurn().then(() => stored)
   let stored = 0
-  for (const update of updates(2_500)) batcher.append({ room: 'r', update, generation: 0, onStored: () => stored++, onFailed: (e) => { throw e } })
+  for (const update of keystrokes(2_500)) batcher.append({ room: 'r', update, generation: 0, onStored: () => stored++, onFailed: (e) => { throw e } })
   expect(await turnEnded).toBe(2_500)
   expect(storage.batches).toEqual([2_500])
   const loaded = await storage.load('r')

@@ -33,6 +33,7 @@ import { FROM_ANOTHER_INSTANCE } from './transaction-origins.js'
 import { updateRefusal, type UpdateLimits } from './update-admission.js'
 import { HeldSnapshot, isEmptyStateVector } from './held-snapshot.js'
 import { OutgoingFrame } from './outgoing-frame.js'
+import { BatchBroadcast } from './batch-broadcast.js'
 import { WaitingUpdates, type WaitingUpdate } from './waiting-updates.js'
 
 export interface RoomOptions extends CompactionOptions, UpdateLimits {
@@ -76,6 +77,19 @@ const isEmptyUpdate = (update: Uint8Array) => update.length === 2 && update[0] =
 
 const ROOM_DOC_GUID = 'ortak-room'
 
+/** Received updates applied at once, before the turn ends (see receiveUpdate). */
+const APPLY_AT_ONCE_UPDATES = 1_000
+
+/**
+ * From this many connections, a room applies a turn's updates together and sends each client the update they
+ * made (applySoon). With fewer, a turn seldom brings a room two updates, and what merging them saves is a frame
+ * to a few sockets: in `npm run bench -- --only trace,fanout --servers ortak` (three runs each way) merging in
+ * every room took the trace's CPU per update from 24-26 us to 30-31 (its one reader gains little from fewer
+ * frames) and the 20-rooms-of-5 fanout p99 from 4.3-5.8 ms to 5.4-8.1, while it took the one room of 50 from
+ * 80-84 ms to 30-35.
+ */
+const CROWD_CONNECTIONS = 8
+
 export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
   // A fixed guid, not Yjs's default random uuid: making that one draws 32 numbers from WebCrypto, one
   // call each, the largest part of opening a small room (`npm run bench`, scenario connections). A guid
@@ -97,6 +111,7 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
   readonly held: HeldDocument = new DocumentClocks(this.doc)
   /** Updates received this turn and not applied yet; see applyReceived. */
   private received: ReceivedUpdate[] = []
+  private isApplyScheduled = false
   /** Updates that depend on changes the room lacks, held back until those arrive. */
   private readonly waiting: WaitingUpdates<ReceivedUpdate & WaitingUpdate>
   /** Who changed what since the last version, and when the next is due; null without history. */
@@ -212,10 +227,33 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
     }
     // Counted now, in the order the client sent its messages, for its stored-acknowledgements.
     const index = connection.countWrite()
-    // Applied at the end of this turn with every other update that arrived in it (one socket read
-    // holds many): one Yjs transaction per batch instead of one per update halves the cost of a burst.
-    if (this.received.length === 0) queueMicrotask(() => this.applyReceived())
+    this.applySoon()
     this.received.push({ connection, update, missing, frame: updateFrame, index, isAfterAnswer: connection.hasAnsweredSyncStep1 })
+    // A client sending as fast as its socket drains brings thousands in one turn: they are applied a socket read
+    // at a time instead, and the write batch commits early (write-batcher.ts, MAX_BATCH_UPDATES).
+    if (this.received.length === APPLY_AT_ONCE_UPDATES) queueMicrotask(() => this.applyReceived())
+  }
+
+  /**
+   * Schedules applyReceived for what is received now (call it before adding to `received`). What one socket read
+   * brings is applied together once the read is handled: one Yjs transaction for many updates costs half as
+   * much as one each. In a crowded room, what the whole turn brings, from every client, is applied together
+   * when the turn's write batch is taken, and sent to the room's clients as the update that made
+   * (batch-broadcast.ts): one message for each client instead of one per update.
+   */
+  private applySoon(): void {
+    if (this.connections.size >= CROWD_CONNECTIONS) {
+      if (this.isApplyScheduled) return
+      this.isApplyScheduled = true
+      this.batcher.beforeNextBatch(this.applyScheduled)
+    } else if (this.received.length === 0) {
+      queueMicrotask(() => this.applyReceived())
+    }
+  }
+
+  private readonly applyScheduled = () => {
+    this.isApplyScheduled = false
+    this.applyReceived()
   }
 
   /**
@@ -227,9 +265,13 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
   private applyReceived(): void {
     const received = this.received
     this.received = []
-    if (this.state !== 'ready') return
+    if (this.state !== 'ready' || received.length === 0) return
     const applied: ReceivedUpdate[] = []
     let poison = null as PoisonedDocument | null
+    // Several updates for a crowd to receive: what their transactions make is sent instead (batch-broadcast.ts).
+    const madeTogether: Uint8Array[] | null = received.length > 1 && this.connections.size >= CROWD_CONNECTIONS ? [] : null
+    const collect = (update: Uint8Array) => madeTogether!.push(update)
+    if (madeTogether) this.doc.on('update', collect)
     try {
       applyInRuns(this.doc, received, (item) => {
         // A connection refused for an earlier frame of this batch sends nothing more.
@@ -251,12 +293,19 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
       // Yjs threw while cleaning up a transaction (its garbage collection), after updates of the batch
       // were integrated: which one caused it cannot be told, so none of them is stored.
       poison = new PoisonedDocument(error as Error)
+    } finally {
+      if (madeTogether) this.doc.off('update', collect)
     }
     // Nothing of this batch is stored: its senders were not acknowledged and send it again once reconnected.
     if (poison) return this.hooks.onDocumentPoisoned(this, poison)
-    for (const { connection, update, frame, index } of applied) {
-      // The frame itself is forwarded when it is an update message: no re-encoding on the hot path.
-      this.persistThenBroadcast(update, frame ?? encodeUpdate(update), connection, index)
+    if (madeTogether && applied.length > 1) {
+      const batch = new BatchBroadcast(madeTogether, applied.length, soleSenderOf(applied))
+      for (const { connection, update, index } of applied) this.persistThenBroadcast(update, batch, connection, index)
+    } else {
+      for (const { connection, update, frame, index } of applied) {
+        // The frame itself is forwarded when it is an update message: no re-encoding on the hot path.
+        this.persistThenBroadcast(update, frame ?? encodeUpdate(update), connection, index)
+      }
     }
     if (this.waiting.heldBytes > 0) this.checkWaitingAgain()
   }
@@ -265,7 +314,7 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
   private checkWaitingAgain(): void {
     const arrived = this.waiting.takeArrived(this.held)
     if (arrived.length === 0) return
-    if (this.received.length === 0) queueMicrotask(() => this.applyReceived())
+    this.applySoon()
     this.received.push(...arrived)
   }
 
@@ -351,17 +400,24 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
     return null
   }
 
-  /** Stores an applied update, then broadcasts it from the storage callback: whatever a client has seen is stored. */
-  private persistThenBroadcast(update: Uint8Array, frame: Uint8Array, sender: Connection | null, senderIndex: number, onDone?: (error?: Error) => void): void {
+  /**
+   * Stores an applied update, then broadcasts it from the storage callback, as `delivery` (its message, or the
+   * batch it is sent with once all of the batch is stored): whatever a client has seen is stored.
+   */
+  private persistThenBroadcast(
+    update: Uint8Array, delivery: Uint8Array | BatchBroadcast, sender: Connection | null, senderIndex: number, onDone?: (error?: Error) => void,
+  ): void {
     this.storedLog.writeStarted()
-    this.batcher.append(new UpdateWrite(this, update, frame, sender, senderIndex, onDone))
+    this.batcher.append(new UpdateWrite(this, update, delivery, sender, senderIndex, onDone))
   }
 
   /** The storage callback of persistThenBroadcast: stored, so it may now be seen. */
   updateStored(write: UpdateWrite, seq: number): void {
     this.storedLog.writeStored(seq, write.update.byteLength)
     this.bus?.publishUpdate(this, write.update)
-    this.broadcast(write.frame, write.sender ?? undefined)
+    const { delivery } = write
+    if (!(delivery instanceof BatchBroadcast)) this.broadcast(delivery, write.sender ?? undefined)
+    else if (delivery.stored()) delivery.sendTo(this.connections)
     broadcastDelay.observe((performance.now() - write.appliedAt) / 1000)
     write.sender?.stored(write.senderIndex)
     write.onDone?.()
@@ -586,6 +642,12 @@ class DocumentClocks implements HeldDocument {
   }
 }
 
+/** The connection that sent every one of `updates`, or null if several did. */
+function soleSenderOf(updates: readonly ReceivedUpdate[]): Connection | null {
+  const first = updates[0]!.connection
+  return updates.every(({ connection }) => connection === first) ? first : null
+}
+
 const isHighSurrogate = (code: number) => code >= 0xd800 && code <= 0xdbff
 const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff
 
@@ -616,8 +678,8 @@ class UpdateWrite implements PendingAppend {
   constructor(
     private readonly target: Room,
     readonly update: Uint8Array,
-    /** The frame broadcast once stored. */
-    readonly frame: Uint8Array,
+    /** The message broadcast once stored, or the batch it is sent with. */
+    readonly delivery: Uint8Array | BatchBroadcast,
     readonly sender: Connection | null,
     /** The sender's count of the document message, for its stored-acknowledgement. */
     readonly senderIndex: number,

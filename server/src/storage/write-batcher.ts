@@ -31,6 +31,8 @@ export interface PendingAppend extends AppendEntry {
 
 export class WriteBatcher {
   private queue: PendingAppend[] = []
+  /** What runs before the next batch is taken (beforeNextBatch). */
+  private preparers: Array<() => void> = []
   private idleCallbacks: Array<() => void> = []
   /** Callbacks waiting for the batch now queued, and for the one now committing. */
   private afterQueued: Array<() => void> = []
@@ -56,9 +58,21 @@ export class WriteBatcher {
     else this.schedule()
   }
 
-  /** Runs `callback` once everything appended so far has committed (or failed). */
+  /**
+   * Runs `prepare` when this turn's batch is taken, before it commits, so
+   * that what it appends is stored with the rest of the turn: a room
+   * applies the updates that arrived in the turn then, all at once (see
+   * Room.applyReceived). While a batch commits, it runs before the next.
+   */
+  beforeNextBatch(prepare: () => void): void {
+    if (this.isDestroyed) return prepare()
+    this.preparers.push(prepare)
+    this.schedule()
+  }
+
+  /** Runs `callback` once everything appended so far, or about to be (beforeNextBatch), has committed (or failed). */
   whenIdle(callback: () => void): void {
-    if (this.queue.length === 0 && !this.isFlushing) callback()
+    if (this.queue.length === 0 && this.preparers.length === 0 && !this.isFlushing) callback()
     else this.idleCallbacks.push(callback)
   }
 
@@ -131,11 +145,22 @@ export class WriteBatcher {
   }
 
   private async flush(): Promise<void> {
+    // Flushing already, so that what the preparers append schedules no flush of its own.
+    this.isFlushing = true
+    const preparers = this.preparers
+    this.preparers = []
+    for (const prepare of preparers) {
+      try {
+        prepare()
+      } catch (error) {
+        // Thrown where nothing awaits it, as it would be from its own turn, and the batch goes on.
+        queueMicrotask(() => { throw error })
+      }
+    }
     const batch = this.queue
     this.queue = []
     this.afterFlushing = this.afterQueued
     this.afterQueued = []
-    this.isFlushing = true
     const { seqs, refusals, failure } = await this.store(batch)
     if (!failure) this.beforeStoredCallbacks?.(batch)
     // Still "flushing" while the callbacks run: a whenIdle() they call waits until all have run.
@@ -151,7 +176,7 @@ export class WriteBatcher {
     for (const callback of waiting) callback()
     this.isFlushing = false
     if (this.queue.length >= MAX_BATCH_UPDATES) this.flushSoon()
-    else if (this.queue.length > 0) this.schedule()
+    else if (this.queue.length > 0 || this.preparers.length > 0) this.schedule()
     else this.runIdleCallbacks()
   }
 
