@@ -111,6 +111,7 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
   readonly held: HeldDocument = new DocumentClocks(this.doc)
   /** Updates received this turn and not applied yet; see applyReceived. */
   private received: ReceivedUpdate[] = []
+  /** A crowded room's applyReceived waits for the turn's write batch (applySoon). */
   private isApplyScheduled = false
   /** Updates that depend on changes the room lacks, held back until those arrive. */
   private readonly waiting: WaitingUpdates<ReceivedUpdate & WaitingUpdate>
@@ -270,8 +271,9 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
     let poison = null as PoisonedDocument | null
     // Several updates for a crowd to receive: what their transactions make is sent instead (batch-broadcast.ts).
     const madeTogether: Uint8Array[] | null = received.length > 1 && this.connections.size >= CROWD_CONNECTIONS ? [] : null
-    const collect = (update: Uint8Array) => madeTogether!.push(update)
-    if (madeTogether) this.doc.on('update', collect)
+    // Only then a listener: with one, Yjs encodes every transaction's update.
+    const collect = madeTogether && ((update: Uint8Array) => madeTogether.push(update))
+    if (collect) this.doc.on('update', collect)
     try {
       applyInRuns(this.doc, received, (item) => {
         // A connection refused for an earlier frame of this batch sends nothing more.
@@ -294,7 +296,7 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
       // were integrated: which one caused it cannot be told, so none of them is stored.
       poison = new PoisonedDocument(error as Error)
     } finally {
-      if (madeTogether) this.doc.off('update', collect)
+      if (collect) this.doc.off('update', collect)
     }
     // Nothing of this batch is stored: its senders were not acknowledged and send it again once reconnected.
     if (poison) return this.hooks.onDocumentPoisoned(this, poison)
