@@ -33,6 +33,8 @@ test(`${ROOMS} rooms left at the same moment unload one step per turn of the eve
   for (const writer of writers) writer.provider.destroy()
   await waitFor('every room unloaded', () => server.server.registry.stats.rooms === 0)
   isWatching = false
+  // The last room may have gone after the watcher's last look in that turn: counted here, before it looks again.
+  watch()
 
   expect(stepsPerTurn.reduce((a, b) => a + b, 0)).toBe(2 * ROOMS)
   expect(Math.max(...stepsPerTurn)).toBe(1)
