@@ -58,6 +58,12 @@ interface Editor {
   clients: number[]
 }
 
+/** What a version being recorded took from the tracker, given back if it cannot be stored. */
+interface Taken {
+  editors: Map<Connection | string, Editor> | null
+  firstChangeAt: number | null
+}
+
 const UNNAMED = 'anonymous'
 
 /** Why a version is being recorded: a burst ended, continuous editing reached the interval, the room is going, or someone asked. */
@@ -74,7 +80,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 export class VersionTracker {
   private readonly now: () => number
   /** Editors by connection (its name may be learnt later) or, for callers that are not connections, by author key. */
-  private editors = new Map<Connection | string, Editor>()
+  /**
+   * Made at the first change: most loaded rooms are read, not edited, and an
+   * empty Map is about 190 bytes, the largest part of what a small room's
+   * tracker would cost (`npm run bench -- --only connections`).
+   */
+  private editors: Map<Connection | string, Editor> | null = null
   private firstChangeAt: number | null = null
   /** Until when the versions of continuous editing are left to the instance that recorded the last one. */
   private othersRecordUntil = 0
@@ -102,12 +113,12 @@ export class VersionTracker {
    */
   applied(update: Uint8Array, connection: Connection | null, by: VersionAuthor | null = null): void {
     const key = connection ?? (by ? authorKey(by) : 'server')
-    let editor = this.editors.get(key)
+    let editor = this.editors?.get(key)
     if (!editor) {
       const user = connection?.access.user
       const author = user ? { id: user.id, name: user.name, verified: true } : by
       editor = { author, connection, clients: [] }
-      this.editors.set(key, editor)
+      ;(this.editors ??= new Map()).set(key, editor)
       if (author) this.room.publishAuthor(author)
     }
     // A client's Yjs client id stays the same while it is connected: its first update with insertions names it
@@ -126,7 +137,8 @@ export class VersionTracker {
   /** Another instance's client has unversioned changes here; if this instance records the version, they are its author. */
   authorElsewhere(author: VersionAuthor): void {
     const key = authorKey(author)
-    if (!this.editors.has(key)) this.editors.set(key, { author, connection: null, clients: [] })
+    const editors = (this.editors ??= new Map())
+    if (!editors.has(key)) editors.set(key, { author, connection: null, clients: [] })
     this.changed()
   }
 
@@ -211,10 +223,10 @@ export class VersionTracker {
     if (this.isDestroyed || !this.room.isReady) return null
     // Taken when storage lets this instance write: the version holds the changes made until then, and
     // their authors; changes after it count towards the next one.
-    let taken: { editors: Map<Connection | string, Editor>; firstChangeAt: number | null } | null = null
+    let taken: Taken | null = null
     const take = () => {
       taken = { editors: this.editors, firstChangeAt: this.firstChangeAt }
-      this.editors = new Map()
+      this.editors = null
       this.firstChangeAt = null
       return taken
     }
@@ -234,7 +246,7 @@ export class VersionTracker {
         const { editors } = take()
         // Another instance recorded these changes already (or nothing changed): no automatic version.
         if (kind === 'auto' && headSnapshot && Y.snapshotContainsUpdate(headSnapshot, increment)) return null
-        const { authors, clients } = authorship([...editors.values()], (editor) => this.authorOf(editor))
+        const { authors, clients } = authorship([...(editors?.values() ?? [])], (editor) => this.authorOf(editor))
         return {
           kind, createdAt: now, name, savedBy, authors, clients, restoredFrom,
           // The first version's increment is the whole document already: no second encoding for its size.
@@ -262,8 +274,11 @@ export class VersionTracker {
     return version
   }
 
-  private giveBack(taken: { editors: Map<Connection | string, Editor>; firstChangeAt: number | null }): void {
-    for (const [key, editor] of taken.editors) if (!this.editors.has(key)) this.editors.set(key, editor)
+  private giveBack(taken: Taken): void {
+    if (taken.editors) {
+      const editors = (this.editors ??= new Map())
+      for (const [key, editor] of taken.editors) if (!editors.has(key)) editors.set(key, editor)
+    }
     if (taken.firstChangeAt === null) return
     this.firstChangeAt = Math.min(this.firstChangeAt ?? taken.firstChangeAt, taken.firstChangeAt)
     this.changed()
