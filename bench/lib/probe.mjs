@@ -35,3 +35,12 @@ process.on('message', async (message) => {
     rss: usage.rss, heapUsed: usage.heapUsed, external: usage.external, arrayBuffers: usage.arrayBuffers,
   })
 })
+
+// Under a CPU profile (`npm run bench -- --profile DIR`, bench/tools/quiet-room-profile.ts), a server that has no
+// SIGTERM handler of its own (the reference) would die of the bench's stop without writing its profile, which
+// node writes on exit: it exits instead. A server with a handler (Ortak, Hocuspocus) stops as it always does.
+if (process.execArgv.includes('--cpu-prof')) {
+  process.on('SIGTERM', () => {
+    if (process.listenerCount('SIGTERM') === 1) process.exit(0)
+  })
+}
