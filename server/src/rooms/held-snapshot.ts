@@ -41,17 +41,20 @@ export class HeldSnapshot {
   private laterBytes = 0
   /** Updates reported and not yet seen in a transaction. */
   private isUpdateReported = false
-  private readonly onTransaction = () => {
-    if (this.isUpdateReported) this.isUpdateReported = false
-    else this.drop()
-  }
+  /** Made when bytes are first held: a room that never holds any has no closure of it either. */
+  private onTransaction: (() => void) | null = null
 
   constructor(private readonly doc: Y.Doc) {}
 
   /** `bytes` encode the document's whole state as it is now. */
   hold(bytes: Uint8Array): void {
     // The listener is added while bytes are held, not with the room: a room that holds none pays nothing.
-    if (this.bytes === null) this.doc.on('afterTransaction', this.onTransaction)
+    if (this.bytes === null) {
+      this.doc.on('afterTransaction', this.onTransaction ??= () => {
+        if (this.isUpdateReported) this.isUpdateReported = false
+        else this.drop()
+      })
+    }
     this.bytes = bytes
     this.later = []
     this.laterBytes = 0
@@ -81,7 +84,7 @@ export class HeldSnapshot {
 
   private drop(): void {
     if (this.bytes === null) return
-    this.doc.off('afterTransaction', this.onTransaction)
+    this.doc.off('afterTransaction', this.onTransaction!)
     this.bytes = null
     this.later = []
     this.laterBytes = 0

@@ -113,6 +113,7 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
   private received: ReceivedUpdate[] = []
   /** A crowded room's applyReceived waits for the turn's write batch (applySoon). */
   private isApplyScheduled = false
+  private applyScheduled: (() => void) | null = null
   /** Updates that depend on changes the room lacks, held back until those arrive. */
   private readonly waiting: WaitingUpdates<ReceivedUpdate & WaitingUpdate>
   /** Who changed what since the last version, and when the next is due; null without history. */
@@ -246,15 +247,14 @@ export class Room implements PresenceRoom, TrackedRoom, LoggedRoom {
     if (this.connections.size >= CROWD_CONNECTIONS) {
       if (this.isApplyScheduled) return
       this.isApplyScheduled = true
-      this.batcher.beforeNextBatch(this.applyScheduled)
+      // Made for a crowd only: a closure per room is some 100 bytes that the many small rooms never use.
+      this.batcher.beforeNextBatch(this.applyScheduled ??= () => {
+        this.isApplyScheduled = false
+        this.applyReceived()
+      })
     } else if (this.received.length === 0) {
       queueMicrotask(() => this.applyReceived())
     }
-  }
-
-  private readonly applyScheduled = () => {
-    this.isApplyScheduled = false
-    this.applyReceived()
   }
 
   /**
