@@ -79,11 +79,11 @@ const MAX_TIMER_MS = 2 ** 31 - 1
 
 export class VersionTracker {
   private readonly now: () => number
-  /** Editors by connection (its name may be learnt later) or, for callers that are not connections, by author key. */
   /**
-   * Made at the first change: a room loaded only to be read (by readers,
-   * an export, the API) never needs one, and an empty Map is about 190
-   * bytes.
+   * Editors by connection (its name may be learnt later) or, for callers
+   * that are not connections, by author key. Made at the first change: a
+   * room loaded only to be read (by readers, an export, the API) never
+   * needs one, and an empty Map is about 190 bytes.
    */
   private editors: Map<Connection | string, Editor> | null = null
   private firstChangeAt: number | null = null
