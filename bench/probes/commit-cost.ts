@@ -6,13 +6,16 @@
  * must at least do. Ortak stores an update before anyone sees it, so at a
  * few edits a second this is the delay it adds to a delivery over a server
  * that stores nothing first (`npm run bench -- --only curve-clients`, 10
- * clients).
+ * clients). Beside them, a message's round trip to a worker thread and
+ * back: what committing on another thread, with the broadcast on its reply,
+ * would put on the same path instead.
  *
  *   node --import tsx bench/probes/commit-cost.ts [--dir /tmp]
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { SqliteStorage } from '../../server/src/storage/sqlite.js'
 import { quantile } from '../lib/stats.js'
 
@@ -41,10 +44,18 @@ try {
   const update = new Uint8Array(30).fill(7)
   const page = Buffer.alloc(4096, 7)
   const fd = fs.openSync(path.join(dir, 'pages'), 'w')
+  const worker = new Worker("require('node:worker_threads').parentPort.on('message', (m) => require('node:worker_threads').parentPort.postMessage(m))", { eval: true })
+  const roundTrip = (i: number) => new Promise((resolve) => {
+    worker.once('message', resolve)
+    worker.postMessage(i)
+  })
+  await roundTrip(0)
   for (const isPaced of [false, true]) {
     await timed('SqliteStorage.append, one 30-byte update', isPaced, () => storage.append([{ room: 'room', update, generation }]))
     await timed('pwrite(2) of one 4 KB page', isPaced, (i) => fs.writeSync(fd, page, 0, page.length, i * page.length))
+    await timed('postMessage to a worker and its reply', isPaced, roundTrip)
   }
+  await worker.terminate()
   fs.closeSync(fd)
   await storage.close()
 } finally {
