@@ -1,3 +1,4 @@
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
@@ -23,6 +24,9 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'node',
+          // vitest's default is one worker fewer than the cores: on a 2-core machine, one test file at a time. Most
+          // of these files wait on sockets and server processes rather than on a core, so two run side by side.
+          maxWorkers: Math.max(2, os.availableParallelism() - 1),
           include: ['server/**/*.test.ts', 'packages/**/*.test.ts', 'editor/**/*.test.ts', 'scripts/**/*.test.ts', 'bench/**/*.test.ts'],
           exclude: ['**/*.browser.test.ts', '**/node_modules/**'],
         },
