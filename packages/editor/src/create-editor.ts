@@ -17,6 +17,7 @@ import { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { tokenPermission } from './access-token.js'
+import { pictureViews } from './images.js'
 import { DebouncedChange, documentHtml, documentJson, type DocumentJSON } from './content-out.js'
 import { cursorBuilders } from './cursors.js'
 import { markdownInputRules } from './input-rules.js'
@@ -358,14 +359,17 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   }
 
   // The token as it is now: getToken renews it, and uploads and pictures take the current one.
-  const rich = richContent(dom.toolbar, { webSocketUrl: url, room, messages, get token() { return token } }, window)
+  const imageOptions = { webSocketUrl: url, room, messages, get token() { return token } }
+  const rich = richContent(dom.toolbar, imageOptions, window)
+  // Pictures in the views that have no rich-content plugins: the read-only one and a version's diff.
+  const pictures = pictureViews(imageOptions)
   // Version history over the HTTP API of the same server, with the same token.
   const history = new HistoryPanel(document, {
     client: new VersionsClient(versionsUrl(url, room), {
       token: () => token,
       ...(options.getToken ? { renewToken: async () => useToken(await options.getToken!()) } : {}),
     }),
-    messages, lang, view: () => view, isEditable: () => isEditable(),
+    messages, lang, view: () => view, isEditable: () => isEditable(), pictures,
     whenStored: (timeoutMs) => whenStored(tracker, timeoutMs),
   })
   // In the bar, which stays in view while the page scrolls, below the toolbar and the status line.
@@ -375,7 +379,9 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   })
   // What the editor shows of a document holding content it cannot show: read from a copy, since
   // y-prosemirror deletes what it cannot read; nothing here writes to the shared document.
-  const readOnlyState = () => EditorState.create({ schema, doc: readableCopy(doc), plugins: [toolbar.plugin] })
+  const readOnlyState = () => EditorState.create({
+    schema, doc: readableCopy(doc), plugins: [toolbar.plugin, new Plugin({ props: { nodeViews: pictures } })],
+  })
   const showChangesReadOnly = () => {
     const shown = readableCopy(doc)
     view.dispatch(view.state.tr.replaceWith(0, view.state.doc.content.size, shown.content))

@@ -5,7 +5,7 @@
  * before (version-diff.ts) with "Restore this version" (version-restore.ts).
  * Saving and restoring are offered only while editing.
  */
-import type { EditorView } from 'prosemirror-view'
+import type { EditorView, NodeViewConstructor } from 'prosemirror-view'
 import { fill, type Messages } from './messages.js'
 import { colouredAuthors, renderVersionDiff, unknownAuthorColor, type VersionDiff } from './version-diff.js'
 import { RestoreError, restoreVersion, STORE_TIMEOUT_MS } from './version-restore.js'
@@ -21,6 +21,8 @@ export interface HistoryHost {
   /** Whether this user may change the document here now (not reading, not read-only). */
   isEditable: () => boolean
   whenStored(timeoutMs: number): Promise<boolean>
+  /** How a version's diff shows pictures: as the editor does, a room's files with the token (images.ts). */
+  pictures: { image: NodeViewConstructor }
 }
 
 const PAGE_SIZE = 50
@@ -213,7 +215,7 @@ export class HistoryPanel {
       ])
       if (generation !== this.diffGeneration || this.isDestroyed) return
       this.diffMount.replaceChildren()
-      const diff = await renderVersionDiff(this.diffMount, version, authors, later, earlier)
+      const diff = await renderVersionDiff(this.diffMount, version, authors, later, earlier, this.host.pictures)
       if (generation !== this.diffGeneration || this.isDestroyed) {
         diff.destroy()
         return

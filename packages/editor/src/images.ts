@@ -9,7 +9,7 @@
 import { schema } from '@ortak/schema'
 import type { Node } from 'prosemirror-model'
 import { NodeSelection, Plugin, type Command } from 'prosemirror-state'
-import type { EditorView, NodeView } from 'prosemirror-view'
+import type { EditorView, NodeView, NodeViewConstructor } from 'prosemirror-view'
 import { ImageUploads } from './image-upload.js'
 import type { Messages } from './messages.js'
 
@@ -99,6 +99,18 @@ export const editImageDescription = (messages: Messages): Command => (state, dis
 }
 
 /**
+ * The node views that show pictures, for every view of the document: the editor's own, the read-only one it
+ * falls back to, and a version's diff in the history panel. A room's file is shown with the token, which an
+ * <img> cannot send as a header.
+ */
+export function pictureViews(options: Pick<ImageOptions, 'webSocketUrl' | 'token'>): { image: NodeViewConstructor } {
+  const base = httpBaseOf(options.webSocketUrl)
+  // Read at each render: an editor with getToken renews it.
+  const shownSrc = (src: string) => shownImageSource(src, base, options.token)
+  return { image: (node, view) => new ImageView(node, shownSrc, view.dom.ownerDocument) }
+}
+
+/**
  * The image plugins of one editor, the command of the toolbar's Image button (a file picker), and `destroy` for
  * the uploads still under way.
  */
@@ -109,7 +121,6 @@ export function imagePlugins(options: ImageOptions, window: Window): { plugins: 
     // Read at each upload: an editor with getToken renews it.
     get token() { return options.token },
   }, window, options.messages)
-  const shownSrc = (src: string) => shownImageSource(src, base, options.token)
 
   const uploadAtSelection = (view: EditorView, files: File[]) => {
     if (files.length === 0) return
@@ -146,7 +157,7 @@ export function imagePlugins(options: ImageOptions, window: Window): { plugins: 
       }
     },
     props: {
-      nodeViews: { image: (node, view) => new ImageView(node, shownSrc, view.dom.ownerDocument) },
+      nodeViews: pictureViews(options),
       handlePaste: (view, event) => {
         const files = imageFiles(event.clipboardData?.files)
         if (files.length === 0) return false

@@ -10,7 +10,7 @@
 import { documentFragmentName, schema } from '@ortak/schema'
 import { Schema, type MarkSpec, type NodeSpec } from 'prosemirror-model'
 import { EditorState, Plugin } from 'prosemirror-state'
-import { Decoration, DecorationSet, EditorView } from 'prosemirror-view'
+import { Decoration, DecorationSet, EditorView, type NodeViewConstructor } from 'prosemirror-view'
 import { ySyncPlugin, ySyncPluginKey } from 'y-prosemirror'
 import * as Y from 'yjs'
 import { userColors } from './user.js'
@@ -134,6 +134,8 @@ export interface VersionDiff {
  */
 export function renderVersionDiff(
   mount: HTMLElement, version: Version, authors: ColouredAuthor[], later: Uint8Array, earlier: Uint8Array | null,
+  /** How the diff shows nodes the schema alone cannot: pictures (images.ts, pictureViews). */
+  nodeViews: { [node: string]: NodeViewConstructor },
 ): Promise<VersionDiff> {
   const scratch = new Y.Doc()
   const colorMapping = new Map<string | null, { light: string; dark: string }>(
@@ -152,6 +154,7 @@ export function renderVersionDiff(
   const view = new EditorView(mount, {
     state: EditorState.create({ schema: diffSchema, plugins: [sync, blockChanges] }),
     editable: () => false,
+    nodeViews,
     attributes: { class: 'ortak-prose ortak-version-diff' },
     dispatchTransaction(this: EditorView, transaction) {
       this.updateState(this.state.apply(transaction))
