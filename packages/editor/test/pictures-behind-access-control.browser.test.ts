@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Browser } from 'playwright-core'
+import type { Browser, Locator } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { databaseFile } from '../../../server/src/server.js'
@@ -20,6 +20,9 @@ import { paragraph, xmlElement, xmlText } from '../../schema/test/foreign-docume
 import { bareEditorPage, launchChromium, waitForStatus } from './browser.js'
 import { drawnPicture, pasteImageFile } from './pictures-in-the-page.js'
 import { builtWebAssets } from './web-assets.js'
+
+/** The width of the picture `img` loaded, 0 while it has not (or could not). */
+const loadedWidth = (img: Locator) => img.evaluate((element) => (element as HTMLImageElement).naturalWidth)
 
 describe('pictures behind access control', { timeout: 90_000 }, () => {
   let server: ServerProcess
@@ -74,7 +77,7 @@ describe('pictures behind access control', { timeout: 90_000 }, () => {
     await page.locator('.ProseMirror').click()
     await pasteImageFile(page, await drawnPicture(page, 'tile'))
     const img = page.locator('.ProseMirror img.ortak-image')
-    await expect.poll(() => img.evaluate((element) => (element as HTMLImageElement).naturalWidth), { timeout: 15_000 }).toBe(64)
+    await expect.poll(() => loadedWidth(img), { timeout: 15_000 }).toBe(64)
     const shown = new URL((await img.getAttribute('src'))!)
     expect(shown.searchParams.get('token')).toBe(writerToken)
     const stored = await page.evaluate(() => window.ortak!.doc.getXmlFragment('prosemirror').toString())
@@ -92,7 +95,7 @@ describe('pictures behind access control', { timeout: 90_000 }, () => {
     await page.goto(`${server.url}/reader.html`)
     await waitForStatus(page, (s) => s.connection === 'online')
     const img = page.locator('.ProseMirror img.ortak-image')
-    await expect.poll(() => img.evaluate((element) => (element as HTMLImageElement).naturalWidth), { timeout: 15_000 }).toBe(64)
+    await expect.poll(() => loadedWidth(img), { timeout: 15_000 }).toBe(64)
     expect(new URL((await img.getAttribute('src'))!).searchParams.get('token')).toBe(readerToken)
     await context.close()
   })
@@ -104,7 +107,7 @@ describe('pictures behind access control', { timeout: 90_000 }, () => {
     await waitForStatus(page, (s) => s.connection === 'online')
     await page.locator('.ProseMirror').click()
     await pasteImageFile(page, await drawnPicture(page, 'tile'))
-    await expect.poll(() => page.locator('.ProseMirror img.ortak-image').evaluate((element) => (element as HTMLImageElement).naturalWidth), { timeout: 15_000 }).toBe(64)
+    await expect.poll(() => loadedWidth(page.locator('.ProseMirror img.ortak-image')), { timeout: 15_000 }).toBe(64)
     // The version the server keeps once the room is idle.
     await expect.poll(async () => {
       const response = await fetch(`${server.url}/api/rooms/versions/versions`, { headers: { authorization: `Bearer ${tokens.versions}` } })
@@ -113,7 +116,7 @@ describe('pictures behind access control', { timeout: 90_000 }, () => {
     await page.locator('[data-command=history]').click()
     await page.locator('.ortak-history-item').first().click()
     const shown = page.locator('.ortak-history-diff img.ortak-image')
-    await expect.poll(() => shown.evaluate((element) => (element as HTMLImageElement).naturalWidth), { timeout: 15_000 }).toBe(64)
+    await expect.poll(() => loadedWidth(shown), { timeout: 15_000 }).toBe(64)
     expect(new URL((await shown.getAttribute('src'))!).searchParams.get('token')).toBe(tokens.versions)
     await context.close()
   })
@@ -125,7 +128,7 @@ describe('pictures behind access control', { timeout: 90_000 }, () => {
     const { unshownContent } = await waitForStatus(page, (s) => s.unshownContent !== undefined)
     expect(unshownContent).toBe('mark "bold"')
     const shown = page.locator('.ProseMirror img.ortak-image')
-    await expect.poll(() => shown.evaluate((element) => (element as HTMLImageElement).naturalWidth), { timeout: 15_000 }).toBe(2)
+    await expect.poll(() => loadedWidth(shown), { timeout: 15_000 }).toBe(2)
     expect(new URL((await shown.getAttribute('src'))!).searchParams.get('token')).toBe(tokens.legacy)
     await context.close()
   })
