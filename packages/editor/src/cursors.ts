@@ -6,7 +6,7 @@
  */
 import type { DecorationAttrs } from 'prosemirror-view'
 import type { Messages } from './messages.js'
-import { readRemoteUser, type User } from './user.js'
+import { labelTextColor, readRemoteUser, type User } from './user.js'
 
 /** y-prosemirror's `cursorBuilder` and `selectionBuilder`, naming a nameless collaborator in the words of `messages`. */
 export function cursorBuilders(messages: Messages): {
@@ -25,6 +25,7 @@ function buildCursor(user: User): HTMLElement {
   caret.style.borderColor = user.color
   const label = document.createElement('div')
   label.style.backgroundColor = user.color
+  label.style.color = labelTextColor(user.color)
   label.textContent = user.name
   // Word joiners keep the caret from splitting the word it sits in across lines.
   caret.append('\u2060', label, '\u2060')

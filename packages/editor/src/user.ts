@@ -40,8 +40,32 @@ export function readRemoteUser(value: unknown, clientId: number, guest: string):
 
 const adjectives = ['Amber', 'Brave', 'Calm', 'Clever', 'Curious', 'Gentle', 'Happy', 'Jolly', 'Kind', 'Lucky', 'Merry', 'Nimble', 'Quiet', 'Sunny', 'Swift', 'Witty']
 const animals = ['Badger', 'Falcon', 'Fox', 'Heron', 'Koala', 'Lynx', 'Marten', 'Otter', 'Owl', 'Panda', 'Puffin', 'Robin', 'Seal', 'Tiger', 'Walrus', 'Wren']
-// Saturated enough to read white text on, distinct enough to tell people apart.
+// Distinct enough to tell people apart; a caret's label is written on its colour in white or black (labelTextColor).
 export const userColors = ['#d9480f', '#c2255c', '#9c36b5', '#6741d9', '#3b5bdb', '#1971c2', '#0c8599', '#087f5b', '#2b8a3e', '#e67700', '#5c940d', '#862e9c']
+
+/** WCAG's relative luminance of a #rrggbb colour. */
+function relativeLuminance(color: string): number {
+  const [r, g, b] = [1, 3, 5].map((at) => {
+    const channel = parseInt(color.slice(at, at + 2), 16) / 255
+    return channel <= 0.03928 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4
+  })
+  return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!
+}
+
+/** WCAG's contrast ratio of two #rrggbb colours, from 1 to 21. */
+export function contrastRatio(a: string, b: string): number {
+  const [light, dark] = [relativeLuminance(a), relativeLuminance(b)].sort((x, y) => y - x)
+  return (light! + 0.05) / (dark! + 0.05)
+}
+
+/**
+ * The text colour of a caret's label on `background`, whichever of white and black stands out more: at least
+ * 4.58:1 on any colour (the two are equal at a luminance of 0.179), past WCAG AA's 4.5:1 for the label's small
+ * text, whatever colour another client announces. White alone fell to 3.0:1 on the palette's own amber.
+ */
+export function labelTextColor(background: string): '#ffffff' | '#000000' {
+  return contrastRatio(background, '#ffffff') >= contrastRatio(background, '#000000') ? '#ffffff' : '#000000'
+}
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { secretKey } from '../../../server/src/auth/keys.js'
 import { mintToken } from '../../../server/src/auth/mint-token.js'
 import { tokenPermission } from '../src/access-token.js'
-import { freeColor, userColors } from '../src/user.js'
+import { contrastRatio, freeColor, labelTextColor, userColors } from '../src/user.js'
 
 describe('tokenPermission', () => {
   const signed = (permission: 'read' | 'write') => mintToken(
@@ -36,5 +36,23 @@ describe('freeColor', () => {
   it('picks among the least worn when every colour is taken, and ignores colours not of the palette', () => {
     const everyOnceAndTheFirstTwice = [...userColors, userColors[0]!, '#000000']
     for (let i = 0; i < 20; i++) expect(freeColor(everyOnceAndTheFirstTwice, userColors[0], () => i / 20)).not.toBe(userColors[0])
+  })
+})
+
+describe('labelTextColor', () => {
+  it('writes a caret label legibly (WCAG AA, 4.5:1) on every palette colour and on any colour a client announces', () => {
+    const announced = ['#ffffff', '#000000', '#ffff00', '#00ff00', '#808080', '#767676', '#e67700', '#5c940d', '#ff0000', '#0000ff', '#6b7280']
+    for (const background of [...userColors, ...announced]) {
+      expect(contrastRatio(background, labelTextColor(background)), background).toBeGreaterThanOrEqual(4.5)
+    }
+    expect(labelTextColor('#ffff00')).toBe('#000000')
+    expect(labelTextColor('#1971c2')).toBe('#ffffff')
+  })
+
+  it('measures contrast as WCAG does', () => {
+    expect(contrastRatio('#ffffff', '#000000')).toBeCloseTo(21, 5)
+    expect(contrastRatio('#777777', '#777777')).toBe(1)
+    // WCAG's own example: #767676 on white is the lightest grey at 4.5:1.
+    expect(contrastRatio('#767676', '#ffffff')).toBeCloseTo(4.54, 2)
   })
 })
