@@ -27,6 +27,8 @@ export interface AppContext {
   maxPayloadBytes: number
   /** Largest file an upload to `/api/rooms/:room/files` may send. */
   maxUploadBytes: number
+  /** Most bytes of files one room may hold; unlimited when absent. */
+  maxRoomFileBytes?: number
   /** Services checked by /healthz and /readyz (PostgreSQL and Redis when scaled out). */
   dependencies?: readonly Dependency[]
   /** Checks access tokens; everyone may read and write when absent or configured without keys. */
@@ -41,7 +43,7 @@ const PLACEHOLDER_PAGE = `<!doctype html>
 <p>WebSocket endpoint: <code>/ws/&lt;room&gt;</code> (y-websocket compatible).</p></body></html>`
 
 export function createApp({
-  registry, storage, versions, log, editorDir, maxPayloadBytes, maxUploadBytes, dependencies = [], access = new AccessControl([]), allowedOrigins = [],
+  registry, storage, versions, log, editorDir, maxPayloadBytes, maxUploadBytes, maxRoomFileBytes, dependencies = [], access = new AccessControl([]), allowedOrigins = [],
 }: AppContext) {
   const app = new Hono()
 
@@ -72,7 +74,7 @@ export function createApp({
       import('./api/rooms-api.js'), import('./api/room-documents.js'), import('./api/room-files.js'), import('./api/room-versions.js'),
     ])
     const documents = new RoomDocuments(registry, storage)
-    const files = new RoomFiles(storage.files)
+    const files = new RoomFiles(storage.files, maxRoomFileBytes)
     return new Hono().route('/api', createRoomsApi({
       documents, files, access, log, maxBodyBytes: maxPayloadBytes, maxUploadBytes,
       ...(versions ? { versions: new RoomVersions(registry, storage, versions) } : {}),

@@ -51,6 +51,7 @@ export interface Config {
   maxLoadedRooms: number
   maxDocumentBytes: number
   maxUploadBytes: number
+  maxRoomFileBytes: number
   maxPendingBytes: number
   maxBufferedBytes: number
   heartbeatIntervalMs: number
@@ -175,6 +176,8 @@ export const settings = [
     description: 'Largest document (stored snapshot plus log); an update that would pass it is refused with 4413.' }),
   setting({ key: 'maxUploadBytes', flag: '--max-upload-bytes', env: 'MAX_UPLOAD_BYTES', default: 10 * 1024 * 1024, parse: integer(1),
     description: 'Largest file (a picture) accepted by `POST /api/rooms/:room/files`; a larger one is answered 413 without being read whole.' }),
+  setting({ key: 'maxRoomFileBytes', flag: '--max-room-file-bytes', env: 'MAX_ROOM_FILE_BYTES', default: 256 * 1024 * 1024, parse: integer(1),
+    description: 'Most bytes of files (pictures) one room may hold, each file counted once however often it was uploaded; an upload that would pass it is answered 413 and stores nothing. A file the room holds already is taken again.' }),
   setting({ key: 'maxPendingBytes', flag: '--max-pending-bytes', env: 'MAX_PENDING_BYTES', default: 64 * 1024, parse: integer(0),
     description: 'Bytes of updates a room holds back, unapplied, because they wait for changes it never received (a reconnecting client\'s edit typed before it has sent what the room lacks); an update that would take it past this is refused with 4422.' }),
   setting({ key: 'maxBufferedBytes', flag: '--max-buffered-bytes', env: 'MAX_BUFFERED_BYTES', default: 8 * 1024 * 1024, parse: integer(1024),

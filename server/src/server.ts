@@ -100,7 +100,8 @@ export function createOrtakServer(config: Config, log: Logger, storage: Storage 
     // Node checks for late headers only every connectionsCheckingInterval: often enough for the timeout to hold.
     headersTimeout: config.headersTimeoutMs, connectionsCheckingInterval: Math.min(1_000, config.headersTimeoutMs),
   }, lazyHttpRoutes({
-    registry, storage: measured, versions, log, editorDir: config.editorDir, maxPayloadBytes: config.maxPayloadBytes, maxUploadBytes: config.maxUploadBytes, dependencies,
+    registry, storage: measured, versions, log, editorDir: config.editorDir, maxPayloadBytes: config.maxPayloadBytes, maxUploadBytes: config.maxUploadBytes,
+    maxRoomFileBytes: config.maxRoomFileBytes, dependencies,
     access, allowedOrigins: config.allowedOrigins,
   }, log))
   httpServer.on('upgrade', createRoomUpgrade({

@@ -3,7 +3,7 @@
  * adapter, run by each adapter's contract test against its own storage.
  */
 import { expect, it } from 'vitest'
-import type { StoredFile } from '../src/storage/file-store.js'
+import { RoomFilesFullError, type StoredFile } from '../src/storage/file-store.js'
 import type { Storage } from '../src/storage/storage.js'
 import { textUpdate } from './security-helpers.js'
 import { gif, jpeg, png, sha256, webp } from './pictures.js'
@@ -15,6 +15,33 @@ const fileOf = (bytes: Uint8Array, mediaType: string): StoredFile => ({ hash: sh
  * its database holds. The rooms named here are not used otherwise.
  */
 export function itKeepsFilesWithTheirRooms(storage: () => Storage, storedFiles: () => Promise<number>): void {
+  it('keeps a room\'s files within their limit, even for uploads at once, and takes again a file the room holds', async () => {
+    const s = storage()
+    // Five different pictures of 1 KiB each (a PNG with bytes after its end is still a PNG), for a limit of two.
+    const pictures = Array.from({ length: 5 }, (_, i) => {
+      const bytes = new Uint8Array(1024)
+      bytes.set(png)
+      bytes[1023] = i
+      return fileOf(bytes, 'image/png')
+    })
+    const limit = 2 * 1024
+    const results = await Promise.allSettled(pictures.map((picture) => s.files.putFile('quota', picture, limit)))
+    const stored = pictures.filter((_, i) => results[i]!.status === 'fulfilled')
+    expect(stored).toHaveLength(2)
+    for (const [i, result] of results.entries()) {
+      if (result.status === 'fulfilled') continue
+      expect(result.reason).toBeInstanceOf(RoomFilesFullError)
+      expect((result.reason as Error).message).toBe(
+        'room "quota" holds 2048 bytes of files; this one (1024 bytes) would take it past MAX_ROOM_FILE_BYTES (2048 bytes)')
+      // Refused means nothing of it is linked to the room.
+      expect(await s.files.getFile('quota', pictures[i]!.hash)).toBeNull()
+    }
+    // A file the room holds already adds nothing, and is taken again; another room has a limit of its own.
+    await s.files.putFile('quota', stored[0]!, limit)
+    await s.files.putFile('quota-other', pictures.find((p) => !stored.includes(p))!, limit)
+    for (const picture of stored) expect(await s.files.getFile('quota', picture.hash)).toMatchObject({ mediaType: 'image/png' })
+  })
+
   it('stores a file once however many rooms and uploads hold it, and gives it only to a room that holds it', async () => {
     const s = storage()
     const before = await storedFiles()

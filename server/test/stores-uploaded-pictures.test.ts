@@ -197,3 +197,19 @@ describe('the upload size limit (MAX_UPLOAD_BYTES)', () => {
     expect(await fetch(`${server.url}/api/rooms/streamed/files/${sha256(png)}`).then((r) => r.status)).toBe(404)
   })
 })
+
+describe('the limit of a room\'s files (MAX_ROOM_FILE_BYTES)', () => {
+  it('answers 413 for an upload that would take the room past it, stores nothing of it, and keeps what the room held', async () => {
+    server = await startServer({ maxRoomFileBytes: png.byteLength + gif.byteLength })
+    expect((await upload(server, 'full', png)).status).toBe(201)
+    expect((await upload(server, 'full', gif)).status).toBe(201)
+    // Held already: taken again, as a paste of the same picture is.
+    expect((await upload(server, 'full', png)).status).toBe(201)
+    await expectError(await upload(server, 'full', webp), 413,
+      `room "full" holds ${png.byteLength + gif.byteLength} bytes of files; this one (${webp.byteLength} bytes) would take it past MAX_ROOM_FILE_BYTES (${png.byteLength + gif.byteLength} bytes)`)
+    expect((await fetch(`${server.url}/api/rooms/full/files/${sha256(webp)}`)).status).toBe(404)
+    for (const bytes of [png, gif]) expect((await fetch(`${server.url}/api/rooms/full/files/${sha256(bytes)}`)).status).toBe(200)
+    // Another room holds files of its own, counted against its own limit.
+    expect((await upload(server, 'roomy', gif)).status).toBe(201)
+  })
+})

@@ -22,12 +22,16 @@ const SVG_SNIFF_BYTES = 4096
 const svgRoot = /<svg[\s>/]/i
 
 export class RoomFiles {
-  constructor(private readonly files: FileStore) {}
+  /** `maxRoomBytes`: the most bytes of files one room may hold (every file once, however often it was uploaded). */
+  constructor(private readonly files: FileStore, private readonly maxRoomBytes = Number.POSITIVE_INFINITY) {}
 
-  /** Stores `bytes` as a file of `room` if they are an accepted image; throws UnsupportedFileError otherwise. */
+  /**
+   * Stores `bytes` as a file of `room` if they are an accepted image; throws UnsupportedFileError otherwise,
+   * and RoomFilesFullError (file-store.ts) if the room's files would pass their limit.
+   */
   async upload(room: string, bytes: Uint8Array): Promise<StoredFile> {
     const file = { hash: createHash('sha256').update(bytes).digest('hex'), mediaType: await imageTypeOf(bytes), bytes }
-    await this.files.putFile(room, file)
+    await this.files.putFile(room, file, this.maxRoomBytes)
     return file
   }
 

@@ -16,7 +16,7 @@ import { RoomBusyError } from '../rooms/registry.js'
 import { RoomDeletedError, StorageError } from '../storage/storage.js'
 import { CorruptVersionError } from '../storage/stored-increment.js'
 import { DocumentInputError, UnrenderableDocumentError, importFormatOf, parseDocument } from '../documents/formats.js'
-import { isFileHash } from '../storage/file-store.js'
+import { RoomFilesFullError, isFileHash } from '../storage/file-store.js'
 import { ApiError, errorResponse } from './api-error.js'
 import { exportFormatParameter, exportResponse } from './export-response.js'
 import { DocumentConflictError, type RoomDocuments, type WriteMode } from './room-documents.js'
@@ -246,6 +246,7 @@ function asApiError(error: Error): ApiError | null {
   if (error instanceof DocumentConflictError) return new ApiError(409, error.message)
   if (error instanceof VersionNotFoundError) return new ApiError(404, error.message)
   if (error instanceof UnsupportedFileError) return new ApiError(415, error.message)
+  if (error instanceof RoomFilesFullError) return new ApiError(413, error.message)
   if (error instanceof UnrenderableDocumentError) return new ApiError(422, error.message)
   if (error instanceof ProtocolError) {
     const status = error.closeCode === CLOSE_DOCUMENT_TOO_LARGE ? 413 : error.closeCode === CLOSE_UNKNOWN_CONTENT ? 422 : 400

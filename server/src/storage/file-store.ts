@@ -19,9 +19,24 @@ export interface StoredFile {
   bytes: Uint8Array
 }
 
+/**
+ * An upload refused because the files `room` links to would pass their limit. Nothing was stored or linked.
+ * Answered 413.
+ */
+export class RoomFilesFullError extends Error {
+  constructor(readonly room: string, readonly heldBytes: number, readonly fileBytes: number, readonly maxBytes: number) {
+    super(`room "${room}" holds ${heldBytes} bytes of files; this one (${fileBytes} bytes) would take it past MAX_ROOM_FILE_BYTES (${maxBytes} bytes)`)
+  }
+}
+
 export interface FileStore {
-  /** Stores the file unless it is stored already, and links it to `room`. Resolves once both are durable. */
-  putFile(room: string, file: StoredFile): Promise<void>
+  /**
+   * Stores the file unless it is stored already, and links it to `room`. Resolves once both are durable. With
+   * `maxRoomBytes`, a file the room does not hold yet is refused (RoomFilesFullError) if the bytes of the files
+   * it links to would pass it; the check and the link are one transaction, so uploads at once cannot pass it
+   * together. A file the room holds already is taken again whatever the limit: it adds nothing.
+   */
+  putFile(room: string, file: StoredFile, maxRoomBytes?: number): Promise<void>
   /** The file named `hash` if `room` links to it; null if it does not (whatever other rooms hold). */
   getFile(room: string, hash: string): Promise<StoredFile | null>
   /** Whether `room` links to any file. */

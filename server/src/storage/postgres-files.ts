@@ -10,7 +10,7 @@
  * stores it again.
  */
 import type pg from 'pg'
-import type { FileStore, StoredFile } from './file-store.js'
+import { RoomFilesFullError, type FileStore, type StoredFile } from './file-store.js'
 
 /** How PostgresStorage runs work: in a transaction, or alone once the schema is current; either names a failure as a StorageError. */
 export interface PostgresRunner {
@@ -51,11 +51,27 @@ export async function deleteRoomFiles(client: pg.PoolClient, room: string): Prom
     'DELETE FROM ortak_files f WHERE hash = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM ortak_room_files l WHERE l.hash = f.hash)', [hashes])
 }
 
+/**
+ * Throws RoomFilesFullError if linking `file` would take the bytes of the files `room` links to past `maxBytes`.
+ * The room's uploads take one lock for the rest of their transaction, on every instance, so two at once cannot
+ * both see room for themselves.
+ */
+async function refuseIfFull(client: pg.PoolClient, room: string, file: StoredFile, maxBytes: number): Promise<void> {
+  await client.query("SELECT pg_advisory_xact_lock(hashtext('ortak-room-files'), hashtext($1))", [room])
+  const linked = await client.query('SELECT 1 FROM ortak_room_files WHERE room = $1 AND hash = $2', [room, file.hash])
+  if (linked.rows.length > 0) return
+  const { rows } = await client.query<{ bytes: string }>(
+    'SELECT coalesce(sum(octet_length(f.data)), 0) AS bytes FROM ortak_room_files l JOIN ortak_files f ON f.hash = l.hash WHERE l.room = $1', [room])
+  const held = Number(rows[0]!.bytes)
+  if (held + file.bytes.byteLength > maxBytes) throw new RoomFilesFullError(room, held, file.bytes.byteLength, maxBytes)
+}
+
 export class PostgresFileStore implements FileStore {
   constructor(private readonly run: PostgresRunner) {}
 
-  async putFile(room: string, file: StoredFile): Promise<void> {
+  async putFile(room: string, file: StoredFile, maxRoomBytes = Number.POSITIVE_INFINITY): Promise<void> {
     await this.run.transaction('store a file', room, async (client) => {
+      if (Number.isFinite(maxRoomBytes)) await refuseIfFull(client, room, file, maxRoomBytes)
       for (let attempt = 1; ; attempt++) {
         await client.query('INSERT INTO ortak_files (hash, media_type, data, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (hash) DO NOTHING',
           [file.hash, file.mediaType, file.bytes, Date.now()])

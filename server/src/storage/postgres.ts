@@ -15,6 +15,7 @@ import { yDocFromUpdates } from '../documents/replica-doc.js'
 import type { AppendEntry, LoadedRoom, Storage, StoredRoomInfo } from './storage.js'
 import { RoomDeletedError, StorageError } from './storage.js'
 import { INCREMENT_FORMAT_MIGRATION_SQL, PostgresVersionStore, VERSIONS_MIGRATION_SQL, deleteVersionsOf } from './postgres-versions.js'
+import { RoomFilesFullError } from './file-store.js'
 import { PostgresFileStore, createFileTables, deleteRoomFiles } from './postgres-files.js'
 
 export interface PostgresStorageOptions {
@@ -290,7 +291,7 @@ export class PostgresStorage implements Storage {
     try {
       return await run()
     } catch (error) {
-      if (error instanceof StorageError || error instanceof RoomDeletedError) throw error
+      if (error instanceof StorageError || error instanceof RoomDeletedError || error instanceof RoomFilesFullError) throw error
       const where = room ? ` of room "${room}"` : ''
       throw new StorageError(`PostgreSQL ${operation}${where} failed: ${(error as Error).message}`, { cause: error })
     }

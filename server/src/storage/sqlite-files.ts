@@ -4,7 +4,7 @@
  * written before files existed gains them.
  */
 import type Database from 'better-sqlite3'
-import type { FileStore, StoredFile } from './file-store.js'
+import { RoomFilesFullError, type FileStore, type StoredFile } from './file-store.js'
 import { StorageError } from './storage.js'
 
 const FILE_TABLES = `
@@ -25,7 +25,7 @@ CREATE INDEX IF NOT EXISTS room_files_by_hash ON room_files (hash);
 
 export class SqliteFileStore implements FileStore {
   private readonly statements
-  private readonly storeAndLink: (room: string, file: StoredFile) => void
+  private readonly storeAndLink: (room: string, file: StoredFile, maxRoomBytes: number) => void
   /** Deletes the room's links, and the files no other room links to. Called inside the transaction deleting the room. */
   readonly deleteRoomFiles: (room: string) => void
 
@@ -38,12 +38,20 @@ export class SqliteFileStore implements FileStore {
       file: db.prepare<[string, string], { media_type: string; data: Buffer }>(
         'SELECT f.media_type, f.data FROM room_files l JOIN files f ON f.hash = l.hash WHERE l.room = ? AND l.hash = ?'),
       anyLink: db.prepare<[string], { found: number }>('SELECT 1 AS found FROM room_files WHERE room = ? LIMIT 1'),
+      isLinked: db.prepare<[string, string], { found: number }>('SELECT 1 AS found FROM room_files WHERE room = ? AND hash = ?'),
+      // length() of a blob reads its size from the record, not its bytes.
+      roomBytes: db.prepare<[string], { bytes: number }>(
+        'SELECT coalesce(sum(length(f.data)), 0) AS bytes FROM room_files l JOIN files f ON f.hash = l.hash WHERE l.room = ?'),
       unlinkRoom: db.prepare<[string], { hash: string }>('DELETE FROM room_files WHERE room = ? RETURNING hash'),
       deleteUnlinked: db.prepare<[string, string]>(
         'DELETE FROM files WHERE hash = ? AND NOT EXISTS (SELECT 1 FROM room_files WHERE hash = ?)'),
     }
     const s = this.statements
-    this.storeAndLink = db.transaction((room: string, file: StoredFile) => {
+    this.storeAndLink = db.transaction((room: string, file: StoredFile, maxRoomBytes: number) => {
+      if (Number.isFinite(maxRoomBytes) && s.isLinked.get(room, file.hash) === undefined) {
+        const held = s.roomBytes.get(room)!.bytes
+        if (held + file.bytes.byteLength > maxRoomBytes) throw new RoomFilesFullError(room, held, file.bytes.byteLength, maxRoomBytes)
+      }
       const now = Date.now()
       s.insertFile.run(file.hash, file.mediaType, file.bytes, now)
       s.link.run(room, file.hash, now)
@@ -54,8 +62,8 @@ export class SqliteFileStore implements FileStore {
     })
   }
 
-  async putFile(room: string, file: StoredFile): Promise<void> {
-    guard('store a file', room, () => this.storeAndLink(room, file))
+  async putFile(room: string, file: StoredFile, maxRoomBytes = Number.POSITIVE_INFINITY): Promise<void> {
+    guard('store a file', room, () => this.storeAndLink(room, file, maxRoomBytes))
   }
 
   async getFile(room: string, hash: string): Promise<StoredFile | null> {
@@ -72,6 +80,7 @@ function guard<T>(operation: string, room: string, run: () => T): T {
   try {
     return run()
   } catch (error) {
+    if (error instanceof RoomFilesFullError) throw error
     throw new StorageError(`SQLite could not ${operation} of room "${room}": ${(error as Error).message}`, { cause: error })
   }
 }
