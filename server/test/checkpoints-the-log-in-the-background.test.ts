@@ -4,6 +4,7 @@ import { expect, it } from 'vitest'
 import * as Y from 'yjs'
 import { SqliteStorage } from '../src/storage/sqlite.js'
 import { tempDir, waitFor } from './helpers.js'
+import { png, sha256 } from './pictures.js'
 
 it('keeps the write-ahead log bounded by checkpointing it in the background, and removes it at close', async () => {
   const file = path.join(tempDir(), 'ortak.db')
@@ -64,5 +65,18 @@ it('leaves a trickle of small writes in the log for a few seconds, then copies t
   expect(databaseBytes()).toBe(before)
   await waitFor('the trickle copied into the database', () => databaseBytes() > before, 15_000)
   expect((await storage.load('r')).logCount).toBe(21)
+  await storage.close()
+}, 30_000)
+
+it('checkpoints the files a server stores as it does documents, though it stores nothing else', async () => {
+  const file = path.join(tempDir(), 'ortak.db')
+  const storage = new SqliteStorage({ file })
+  const before = fs.statSync(file).size
+  // A 2 MiB picture (a PNG with bytes after its end is still a PNG): 512 pages of log, past the worker's 256.
+  const bytes = new Uint8Array(2 * 1024 * 1024)
+  bytes.set(png)
+  await storage.files.putFile('album', { hash: sha256(bytes), mediaType: 'image/png', bytes })
+  await waitFor('the picture copied into the database', () => fs.statSync(file).size > before + bytes.byteLength, 20_000)
+  expect((await storage.files.getFile('album', sha256(bytes)))?.bytes.byteLength).toBe(bytes.byteLength)
   await storage.close()
 }, 30_000)

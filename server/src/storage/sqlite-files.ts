@@ -29,7 +29,8 @@ export class SqliteFileStore implements FileStore {
   /** Deletes the room's links, and the files no other room links to. Called inside the transaction deleting the room. */
   readonly deleteRoomFiles: (room: string) => void
 
-  constructor(db: Database.Database) {
+  /** `noteWrite` is told of each file written, with its bytes: the log they go into is checkpointed by what it counts (wal-checkpointer.ts). */
+  constructor(db: Database.Database, private readonly noteWrite: (bytes: number) => void) {
     db.exec(FILE_TABLES)
     this.statements = {
       insertFile: db.prepare<[string, string, Uint8Array, number]>(
@@ -63,6 +64,7 @@ export class SqliteFileStore implements FileStore {
   }
 
   async putFile(room: string, file: StoredFile, maxRoomBytes = Number.POSITIVE_INFINITY): Promise<void> {
+    this.noteWrite(file.bytes.byteLength)
     guard('store a file', room, () => this.storeAndLink(room, file, maxRoomBytes))
   }
 

@@ -165,7 +165,7 @@ export class SqliteStorage implements Storage {
     })
     if (layout < 1) migrateToLayout1(this.db)
     if (layout < 2) migrateToLayout2(this.db)
-    this.files = new SqliteFileStore(this.db)
+    this.files = new SqliteFileStore(this.db, (bytes) => this.checkpointer.noteWrite(bytes))
     const db = this.db
     this.versions = new SqliteVersionStore(db, () => this.checkpointer.noteWrite())
     this.statements = {
