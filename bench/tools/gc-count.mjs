@@ -12,6 +12,8 @@ const KINDS = {
   [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental marking',
   [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weak callbacks',
 }
+const file = process.env.GC_COUNT_FILE
+if (!file) throw new Error('bench/tools/gc-count.mjs needs GC_COUNT_FILE, the file to write the counts to')
 const totals = {}
 new PerformanceObserver((list) => {
   for (const entry of list.getEntries()) {
@@ -23,4 +25,4 @@ new PerformanceObserver((list) => {
     total.maxMs = Math.max(total.maxMs, entry.duration)
   }
 }).observe({ entryTypes: ['gc'] })
-setInterval(() => fs.writeFileSync(process.env.GC_COUNT_FILE, JSON.stringify(totals)), 1000).unref()
+setInterval(() => fs.writeFileSync(file, JSON.stringify(totals)), 1000).unref()

@@ -17,7 +17,6 @@ import { Awareness } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import * as Y from 'yjs'
 import { tokenPermission } from './access-token.js'
-import { pictureViews } from './images.js'
 import { DebouncedChange, documentHtml, documentJson, type DocumentJSON } from './content-out.js'
 import { cursorBuilders } from './cursors.js'
 import { markdownInputRules } from './input-rules.js'
@@ -359,10 +358,9 @@ export function createEditor(element: HTMLElement, options: EditorOptions): Orta
   }
 
   // The token as it is now: getToken renews it, and uploads and pictures take the current one.
-  const imageOptions = { webSocketUrl: url, room, messages, get token() { return token } }
-  const rich = richContent(dom.toolbar, imageOptions, window)
+  const rich = richContent(dom.toolbar, { webSocketUrl: url, room, messages, get token() { return token } }, window)
   // Pictures in the views that have no rich-content plugins: the read-only one and a version's diff.
-  const pictures = pictureViews(imageOptions)
+  const pictures = rich.pictureViews
   // Version history over the HTTP API of the same server, with the same token.
   const history = new HistoryPanel(document, {
     client: new VersionsClient(versionsUrl(url, room), {

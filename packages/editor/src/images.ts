@@ -103,7 +103,7 @@ export const editImageDescription = (messages: Messages): Command => (state, dis
  * falls back to, and a version's diff in the history panel. A room's file is shown with the token, which an
  * <img> cannot send as a header.
  */
-export function pictureViews(options: Pick<ImageOptions, 'webSocketUrl' | 'token'>): { image: NodeViewConstructor } {
+function pictureViews(options: Pick<ImageOptions, 'webSocketUrl' | 'token'>): { image: NodeViewConstructor } {
   const base = httpBaseOf(options.webSocketUrl)
   // Read at each render: an editor with getToken renews it.
   const shownSrc = (src: string) => shownImageSource(src, base, options.token)
@@ -111,11 +111,14 @@ export function pictureViews(options: Pick<ImageOptions, 'webSocketUrl' | 'token
 }
 
 /**
- * The image plugins of one editor, the command of the toolbar's Image button (a file picker), and `destroy` for
- * the uploads still under way.
+ * The image plugins of one editor, the command of the toolbar's Image button (a file picker), the node views
+ * its plugins show pictures with (for the editor's other views), and `destroy` for the uploads still under way.
  */
-export function imagePlugins(options: ImageOptions, window: Window): { plugins: Plugin[]; pickImage: Command; destroy(): void } {
+export function imagePlugins(options: ImageOptions, window: Window): {
+  plugins: Plugin[]; pickImage: Command; nodeViews: { image: NodeViewConstructor }; destroy(): void
+} {
   const base = httpBaseOf(options.webSocketUrl)
+  const nodeViews = pictureViews(options)
   const uploads = new ImageUploads({
     filesUrl: new URL(`api/rooms/${encodeURIComponent(options.room)}/files`, base).href,
     // Read at each upload: an editor with getToken renews it.
@@ -157,7 +160,7 @@ export function imagePlugins(options: ImageOptions, window: Window): { plugins: 
       }
     },
     props: {
-      nodeViews: pictureViews(options),
+      nodeViews,
       handlePaste: (view, event) => {
         const files = imageFiles(event.clipboardData?.files)
         if (files.length === 0) return false
@@ -187,5 +190,5 @@ export function imagePlugins(options: ImageOptions, window: Window): { plugins: 
     if (dispatch) fileInput.click()
     return true
   }
-  return { plugins: [uploads.plugin, pickerPlugin], pickImage, destroy: () => uploads.destroy() }
+  return { plugins: [uploads.plugin, pickerPlugin], pickImage, nodeViews, destroy: () => uploads.destroy() }
 }

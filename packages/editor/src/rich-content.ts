@@ -3,6 +3,7 @@
  * task items and the cleaning of pasted HTML, with their toolbar group.
  */
 import type { Plugin } from 'prosemirror-state'
+import type { NodeViewConstructor } from 'prosemirror-view'
 import { editImageDescription, imagePlugins, type ImageOptions } from './images.js'
 import type { Messages } from './messages.js'
 import { pastePlugin } from './paste.js'
@@ -24,6 +25,8 @@ export interface RichContent {
   /** Before the editor's own keymaps: Tab in a table and Mod-Enter in a task mean their own thing. */
   plugins: Plugin[]
   toolbarGroup: ToolbarItem[]
+  /** How the plugins show pictures, for the views of the document that have no plugins of these (images.ts). */
+  pictureViews: { image: NodeViewConstructor }
   destroy(): void
 }
 
@@ -40,6 +43,7 @@ export function richContent(toolbarElement: HTMLElement, images: ImageOptions, w
       { name: 'image_description', label: messages.imageDescription, content: icons.imageDescription, run: editImageDescription(messages) },
       { name: 'task_list', label: messages.taskList, content: icons.taskList, shortcut: taskShortcuts.toggleTaskList, run: toggleTaskList },
     ],
+    pictureViews: pictures.nodeViews,
     destroy: () => pictures.destroy(),
   }
 }

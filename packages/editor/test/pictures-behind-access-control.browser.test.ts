@@ -69,15 +69,21 @@ describe('pictures behind access control', { timeout: 90_000 }, () => {
     await server?.kill('SIGKILL')
   })
 
-  it('uploads with the token, shows the file with it, and keeps the token out of the document', async () => {
+  /** Opens `pageName`.html online and pastes a 64x64 picture into its editor; resolves once the editor shows it. */
+  async function pasteIntoPage(pageName: string) {
     const context = await browser.newContext()
     const page = await context.newPage()
-    await page.goto(`${server.url}/writer.html`)
+    await page.goto(`${server.url}/${pageName}.html`)
     await waitForStatus(page, (s) => s.connection === 'online')
     await page.locator('.ProseMirror').click()
     await pasteImageFile(page, await drawnPicture(page, 'tile'))
     const img = page.locator('.ProseMirror img.ortak-image')
     await expect.poll(() => loadedWidth(img), { timeout: 15_000 }).toBe(64)
+    return { context, page, img }
+  }
+
+  it('uploads with the token, shows the file with it, and keeps the token out of the document', async () => {
+    const { context, page, img } = await pasteIntoPage('writer')
     const shown = new URL((await img.getAttribute('src'))!)
     expect(shown.searchParams.get('token')).toBe(writerToken)
     const stored = await page.evaluate(() => window.ortak!.doc.getXmlFragment('prosemirror').toString())
@@ -101,13 +107,7 @@ describe('pictures behind access control', { timeout: 90_000 }, () => {
   })
 
   it('a version’s diff in the history panel shows the picture, loaded with the token', async () => {
-    const context = await browser.newContext()
-    const page = await context.newPage()
-    await page.goto(`${server.url}/versions.html`)
-    await waitForStatus(page, (s) => s.connection === 'online')
-    await page.locator('.ProseMirror').click()
-    await pasteImageFile(page, await drawnPicture(page, 'tile'))
-    await expect.poll(() => loadedWidth(page.locator('.ProseMirror img.ortak-image')), { timeout: 15_000 }).toBe(64)
+    const { context, page } = await pasteIntoPage('versions')
     // The version the server keeps once the room is idle.
     await expect.poll(async () => {
       const response = await fetch(`${server.url}/api/rooms/versions/versions`, { headers: { authorization: `Bearer ${tokens.versions}` } })
